@@ -1,0 +1,129 @@
+/**
+ * Desired state: one client's fully-defaulted configuration at a revision.
+ * Kept in lock-step with schema/client.schema.json and schema/fleet.schema.json
+ * (test/desired/schema-types.test.ts checks it).
+ */
+
+/** An update window, modelled on Argo CD sync windows. */
+export interface WindowSpec {
+  kind: 'allow' | 'deny';
+  /** Five-field cron expression: when the window opens. */
+  schedule: string;
+  /** How long it stays open, e.g. "3h", "90m", "1h30m". */
+  duration: string;
+  /** IANA time zone the schedule is read in, e.g. "Europe/Paris". */
+  timeZone: string;
+  /** When true, an operator may apply outside this window with --ignore-windows. Default true. */
+  manualSync: boolean;
+}
+
+/** A git repository of Odoo addons checked out on the server. */
+export interface AddonsRepoSpec {
+  /** Directory name under the instance's addons folder; [a-z0-9][a-z0-9_.-]*. */
+  name: string;
+  /** git URL (https://, ssh://, git@host:path, file://). */
+  url: string;
+  /** Branch or tag name, or a full 40-hex commit SHA. */
+  ref: string;
+}
+
+export type OdooOptionValue = string | number | boolean;
+
+export interface InstanceSpec {
+  /** Instance name: "production", "test", or another [a-z][a-z0-9-]*. */
+  name: string;
+  /** Odoo series, e.g. "17.0". */
+  series: string;
+  /** Docker image "repo:tag" or "repo:tag@sha256:<64 hex>". */
+  image: string;
+  /** PostgreSQL database name. */
+  database: string;
+  /** Public domain Traefik routes to this instance. */
+  domain: string;
+  /** Port the instance's HTTP is published on, on the server's loopback (health checks). */
+  httpPort: number;
+  /** Modules that must be installed (technical names). */
+  modules: string[];
+  /** Modules that must be uninstalled. Nothing is ever uninstalled unless listed here. */
+  removeModules: string[];
+  addons: AddonsRepoSpec[];
+  /** Managed odoo.conf options (workers, limit_memory_hard, ...). */
+  options: Record<string, OdooOptionValue>;
+  /** Update windows for this instance (empty: always open). */
+  windows: WindowSpec[];
+}
+
+export interface ServerSpec {
+  host: string;
+  port: number;
+  user: string;
+  /** Pinned SSH host key fingerprint, "SHA256:<base64 without padding>". */
+  hostKey: string;
+  /** Expected OS release, e.g. "ubuntu-22.04". */
+  os: string;
+}
+
+/** Reference to a secret: "env:NAME" or "file:PATH". Never the secret itself. */
+export type SecretRef = string;
+
+export interface BackupDestinationSpec {
+  name: string;
+  /** restic repository URL, e.g. "s3:https://s3.gra.io.cloud.ovh.net/bucket/acme". */
+  url: string;
+  /** Site / provider identifier; the two copies of a client must be on distinct sites. */
+  site: string;
+  credentials?: SecretRef;
+}
+
+export interface BackupSpec {
+  schedule: string;
+  timeZone: string;
+  retention: { daily: number; weekly: number; monthly: number };
+  destinations: BackupDestinationSpec[];
+  encryptionKey: SecretRef;
+}
+
+export interface MaintenanceSpec {
+  /** Monthly security updates. */
+  security: WindowSpec;
+  /** Quarterly OS and software updates. */
+  os: WindowSpec;
+}
+
+export interface NrpeCheckSpec {
+  name: string;
+  command: string;
+  warning?: string;
+  critical?: string;
+}
+
+export interface MonitoringSpec {
+  servers: string[];
+  checks: NrpeCheckSpec[];
+}
+
+export interface ClientSpec {
+  name: string;
+  /** Path of the client file in the config repo, e.g. "clients/acme.yaml". */
+  file: string;
+  server: ServerSpec;
+  /** Instances in apply order: "test" first, "production" last, others in between by name. */
+  instances: InstanceSpec[];
+  backups: BackupSpec;
+  maintenance: MaintenanceSpec;
+  monitoring: MonitoringSpec;
+}
+
+export interface OperatorSettings {
+  concurrency: number;
+  /** Cron schedule of drift detection runs. */
+  driftSchedule: string;
+  forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef };
+}
+
+export interface FleetSpec {
+  timezone: string;
+  operator: OperatorSettings;
+  monitoringServers: string[];
+  security: Record<string, unknown>;
+}

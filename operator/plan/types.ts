@@ -1,0 +1,55 @@
+import type { AddonsRepoSpec, OdooOptionValue } from '../desired/types.ts';
+
+/** One step of a plan. Each kind has exactly one executor in operator/apply/. */
+export type Action =
+  | { kind: 'backup'; instance: string }
+  | { kind: 'pull-image'; instance: string; image: string }
+  | { kind: 'checkout-addons'; instance: string; repo: AddonsRepoSpec; fromCommit: string | null; toCommit: string | null }
+  | { kind: 'write-config'; instance: string; set: Record<string, OdooOptionValue>; previous: Record<string, string | null> }
+  | { kind: 'switch-image'; instance: string; from: string | null; to: string }
+  | { kind: 'restart'; instance: string }
+  | { kind: 'install-modules'; instance: string; modules: string[] }
+  | { kind: 'upgrade-modules'; instance: string; modules: string[] }
+  | { kind: 'uninstall-modules'; instance: string; modules: string[] }
+  | { kind: 'health-check'; instance: string }
+  | { kind: 'record-revision'; instance: string; revision: string };
+
+export type ActionKind = Action['kind'];
+
+/** A human-readable change: what differs and why it matters. */
+export interface Change {
+  /** Dotted path of what changed, e.g. "modules.sale_management", "image", "options.workers". */
+  path: string;
+  from: unknown;
+  to: unknown;
+  /** Short explanation, e.g. "module not installed", "manifest 17.0.1.1 > installed 17.0.1.0". */
+  reason: string;
+}
+
+export interface WindowStatus {
+  /** Whether changes may be applied now. */
+  open: boolean;
+  /** When it next opens (ISO 8601), null when open now or never opens. */
+  nextOpening: string | null;
+  /** When the current opening closes (ISO 8601), when open. */
+  closesAt: string | null;
+  /** One line for humans, e.g. "open until 05:00 Europe/Paris" or "closed (deny window) until ...". */
+  description: string;
+}
+
+export interface InstancePlan {
+  instance: string;
+  changes: Change[];
+  actions: Action[];
+  window: WindowStatus;
+  /** Why this instance cannot be applied at all (major upgrade, not provisioned, ...). */
+  blocked?: string;
+}
+
+export interface Plan {
+  client: string;
+  revision: string;
+  /** Set when the server could not be read: no instance plans then. */
+  unreachable?: string;
+  instances: InstancePlan[];
+}
