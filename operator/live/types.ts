@@ -44,6 +44,10 @@ export interface LiveInstance {
   options: Record<string, string>;
   /** Last revision odoops applied to this instance (from /var/lib/odoops/state.json). */
   lastApplied: { revision: string; at: string } | null;
+  /** Image of the running odoo container (docker compose ps), when running. */
+  runningImage?: string | null;
+  /** What the probe could not read (one line each), e.g. "psql ir_module_module: exit 2 ...". */
+  errors?: string[];
 }
 
 export interface HostFacts {
