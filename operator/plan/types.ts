@@ -35,6 +35,11 @@ export interface WindowStatus {
   closesAt: string | null;
   /** One line for humans, e.g. "open until 05:00 Europe/Paris" or "closed (deny window) until ...". */
   description: string;
+  /**
+   * Whether `apply --ignore-windows` may proceed now (Argo CD manualSync rule: every active
+   * deny has manualSync, or, outside all allow windows, some allow has manualSync).
+   */
+  overrideAllowed?: boolean;
 }
 
 export interface InstancePlan {

@@ -1,0 +1,314 @@
+/**
+ * Update windows with the semantics of Argo CD sync windows (pure, no I/O):
+ * - a window is active at t when some cron fire time s (in the window's time zone) has
+ *   s <= t < s + duration; the duration is absolute elapsed time, like Argo's Go duration;
+ * - no windows: always open; any active deny: closed (deny beats allow);
+ * - otherwise open iff some allow is active, or there are no allow windows at all.
+ * Cron evaluation and time zones come from croner (DST-aware: a fire time inside a
+ * spring-forward gap runs at the first valid instant after the gap, a repeated wall-clock
+ * time fires once) and luxon; nothing here does calendar arithmetic by hand.
+ */
+import { Cron } from 'croner';
+import { DateTime, Duration, IANAZone } from 'luxon';
+import type { WindowSpec } from '../desired/types.ts';
+import { OdoopsError } from '../util/errors.ts';
+import type { WindowStatus } from './types.ts';
+
+/** How far ahead openings and closings are searched. */
+export const HORIZON_DAYS = 400;
+const HORIZON_MS = Duration.fromObject({ days: HORIZON_DAYS }).toMillis();
+const MAX_DURATION_MS = Duration.fromObject({ weeks: 1 }).toMillis();
+/** Bound on search steps so a pathological schedule cannot hang a run. */
+const MAX_STEPS = 20_000;
+const SECOND_MS = Duration.fromObject({ seconds: 1 }).toMillis();
+
+const UNIT_MS: Record<string, number> = {
+  h: Duration.fromObject({ hours: 1 }).toMillis(),
+  m: Duration.fromObject({ minutes: 1 }).toMillis(),
+  s: SECOND_MS,
+};
+
+/**
+ * Parses a Go-style duration as Argo CD accepts it: "3h", "90m", "1h30m", "1.5h", "45s"
+ * (components may be separated by spaces: "2h 30m"). Returns milliseconds.
+ */
+export function parseDuration(s: string): number {
+  const text = String(s).trim();
+  const re = /(\d+(?:\.\d+)?)\s*([hms])\s*/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    matched = re.lastIndex;
+  }
+  if (text === '' || matched !== text.length) {
+    throw new OdoopsError(`invalid duration "${s}": expected e.g. "3h", "90m" or "1h30m" (units h, m, s)`);
+  }
+  return Math.round(total);
+}
+
+interface Compiled {
+  spec: WindowSpec;
+  cron: Cron;
+  durationMs: number;
+}
+
+const cronCache = new Map<string, Cron>();
+
+function cronFor(schedule: string, timeZone: string): Cron {
+  const key = `${timeZone}\u0000${schedule}`;
+  let cron = cronCache.get(key);
+  if (!cron) {
+    // paused and without a callback: croner never schedules a timer, it only computes.
+    cron = new Cron(schedule, { timezone: timeZone, paused: true, mode: '5-part' });
+    cronCache.set(key, cron);
+  }
+  return cron;
+}
+
+/** Returns why a window is invalid (bad cron, unknown zone, bad duration), or null. */
+export function validateWindow(w: WindowSpec): string | null {
+  if (w.kind !== 'allow' && w.kind !== 'deny') return `window kind "${String(w.kind)}" must be allow or deny`;
+  if (typeof w.timeZone !== 'string' || !IANAZone.isValidZone(w.timeZone)) {
+    return `unknown time zone "${String(w.timeZone)}" (expected an IANA name such as Europe/Paris)`;
+  }
+  try {
+    cronFor(w.schedule, w.timeZone);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.replace(/^CronPattern:\s*/, '') : String(err);
+    return `invalid cron schedule "${w.schedule}": ${detail}`;
+  }
+  let ms: number;
+  try {
+    ms = parseDuration(w.duration);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (ms <= 0) return `duration "${w.duration}" must be longer than zero`;
+  if (ms > MAX_DURATION_MS) return `duration "${w.duration}" is longer than one week`;
+  return null;
+}
+
+function compile(w: WindowSpec): Compiled {
+  const problem = validateWindow(w);
+  if (problem) throw new OdoopsError(`update window ${describeWindow(w)}: ${problem}`);
+  return { spec: w, cron: cronFor(w.schedule, w.timeZone), durationMs: parseDuration(w.duration) };
+}
+
+/** One line naming a window, e.g. `allow "0 2 * * 0" for 3h (Europe/Paris)`. */
+export function describeWindow(w: WindowSpec): string {
+  return `${w.kind} "${w.schedule}" for ${w.duration} (${w.timeZone})`;
+}
+
+/** Latest fire time <= t, or null. Fire times are whole minutes (5-part cron). */
+function latestFireAtOrBefore(c: Compiled, t: number): number | null {
+  // croner's previousRuns excludes a run exactly at the reference: look from one second later.
+  for (const d of c.cron.previousRuns(2, new Date(t + SECOND_MS))) {
+    if (d.getTime() <= t) return d.getTime();
+  }
+  return null;
+}
+
+/** Earliest fire time > t, or null. */
+function nextFireAfter(c: Compiled, t: number): number | null {
+  const d = c.cron.nextRun(new Date(t));
+  if (!d) return null;
+  // nextRun works at second resolution; make sure the answer is strictly after t.
+  if (d.getTime() > t) return d.getTime();
+  const again = c.cron.nextRun(d);
+  return again ? again.getTime() : null;
+}
+
+/** Start of the run that makes the window active at t, or null when inactive. */
+function activeStart(c: Compiled, t: number): number | null {
+  const s = latestFireAtOrBefore(c, t);
+  return s !== null && t < s + c.durationMs ? s : null;
+}
+
+/** End of the continuous active period that contains run s (runs that overlap or touch merge). */
+function mergedEnd(c: Compiled, s: number, limit: number): number {
+  let start = s;
+  let end = s + c.durationMs;
+  for (let i = 0; i < MAX_STEPS && end <= limit; i++) {
+    const f = latestFireAtOrBefore(c, end);
+    if (f === null || f <= start) break;
+    start = f;
+    end = f + c.durationMs;
+  }
+  return end;
+}
+
+interface Evaluation {
+  open: boolean;
+  allows: Compiled[];
+  activeAllows: { c: Compiled; start: number }[];
+  activeDenies: { c: Compiled; start: number }[];
+}
+
+function evaluate(all: Compiled[], t: number): Evaluation {
+  const allows = all.filter((c) => c.spec.kind === 'allow');
+  const activeAllows: Evaluation['activeAllows'] = [];
+  const activeDenies: Evaluation['activeDenies'] = [];
+  for (const c of all) {
+    const start = activeStart(c, t);
+    if (start === null) continue;
+    (c.spec.kind === 'deny' ? activeDenies : activeAllows).push({ c, start });
+  }
+  const open = activeDenies.length === 0 && (activeAllows.length > 0 || allows.length === 0);
+  return { open, allows, activeAllows, activeDenies };
+}
+
+function formatAt(ms: number, zone: string): string {
+  return `${DateTime.fromMillis(ms, { zone }).setLocale('en-US').toFormat('ccc yyyy-LL-dd HH:mm')} ${zone}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Earliest instant > t0 at which the state is open, with the zone of the window that decides it. */
+function findOpening(all: Compiled[], t0: number): { at: number; zone: string } | null {
+  const limit = t0 + HORIZON_MS;
+  let t = t0;
+  let zone = all[0]?.spec.timeZone ?? 'UTC';
+  for (let i = 0; i < MAX_STEPS && t <= limit; i++) {
+    const ev = evaluate(all, t);
+    if (ev.open && t > t0) {
+      const opener = ev.activeAllows.find((a) => a.start === t);
+      return { at: t, zone: opener ? opener.c.spec.timeZone : zone };
+    }
+    if (ev.activeDenies.length > 0) {
+      // Closed at least until every active deny period has ended.
+      let next = t;
+      for (const d of ev.activeDenies) {
+        const end = mergedEnd(d.c, d.start, limit);
+        if (end > next) {
+          next = end;
+          zone = d.c.spec.timeZone;
+        }
+      }
+      t = next;
+      continue;
+    }
+    // No deny active, allow windows exist and none is active: wait for the next allow run.
+    let next: number | null = null;
+    for (const a of ev.allows) {
+      const f = nextFireAfter(a, t);
+      if (f !== null && (next === null || f < next)) {
+        next = f;
+        zone = a.spec.timeZone;
+      }
+    }
+    if (next === null) return null;
+    t = next;
+  }
+  return null;
+}
+
+/** Earliest instant > t0 at which an open state closes, with the deciding window's zone. */
+function findClosing(all: Compiled[], t0: number, ev0: Evaluation): { at: number; zone: string } | null {
+  const limit = t0 + HORIZON_MS;
+  let best: { at: number; zone: string } | null = null;
+  const consider = (at: number | null, zone: string): void => {
+    if (at !== null && at <= limit && (best === null || at < best.at)) best = { at, zone };
+  };
+  for (const c of all) {
+    if (c.spec.kind === 'deny') consider(nextFireAfter(c, t0), c.spec.timeZone);
+  }
+  if (ev0.allows.length > 0) {
+    // End of the union of allow periods covering t0 (one allow may start before another ends).
+    let end = t0;
+    let zone = ev0.activeAllows[0]?.c.spec.timeZone ?? 'UTC';
+    for (let i = 0; i < MAX_STEPS && end <= limit; i++) {
+      const ev = i === 0 ? ev0 : evaluate(all, end);
+      if (ev.activeAllows.length === 0) break;
+      let next = end;
+      for (const a of ev.activeAllows) {
+        const e = mergedEnd(a.c, a.start, limit);
+        if (e > next) {
+          next = e;
+          zone = a.c.spec.timeZone;
+        }
+      }
+      if (next === end) break;
+      end = next;
+    }
+    consider(end, zone);
+  }
+  return best;
+}
+
+/**
+ * Argo CD's manual-sync rule: with an active deny, an override (`apply --ignore-windows`) is
+ * allowed only if every active deny has manualSync; outside every allow window it is allowed
+ * if some allow window has manualSync. Open windows need no override (true).
+ */
+function overrideFrom(ev: Evaluation): boolean {
+  if (ev.activeDenies.length > 0) return ev.activeDenies.every((d) => d.c.spec.manualSync !== false);
+  if (ev.open) return true;
+  return ev.allows.some((a) => a.spec.manualSync !== false);
+}
+
+/** Whether changes may be applied at `at`, when that changes next, and a line for humans. */
+export function windowStatus(windows: WindowSpec[], at: Date): WindowStatus {
+  if (windows.length === 0) {
+    return { open: true, nextOpening: null, closesAt: null, description: 'open (no update windows)', overrideAllowed: true };
+  }
+  const all = windows.map(compile);
+  const t0 = at.getTime();
+  const ev = evaluate(all, t0);
+  const overrideAllowed = overrideFrom(ev);
+  if (ev.open) {
+    const closing = findClosing(all, t0, ev);
+    return {
+      open: true,
+      nextOpening: null,
+      closesAt: closing ? iso(closing.at) : null,
+      description: closing ? `open until ${formatAt(closing.at, closing.zone)}` : `open (no closing within ${HORIZON_DAYS} days)`,
+      overrideAllowed,
+    };
+  }
+  const opening = findOpening(all, t0);
+  const why = ev.activeDenies.length > 0 ? 'closed (deny window)' : 'closed';
+  return {
+    open: false,
+    nextOpening: opening ? iso(opening.at) : null,
+    closesAt: null,
+    description: opening
+      ? `${why}; next opening ${formatAt(opening.at, opening.zone)}`
+      : `${why}; no opening within ${HORIZON_DAYS} days`,
+    overrideAllowed,
+  };
+}
+
+/** Whether `apply --ignore-windows` may proceed at `at` (Argo CD manualSync semantics). */
+export function overrideAllowed(windows: WindowSpec[], at: Date): boolean {
+  if (windows.length === 0) return true;
+  return overrideFrom(evaluate(windows.map(compile), at.getTime()));
+}
+
+/**
+ * Why these windows never let changes through (from `from`, within HORIZON_DAYS), or null.
+ * Flags invalid windows, schedules that never fire (e.g. "0 0 30 2 *") and deny windows that
+ * cover every allow opening.
+ */
+export function windowsNeverOpen(windows: WindowSpec[], from: Date = new Date()): string | null {
+  if (windows.length === 0) return null;
+  for (const [i, w] of windows.entries()) {
+    const problem = validateWindow(w);
+    if (problem) return `window ${i + 1} ${describeWindow(w)}: ${problem}`;
+  }
+  const all = windows.map(compile);
+  for (const [i, c] of all.entries()) {
+    if (c.cron.nextRun(from) === null && c.cron.previousRuns(1, from).length === 0) {
+      return `window ${i + 1} ${describeWindow(c.spec)}: schedule never fires`;
+    }
+  }
+  const status = windowStatus(windows, from);
+  if (status.open || status.nextOpening !== null) return null;
+  const hasAllow = all.some((c) => c.spec.kind === 'allow');
+  return hasAllow
+    ? `deny windows cover every allow window: no opening within ${HORIZON_DAYS} days`
+    : `deny windows are always active: no opening within ${HORIZON_DAYS} days`;
+}
