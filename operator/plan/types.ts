@@ -47,8 +47,14 @@ export interface InstancePlan {
   changes: Change[];
   actions: Action[];
   window: WindowStatus;
-  /** Why this instance cannot be applied at all (major upgrade, not provisioned, ...). */
+  /** Why this instance cannot be applied at all (major upgrade, not provisioned, ...). Blocked: no actions. */
   blocked?: string;
+  /**
+   * Name of an instance of the same client that must have been applied successfully in the same
+   * run before this one may start (production depends on test when both have changes). When that
+   * instance fails, waits, is blocked or is skipped, apply skips this one.
+   */
+  dependsOn?: string;
 }
 
 export interface Plan {
@@ -57,4 +63,31 @@ export interface Plan {
   /** Set when the server could not be read: no instance plans then. */
   unreachable?: string;
   instances: InstancePlan[];
+}
+
+/** Counts over a set of plans, for summaries and exit codes. */
+export interface PlanSummary {
+  clients: number;
+  /** Clients with at least one instance that has actions. */
+  withChanges: number;
+  /** Clients with actions in at least one instance whose window is closed now. */
+  waiting: number;
+  /** Clients with at least one blocked instance. */
+  blocked: number;
+  unreachable: number;
+}
+
+/**
+ * Drift: live differs from desired at a revision. A blocked instance with changes counts as
+ * drift (the server does not match git, a human must act); an unreachable server is listed
+ * apart, since nothing is known about it.
+ */
+export interface DriftReport {
+  revision: string;
+  drifted: boolean;
+  clients: {
+    client: string;
+    instances: { instance: string; changes: Change[]; blocked?: string }[];
+  }[];
+  unreachable: { client: string; reason: string }[];
 }
