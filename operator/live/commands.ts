@@ -48,15 +48,30 @@ export const odooShell = (instance: string, database: string): string[] =>
   odooRun(instance, ['shell', '-c', ODOO_CONF, '-d', database, '--no-http']);
 
 /**
- * Python for `odoo shell` that uninstalls modules. Names reach Python as base64 of JSON,
- * so no name can ever be read as code.
+ * A Python str literal for any string: single-quoted, printable ASCII only; quotes,
+ * backslashes and every other character escaped, so the value can never end the literal.
+ */
+export function pyString(value: string): string {
+  let out = "'";
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === "'" || ch === '\\') out += `\\${ch}`;
+    else if (cp >= 0x20 && cp < 0x7f) out += ch;
+    else if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return `${out}'`;
+}
+
+/**
+ * Python for `odoo shell` that uninstalls modules (the statement form the host contract
+ * lists). Names are pyString literals: data, never code.
  */
 export function uninstallScript(modules: string[]): string {
-  const b64 = Buffer.from(JSON.stringify(modules), 'utf8').toString('base64');
+  const list = `[${modules.map(pyString).join(', ')}]`;
   return [
-    'import base64, json',
-    `_names = json.loads(base64.b64decode(${JSON.stringify(b64)}).decode("utf-8"))`,
-    "env['ir.module.module'].search([('name', 'in', _names)]).button_immediate_uninstall()",
+    `env['ir.module.module'].search([('name', 'in', ${list})]).button_immediate_uninstall()`,
     'env.cr.commit()',
     '',
   ].join('\n');
@@ -89,3 +104,38 @@ export const pgRestoreFrom = (instance: string, database: string, file: string):
 /** Append one line to the journal. */
 export const journalAppend = (line: string): string[] =>
   ['sh', '-c', 'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" >> "$1"', 'sh', JOURNAL_FILE, line];
+
+/** How a managed option is written to (and read back from) odoo.conf: booleans as Odoo writes them. */
+export function confValue(v: string | number | boolean): string {
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return String(v);
+}
+
+/** Git with the ext:: transport disabled, so no URL can make git run a command. */
+export const GIT = ['git', '-c', 'protocol.ext.allow=never'];
+
+/**
+ * Clone (first time) or fetch an addons checkout, then detach HEAD at the wanted commit
+ * ($4) or, when unknown, at what the ref ($3) resolves to. Prints the commit checked out.
+ */
+export const addonsCheckout = (dir: string, url: string, ref: string, commit: string | null): string[] => [
+  'sh', '-c',
+  [
+    'set -e',
+    'dir="$1"; url="$2"; ref="$3"; want="$4"',
+    'if [ ! -e "$dir/.git" ]; then',
+    '  mkdir -p "$(dirname "$dir")"; rm -rf "$dir.odoops-tmp"',
+    '  git -c protocol.ext.allow=never clone -q --no-checkout -- "$url" "$dir.odoops-tmp"',
+    '  mv "$dir.odoops-tmp" "$dir"',
+    'else',
+    '  git -C "$dir" remote set-url -- origin "$url"',
+    '  git -C "$dir" -c protocol.ext.allow=never fetch -q --tags --force origin',
+    'fi',
+    'if [ -z "$want" ]; then',
+    '  want=$(git -C "$dir" rev-parse -q --verify "refs/remotes/origin/$ref^{commit}" || git -C "$dir" rev-parse -q --verify "refs/tags/$ref^{commit}" || git -C "$dir" rev-parse -q --verify "$ref^{commit}")',
+    'fi',
+    'git -C "$dir" -c advice.detachedHead=false checkout -q --detach "$want" --',
+    'git -C "$dir" rev-parse HEAD',
+  ].join('\n'),
+  'sh', dir, url, ref, commit ?? '',
+];

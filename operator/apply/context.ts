@@ -1,0 +1,62 @@
+/**
+ * What every executor gets, and the one way executors run remote commands: a non-zero exit
+ * becomes an ActionFailure carrying the command and its trimmed stderr.
+ */
+import { readFileSync } from 'node:fs';
+import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
+import type { ExecOptions, ExecResult, HostSession } from '../live/ssh.ts';
+import type { LiveInstance } from '../live/types.ts';
+
+const HOST_EDIT_PY = readFileSync(new URL('./host-edit.py', import.meta.url), 'utf8');
+
+/** Where the pre-change backup of an instance lives on the server. */
+export interface BackupRef {
+  dir: string;
+}
+
+export interface ExecContext {
+  session: HostSession;
+  client: ClientSpec;
+  instance: InstanceSpec;
+  /** What the probe read before this run (for rollback decisions). */
+  live: LiveInstance | null;
+  revision: string;
+  runId: string;
+  now: () => Date;
+  /** Set by the backup executor; rollback needs it. */
+  backup: BackupRef | null;
+  /** Seconds the health check keeps trying before giving up. */
+  healthTimeoutMs: number;
+  /** Modules upgraded in this run: the read-back checks they are at the manifest version. */
+  upgraded: Set<string>;
+  note(line: string): void;
+}
+
+export class ActionFailure extends Error {
+  constructor(message: string, readonly command?: string, readonly output?: string) {
+    super(message);
+    this.name = 'ActionFailure';
+  }
+}
+
+/** Last lines of a command's output, enough to see why it failed. */
+export function trimOutput(text: string, maxLines = 15, maxChars = 2000): string {
+  const lines = text.trim().split('\n');
+  let out = lines.slice(-maxLines).join('\n');
+  if (out.length > maxChars) out = `...${out.slice(-maxChars)}`;
+  return out;
+}
+
+/** Run a remote command; a non-zero exit throws ActionFailure(command, stderr). */
+export async function run(ctx: Pick<ExecContext, 'session'>, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
+  const res = await ctx.session.exec(argv, opts);
+  if (res.code !== 0) {
+    throw new ActionFailure(`exit ${res.code}: ${res.command}`, res.command, trimOutput(res.stderr || res.stdout));
+  }
+  return res;
+}
+
+/** Atomic file edits on the server through host-edit.py (argv values, constant program). */
+export function hostEdit(ctx: Pick<ExecContext, 'session'>, args: string[]): Promise<ExecResult> {
+  return run(ctx, ['python3', '-', ...args], { stdin: HOST_EDIT_PY, timeoutMs: 30_000 });
+}
