@@ -1,4 +1,78 @@
-import type { Command } from 'commander';
+/** `odoops sandbox up|down|fault|status`: the fleet of real test servers on this machine. */
+import { Argument, Command, Option } from 'commander';
+import path from 'node:path';
+import { UsageError } from '../util/errors.ts';
+import { FAULTS, sandboxDown, sandboxFault, sandboxStatus, upSandbox, type Fault } from '../sandbox/index.ts';
+import { parseClientCount } from '../sandbox/lifecycle.ts';
 
-// Placeholder until the sandbox command lands; see the open issues.
-export function register(_program: Command): void {}
+const DEFAULT_DIR = './.sandbox';
+
+export function register(program: Command): void {
+  const sandbox = program.command('sandbox').description('real test servers on this machine (needs root)');
+
+  sandbox
+    .command('up')
+    .description('start N client servers and write an operator key and a config repo into DIR')
+    .option('--clients <n>', 'number of client servers', '3')
+    .option('--dir <dir>', 'sandbox directory', DEFAULT_DIR)
+    .action(async (opts: { clients: string; dir: string }) => {
+      const clients = parseClientCount(opts.clients);
+      const r = await upSandbox({ clients, dir: opts.dir, log: (l) => process.stderr.write(`${l}\n`) });
+      const { info } = r;
+      const rel = (p: string) => {
+        const r = path.relative(process.cwd(), p);
+        return r && !r.startsWith('..') ? r : p;
+      };
+      const out: string[] = [];
+      out.push(
+        r.alreadyRunning
+          ? `sandbox already running in ${info.dir} (${info.servers.length} servers); nothing started. Run "odoops sandbox down --dir ${rel(info.dir)}" first to change it.`
+          : `sandbox up in ${info.dir}: ${info.servers.length} servers in ${r.seconds.toFixed(1)} s`,
+      );
+      const width = Math.max(...info.servers.map((s) => s.client.length));
+      for (const s of info.servers) out.push(`  ${s.client.padEnd(width)}  ${s.user}@${s.host}:${s.port}  ${s.hostKey}  netns ${s.netns}`);
+      out.push('', 'Use it:', `  export ODOOPS_SSH_KEY=${info.privateKeyPath}`, `  odoops plan --repo ${info.repoDir}`);
+      for (const [name, url] of Object.entries(info.addonsRepos)) out.push(`  addons repo ${name}: ${url}`);
+      out.push(`  odoops sandbox down --dir ${rel(info.dir)}`);
+      if (r.warning) out.push('', `warning: ${r.warning}`);
+      process.stdout.write(out.join('\n') + '\n');
+    });
+
+  sandbox
+    .command('down')
+    .description('stop every server of the sandbox and remove everything it made')
+    .option('--dir <dir>', 'sandbox directory', DEFAULT_DIR)
+    .action(async (opts: { dir: string }) => {
+      await sandboxDown({ dir: opts.dir });
+      process.stdout.write(`sandbox in ${path.resolve(opts.dir)} is down\n`);
+    });
+
+  sandbox
+    .command('fault')
+    .description('inject a fault into one server')
+    .argument('<client>', 'client name')
+    .addArgument(new Argument('<fault>', FAULTS.join('|')).choices(FAULTS as string[]))
+    .option('--dir <dir>', 'sandbox directory', DEFAULT_DIR)
+    .action(async (client: string, fault: string, opts: { dir: string }) => {
+      await sandboxFault({ dir: opts.dir, client, fault: fault as Fault });
+      process.stdout.write(`${client}: ${fault} done\n`);
+    });
+
+  sandbox
+    .command('status')
+    .description('show the servers of the sandbox and what runs on them')
+    .option('--dir <dir>', 'sandbox directory', DEFAULT_DIR)
+    .addOption(new Option('--json', 'machine-readable output'))
+    .action(async (opts: { dir: string; json?: boolean }) => {
+      const st = await sandboxStatus(opts.dir);
+      if (!st) throw new UsageError(`no sandbox in ${path.resolve(opts.dir)}: run odoops sandbox up --dir ${opts.dir}`);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ dir: st.state.dir, running: st.running, status: st.state.status, servers: st.servers }, null, 2) + '\n');
+        return;
+      }
+      const lines = [`sandbox in ${st.state.dir}: ${st.running ? st.state.status : 'stopped (stale: run down)'}, ${st.servers.length} servers`];
+      const on = (b: boolean) => (b ? 'up' : 'DOWN');
+      for (const s of st.servers) lines.push(`  ${s.client}  ${s.host}  link ${on(s.link)}  sshd ${on(s.sshd)}  db ${on(s.db)}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

@@ -1,0 +1,99 @@
+/**
+ * Provision the Odoo instances of a sandbox server the way a real server is installed:
+ * /srv/odoo/<I>/{compose.yaml,.env,odoo.conf,addons/,filestore/} (layout of
+ * test/hosts/README.md), then, inside the server through the docker stand-in, the
+ * database is initialised with `odoo -i base` and the instance is started with `up -d`.
+ * Servers start with base only: modules and addons are odoops' job (`odoops apply`).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { OdoopsError } from '../util/errors.ts';
+import { run } from './proc.ts';
+import { REPO_ROOT, type PlannedInstance } from './repos.ts';
+import { enterArgv, serverEnv, serverRoot } from './server.ts';
+import type { SandboxState, ServerRecord } from './state.ts';
+
+/** The odoo/docker stand-ins, first on every server's PATH. */
+export const STANDIN_BIN = path.join(REPO_ROOT, 'test/hosts/bin');
+
+export function standInsPresent(): boolean {
+  return existsSync(path.join(STANDIN_BIN, 'docker')) && existsSync(path.join(STANDIN_BIN, 'odoo'));
+}
+
+export function composeYaml(inst: PlannedInstance): string {
+  const base = `/srv/odoo/${inst.name}`;
+  const doc = {
+    name: `odoo-${inst.name}`,
+    services: {
+      odoo: {
+        image: '${ODOO_IMAGE}',
+        depends_on: ['db'],
+        ports: [`127.0.0.1:${inst.httpPort}:8069`],
+        volumes: [`${base}/odoo.conf:/etc/odoo/odoo.conf`, `${base}/addons:/mnt/extra-addons`, `${base}/filestore:/var/lib/odoo`],
+        restart: 'unless-stopped',
+      },
+      db: {
+        image: 'postgres:15',
+        environment: { POSTGRES_USER: 'odoo', POSTGRES_PASSWORD: 'odoo', POSTGRES_DB: 'postgres' },
+        volumes: ['db-data:/var/lib/postgresql/data'],
+        restart: 'unless-stopped',
+      },
+    },
+    volumes: { 'db-data': {} },
+  };
+  return `# Odoo instance "${inst.name}" (written by odoops sandbox, as a server install would)\n${stringify(doc)}`;
+}
+
+export function odooConf(inst: PlannedInstance): string {
+  // No addons_path yet: addons checkouts are odoops' job; Odoo then uses its core addons only.
+  return [
+    '[options]',
+    'db_host = db',
+    'db_port = 5432',
+    'db_user = odoo',
+    'db_password = odoo',
+    `db_name = ${inst.database}`,
+    `dbfilter = ^${inst.database}$`,
+    'list_db = False',
+    'data_dir = /var/lib/odoo',
+    'proxy_mode = True',
+    '',
+  ].join('\n');
+}
+
+async function inServer(state: SandboxState, rec: ServerRecord, argv: string[], what: string): Promise<void> {
+  const r = await run([...enterArgv(rec), ...argv], { env: serverEnv(state), timeoutMs: 120_000 });
+  if (r.code !== 0) {
+    const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
+    throw new OdoopsError(`sandbox ${rec.client}: ${what} failed (exit ${r.code}): ${detail}`);
+  }
+}
+
+export async function provisionServer(
+  state: SandboxState,
+  rec: ServerRecord,
+  instances: PlannedInstance[],
+): Promise<Record<string, { database: string; httpPort: number }>> {
+  const done: Record<string, { database: string; httpPort: number }> = {};
+  for (const inst of instances) {
+    // Written from outside: /srv inside the server is this directory.
+    const dir = path.join(serverRoot(rec), 'srv/odoo', inst.name);
+    await mkdir(path.join(dir, 'addons'), { recursive: true });
+    await mkdir(path.join(dir, 'filestore'), { recursive: true });
+    await writeFile(path.join(dir, 'compose.yaml'), composeYaml(inst));
+    await writeFile(path.join(dir, '.env'), `ODOO_IMAGE=${inst.image}\n`);
+    await writeFile(path.join(dir, 'odoo.conf'), odooConf(inst));
+    const compose = ['docker', 'compose', '-f', `/srv/odoo/${inst.name}/compose.yaml`];
+    await inServer(
+      state,
+      rec,
+      [...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', inst.database, '-i', 'base', '--without-demo=all', '--stop-after-init', '--no-http'],
+      `initialising database ${inst.database}`,
+    );
+    await inServer(state, rec, [...compose, 'up', '-d'], `starting instance ${inst.name}`);
+    done[inst.name] = { database: inst.database, httpPort: inst.httpPort };
+  }
+  return done;
+}

@@ -1,0 +1,232 @@
+/**
+ * The git side of a sandbox: the fixture addons repositories (bare repos served over
+ * file://) and the config repository generated from examples/fleet with the sandbox's
+ * real addresses, host keys and addons URLs filled in. YAML is edited through the `yaml`
+ * Document API so comments and layout of the examples survive.
+ */
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Document, isMap, isScalar, parseDocument, visit } from 'yaml';
+import { OdoopsError } from '../util/errors.ts';
+import { runOk } from './proc.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FIXTURES = path.join(REPO_ROOT, 'test/hosts/fixtures');
+/** Fixture addons repositories published by every sandbox. */
+export const ADDONS_FIXTURES = ['integrator-addons'] as const;
+
+// Fixed identity and dates: every sandbox publishes the same commits (stable SHAs in tests).
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'odoops sandbox',
+  GIT_AUTHOR_EMAIL: 'sandbox@odoops.invalid',
+  GIT_COMMITTER_NAME: 'odoops sandbox',
+  GIT_COMMITTER_EMAIL: 'sandbox@odoops.invalid',
+  GIT_AUTHOR_DATE: '2026-01-05T10:00:00Z',
+  GIT_COMMITTER_DATE: '2026-01-05T10:00:00Z',
+  GIT_CONFIG_NOSYSTEM: '1',
+  HOME: '/nonexistent',
+};
+
+function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = GIT_ENV): Promise<string> {
+  return runOk(['git', ...args], { cwd, env, what: `git ${args[0]} in ${cwd}` });
+}
+
+/** Publish the fixture addons repos as DIR/git/<name>.git (branch main, tag v1.0). Returns name -> file:// URL. */
+export async function createAddonsRepos(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of ADDONS_FIXTURES) {
+    const work = path.join(dir, 'git', `.work-${name}`);
+    const bare = path.join(dir, 'git', `${name}.git`);
+    await rm(work, { recursive: true, force: true });
+    await mkdir(path.dirname(work), { recursive: true });
+    await cp(path.join(FIXTURES, name), work, { recursive: true });
+    await git(work, ['init', '-q', '-b', 'main']);
+    await git(work, ['add', '.']);
+    await git(work, ['commit', '-q', '-m', `${name} 1.0`]);
+    await git(work, ['tag', 'v1.0']);
+    await git(dir, ['init', '-q', '--bare', '-b', 'main', bare]);
+    await git(work, ['push', '-q', bare, 'main', 'v1.0']);
+    await rm(work, { recursive: true, force: true });
+    out[name] = `file://${bare}`;
+  }
+  return out;
+}
+
+/** Where the example config repo comes from: examples/fleet once it exists, else the fixture. */
+export function fleetSource(): string {
+  const examples = path.join(REPO_ROOT, 'examples/fleet');
+  if (existsSync(path.join(examples, 'fleet.yaml')) && existsSync(path.join(examples, 'clients'))) return examples;
+  return path.join(FIXTURES, 'fleet');
+}
+
+export interface ClientTemplate {
+  file: string;
+  name: string;
+  doc: Document;
+}
+
+export interface PlannedInstance {
+  name: string;
+  database: string;
+  httpPort: number;
+  image: string;
+  series: string;
+}
+
+export interface PlannedClient {
+  name: string;
+  template: ClientTemplate;
+  os: string;
+  instances: PlannedInstance[];
+}
+
+function parseYaml(file: string, text: string): Document {
+  const doc = parseDocument(text, { keepSourceTokens: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line ?? 0;
+    throw new OdoopsError(`${file}:${line}: ${e.message.split('\n')[0]}`);
+  }
+  return doc;
+}
+
+async function loadTemplates(source: string): Promise<{ fleet: Document; clients: ClientTemplate[] }> {
+  const fleetFile = path.join(source, 'fleet.yaml');
+  const fleet = parseYaml(fleetFile, await readFile(fleetFile, 'utf8'));
+  const files = (await readdir(path.join(source, 'clients'))).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const clients: ClientTemplate[] = [];
+  for (const f of files) {
+    const file = path.join(source, 'clients', f);
+    const doc = parseYaml(file, await readFile(file, 'utf8'));
+    const name = doc.get('name');
+    if (typeof name !== 'string') throw new OdoopsError(`${file}: no client name`);
+    clients.push({ file, name, doc });
+  }
+  if (clients.length === 0) throw new OdoopsError(`${source}/clients: no client files to use as templates`);
+  return { fleet, clients };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** A value from the client file, else fleet.yaml defaults (instances.<I>, instance, top level). */
+function lookup(fleet: Document, client: Document, inst: string, key: string): unknown {
+  const candidates = [
+    client.getIn(['instances', inst, key]),
+    fleet.getIn(['defaults', 'instances', inst, key]),
+    fleet.getIn(['defaults', 'instance', key]),
+    fleet.getIn(['defaults', key]),
+  ];
+  return candidates.find((v) => v !== undefined && v !== null);
+}
+
+function renamed(value: string, from: string, to: string): string {
+  return from === to ? value : value.split(from).join(to);
+}
+
+/** Decide client names (cycling through the examples) and what each server will run. */
+export async function planClients(count: number): Promise<{ source: string; fleet: Document; clients: PlannedClient[] }> {
+  const source = fleetSource();
+  const { fleet, clients: templates } = await loadTemplates(source);
+  const planned: PlannedClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const template = templates[i % templates.length]!;
+    const round = Math.floor(i / templates.length);
+    const name = round === 0 ? template.name : `${template.name}${round + 1}`;
+    const os = str(template.doc.getIn(['server', 'os'])) ?? str(fleet.getIn(['defaults', 'server', 'os'])) ?? 'ubuntu-22.04';
+    const instancesNode = template.doc.get('instances');
+    const instanceNames = isMap(instancesNode) ? instancesNode.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
+    const instances = instanceNames.map((inst, k): PlannedInstance => {
+      const db = str(lookup(fleet, template.doc, inst, 'database'));
+      const series = str(lookup(fleet, template.doc, inst, 'series')) ?? '17.0';
+      const portDefault = inst === 'production' ? 8069 : inst === 'test' ? 8070 : 8071 + k;
+      return {
+        name: inst,
+        database: db ? renamed(db, template.name, name) : `${name}_${inst === 'production' ? 'prod' : inst}`,
+        httpPort: Number(lookup(fleet, template.doc, inst, 'httpPort') ?? portDefault),
+        image: str(lookup(fleet, template.doc, inst, 'image')) ?? `odoo:${series}`,
+        series,
+      };
+    });
+    planned.push({ name, template, os, instances });
+  }
+  return { source, fleet, clients: planned };
+}
+
+/** Point every `{ name: <fixture repo>, url: ... }` map at the sandbox's bare repo. */
+function rewriteAddons(doc: Document, addonsRepos: Record<string, string>): void {
+  visit(doc, {
+    Map(_key, node) {
+      const name = node.get('name');
+      if (typeof name === 'string' && node.has('url') && addonsRepos[name]) node.set('url', addonsRepos[name]);
+    },
+  });
+}
+
+export interface ServerFacts {
+  host: string;
+  port: number;
+  user: string;
+  hostKey: string;
+}
+
+/** Write DIR/config: the example repo with one file per sandbox client, committed. */
+export async function writeConfigRepo(
+  repoDir: string,
+  plan: { source: string; fleet: Document; clients: PlannedClient[] },
+  servers: Record<string, ServerFacts>,
+  addonsRepos: Record<string, string>,
+): Promise<void> {
+  await rm(repoDir, { recursive: true, force: true });
+  await cp(plan.source, repoDir, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
+  const schemaDir = path.join(REPO_ROOT, 'schema');
+  if (!existsSync(path.join(repoDir, 'schema')) && existsSync(schemaDir)) {
+    await cp(schemaDir, path.join(repoDir, 'schema'), { recursive: true });
+  }
+  for (const f of await readdir(path.join(repoDir, 'clients'))) {
+    if (/\.ya?ml$/.test(f)) await rm(path.join(repoDir, 'clients', f));
+  }
+  const write = async (rel: string, doc: Document) => {
+    // lineWidth 0: keep one-line flow maps ({ kind: allow, ... }) on one line, as written.
+    const text = doc.toString({ lineWidth: 0 }).replace(/(\$schema=)(\S+)/g, (all, key: string, ref: string) => {
+      const local = path.join(repoDir, 'schema', path.basename(ref));
+      return existsSync(local) ? key + path.relative(path.dirname(path.join(repoDir, rel)), local) : all;
+    });
+    await writeFile(path.join(repoDir, rel), text);
+  };
+  const fleet = plan.fleet.clone();
+  rewriteAddons(fleet, addonsRepos);
+  await write('fleet.yaml', fleet);
+  for (const c of plan.clients) {
+    const doc = c.template.doc.clone();
+    const from = c.template.name;
+    doc.set('name', c.name);
+    const facts = servers[c.name];
+    if (!facts) throw new OdoopsError(`sandbox: no server for client ${c.name}`);
+    if (!isMap(doc.get('server'))) doc.set('server', doc.createNode({}));
+    doc.setIn(['server', 'host'], facts.host);
+    doc.setIn(['server', 'port'], facts.port);
+    doc.setIn(['server', 'user'], facts.user);
+    doc.setIn(['server', 'hostKey'], facts.hostKey);
+    for (const inst of c.instances) {
+      if (doc.hasIn(['instances', inst.name, 'database'])) doc.setIn(['instances', inst.name, 'database'], inst.database);
+      const domain = doc.getIn(['instances', inst.name, 'domain']);
+      if (typeof domain === 'string') doc.setIn(['instances', inst.name, 'domain'], renamed(domain, from, c.name));
+    }
+    const key = doc.getIn(['backups', 'encryptionKey']);
+    if (typeof key === 'string') doc.setIn(['backups', 'encryptionKey'], renamed(key, from.toUpperCase(), c.name.toUpperCase()));
+    rewriteAddons(doc, addonsRepos);
+    await write(path.join('clients', `${c.name}.yaml`), doc);
+  }
+  await git(repoDir, ['init', '-q', '-b', 'main']);
+  await git(repoDir, ['add', '-A', '.']);
+  await git(repoDir, ['commit', '-q', '-m', `Sandbox fleet: ${plan.clients.length} clients`], {
+    ...GIT_ENV,
+    GIT_AUTHOR_DATE: new Date().toISOString(),
+    GIT_COMMITTER_DATE: new Date().toISOString(),
+  });
+}

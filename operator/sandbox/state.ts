@@ -1,0 +1,165 @@
+/**
+ * The sandbox's record of itself, DIR/sandbox.json. It is written before anything is
+ * created and updated as servers come up, so `sandbox down --dir DIR` can clean up even
+ * after the process that ran `up` died half-way. Names are derived from (slot, index),
+ * so cleanup works from the slot alone.
+ */
+import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { OdoopsError } from '../util/errors.ts';
+
+/** What other parts of odoops (tests, demo, bench) use. */
+export interface SandboxServer {
+  client: string;
+  /** Address of the server inside its network namespace. */
+  host: string;
+  port: number;
+  /** Pinned host key fingerprint, exactly as `ssh-keygen -lf` prints it: "SHA256:<base64 without padding>". */
+  hostKey: string;
+  /** Network namespace name (`ip netns exec NETNS ...`). */
+  netns: string;
+  user: string;
+}
+
+export interface SandboxInfo {
+  dir: string;
+  /** The generated config repository (a git work tree with one commit). */
+  repoDir: string;
+  privateKeyPath: string;
+  publicKeyPath: string;
+  /** Addons repo name -> file:// URL of its bare repository. */
+  addonsRepos: Record<string, string>;
+  servers: SandboxServer[];
+}
+
+/** Internal per-server record (PIDs, namespace inodes, paths). */
+export interface ServerRecord extends SandboxServer {
+  index: number;
+  /** Root-namespace end of the veth pair. */
+  veth: string;
+  /** Per-server directory DIR/servers/<client>. */
+  home: string;
+  netnsInode?: number;
+  holderPid?: number;
+  sshdPid?: number;
+  postgresPid?: number;
+  /** Instances provisioned on this server: name -> database. */
+  instances?: Record<string, { database: string; httpPort: number }>;
+}
+
+export interface SandboxState {
+  version: 1;
+  status: 'starting' | 'up';
+  dir: string;
+  slot: number;
+  clients: number;
+  /** PID of the `up` process while status is "starting". */
+  upPid: number;
+  createdAt: string;
+  repoDir: string;
+  privateKeyPath: string;
+  publicKeyPath: string;
+  addonsRepos: Record<string, string>;
+  /** PATH every SSH session and sandboxExec gets on the servers. */
+  serverPath: string;
+  servers: ServerRecord[];
+}
+
+export const STATE_FILE = 'sandbox.json';
+
+export function statePath(dir: string): string {
+  return path.join(dir, STATE_FILE);
+}
+
+export async function readState(dir: string): Promise<SandboxState | null> {
+  let text: string;
+  try {
+    text = await readFile(statePath(dir), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const s = JSON.parse(text) as SandboxState;
+    if (s.version !== 1 || typeof s.slot !== 'number') throw new Error('unknown format');
+    return s;
+  } catch (err) {
+    throw new OdoopsError(`${statePath(dir)}: not a sandbox record (${(err as Error).message})`);
+  }
+}
+
+// Writes are serialised so that concurrent server bring-ups never interleave a rename.
+let writing: Promise<void> = Promise.resolve();
+export function writeState(state: SandboxState): Promise<void> {
+  const job = writing.then(async () => {
+    const file = statePath(state.dir);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
+    await rename(tmp, file);
+  });
+  writing = job.catch(() => {});
+  return job;
+}
+
+export function publicInfo(s: SandboxState): SandboxInfo {
+  return {
+    dir: s.dir,
+    repoDir: s.repoDir,
+    privateKeyPath: s.privateKeyPath,
+    publicKeyPath: s.publicKeyPath,
+    addonsRepos: { ...s.addonsRepos },
+    servers: s.servers.map(({ client, host, port, hostKey, netns, user }) => ({ client, host, port, hostKey, netns, user })),
+  };
+}
+
+// ---- names and addresses ---------------------------------------------------------------
+
+/** Subnet 10.213.<slot>.0/24 per sandbox: .1 is the root-namespace side, servers are .2 and up. */
+export const MAX_SLOT = 250;
+export const MAX_CLIENTS = 200;
+
+export function netnsName(slot: number, index: number): string {
+  return `odsb${slot}-c${index}`;
+}
+/** Interface names are limited to 15 characters: "odsb250c200" is 11. */
+export function vethName(slot: number, index: number): string {
+  return `odsb${slot}c${index}`;
+}
+export function gatewayAddress(slot: number): string {
+  return `10.213.${slot}.1`;
+}
+export function serverAddress(slot: number, index: number): string {
+  return `10.213.${slot}.${index + 1}`;
+}
+
+// ---- slots: one /24 per sandbox, claimed by an exclusive file under /run --------------
+
+const SLOT_DIR = '/run/odoops-sandbox/slots';
+
+/** Claim a free slot for `dir`. A slot whose owner directory no longer records it is stale and reclaimed. */
+export async function claimSlot(dir: string, inUse: Set<number>): Promise<number> {
+  await mkdir(SLOT_DIR, { recursive: true });
+  for (let slot = 1; slot <= MAX_SLOT; slot++) {
+    if (inUse.has(slot)) continue;
+    const file = path.join(SLOT_DIR, String(slot));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(file, dir, { flag: 'wx' });
+        return slot;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const owner = await readFile(file, 'utf8').catch(() => '');
+        const ownerState = owner ? await readState(owner).catch(() => null) : null;
+        if (ownerState && ownerState.slot === slot) break; // really taken
+        await unlink(file).catch(() => {});
+      }
+    }
+  }
+  throw new OdoopsError(`no free sandbox slot (all ${MAX_SLOT} subnets 10.213.x.0/24 are in use): run odoops sandbox down on old ones`);
+}
+
+export async function releaseSlot(slot: number, dir: string): Promise<void> {
+  const file = path.join(SLOT_DIR, String(slot));
+  const owner = await readFile(file, 'utf8').catch(() => '');
+  if (owner === dir) await unlink(file).catch(() => {});
+}
