@@ -8,6 +8,7 @@ import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import type { HostSession } from '../live/ssh.ts';
 import type { LiveState } from '../live/types.ts';
 import type { Action, InstancePlan, Plan } from '../plan/types.ts';
+import { sequenceInstances } from '../plan/plan.ts';
 import { windowStatus } from '../plan/windows.ts';
 import { errorMessage } from '../util/errors.ts';
 import { restoreBackup } from './backup.ts';
@@ -82,7 +83,7 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
   if (plan.unreachable) return { ...done(), error: plan.unreachable };
 
   const specs = new Map(client.instances.map((i) => [i.name, i]));
-  const decisions = plan.instances.map((ip) => ({ ip, d: decide(ip, specs.get(ip.instance), opts, now()) }));
+  const decisions = sequenceInstances(plan).map((ip) => ({ ip, d: decide(ip, specs.get(ip.instance), opts, now()) }));
   if (!decisions.some((x) => x.d.run)) {
     result.instances = decisions.map((x) => (x.d.run ? never() : x.d.result));
     return done();
@@ -114,6 +115,14 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
     for (const { ip, d } of decisions) {
       if (!d.run) {
         result.instances.push(d.result);
+        continue;
+      }
+      const dep = ip.dependsOn ? result.instances.find((r) => r.instance === ip.dependsOn) : undefined;
+      if (dep && dep.outcome !== 'applied' && dep.outcome !== 'unchanged') {
+        // Production goes only after test succeeded in this same run.
+        const detail = `not touched: ${dep.instance} must succeed first in the same run (it is ${dep.outcome}${dep.detail ? `: ${dep.detail}` : ''})`;
+        result.instances.push({ instance: ip.instance, outcome: 'skipped', detail, actions: ip.actions.map((action) => ({ action, outcome: 'skipped', durationMs: 0 })) });
+        progress({ instance: ip.instance, step: 'instance', status: 'info', message: detail });
         continue;
       }
       if (failedBefore) {
