@@ -1,0 +1,105 @@
+/** Renderings of apply results (pure): terminal text and Markdown (MR comment after apply). */
+import type { ApplyResult, InstanceOutcome, InstanceResult } from '../apply/types.ts';
+import { colors, describeAction, fenceSafe, fmtDuration, fmtValue, mdEscape, type Colors } from './format.ts';
+
+export const APPLY_MARKER = '<!-- odoops:apply -->';
+
+const ORDER: InstanceOutcome[] = ['applied', 'unchanged', 'waiting', 'blocked', 'skipped', 'rolled-back', 'failed'];
+
+export interface ApplyCounts {
+  /** Instance counts by outcome. */
+  outcomes: Record<InstanceOutcome, number>;
+  /** Clients where nothing could be done (unreachable, lock held, host key mismatch). */
+  errors: number;
+}
+
+export function countApply(results: ApplyResult[]): ApplyCounts {
+  const outcomes = Object.fromEntries(ORDER.map((o) => [o, 0])) as Record<InstanceOutcome, number>;
+  let errors = 0;
+  for (const r of results) {
+    if (r.error !== undefined) errors++;
+    for (const i of r.instances) outcomes[i.outcome]++;
+  }
+  return { outcomes, errors };
+}
+
+/** "2 applied, 1 waiting, 1 failed, 1 client error" (zero counts omitted; "nothing to do" if all zero). */
+export function applySummaryLine(results: ApplyResult[]): string {
+  const { outcomes, errors } = countApply(results);
+  const parts = ORDER.filter((o) => outcomes[o] > 0).map((o) => `${outcomes[o]} ${o}`);
+  if (errors) parts.push(`${errors} client ${errors === 1 ? 'error' : 'errors'}`);
+  return parts.length ? parts.join(', ') : 'nothing to do';
+}
+
+function outcomeColor(o: InstanceOutcome, c: Colors): (s: string) => string {
+  if (o === 'applied') return c.green;
+  if (o === 'failed' || o === 'rolled-back') return c.red;
+  if (o === 'unchanged') return c.dim;
+  return c.yellow;
+}
+
+function lastLines(s: string, n: number): string[] {
+  return s.replace(/\s+$/, '').split('\n').slice(-n);
+}
+
+function instanceText(r: ApplyResult, i: InstanceResult, c: Colors): string[] {
+  const color = outcomeColor(i.outcome, c);
+  const out = [`${color(i.outcome.padEnd(11))} ${c.bold(`${r.client}/${i.instance}`)}${i.detail ? `: ${i.detail}` : ''}`];
+  for (const a of i.actions) {
+    const mark = a.outcome === 'ok' ? c.green('ok    ') : a.outcome === 'failed' ? c.red('failed') : c.dim('skip  ');
+    out.push(`    ${mark} ${describeAction(a.action)} ${c.dim(`(${fmtDuration(a.durationMs)})`)}`);
+    if (a.outcome === 'failed') {
+      if (a.command) out.push(`           command: ${a.command}`);
+      if (a.output) out.push(...lastLines(a.output, 10).map((l) => `           | ${l}`));
+    }
+  }
+  return out;
+}
+
+export function renderApplyText(results: ApplyResult[], opts: { color: boolean } = { color: false }): string {
+  const c = colors(opts.color);
+  const revs = [...new Set(results.map((r) => fmtValue(r.revision)))];
+  const lines = [`odoops apply at ${revs.join(', ')}`, ''];
+  for (const r of results) {
+    if (r.error !== undefined) lines.push(`${c.red('error'.padEnd(11))} ${c.bold(r.client)}: ${r.error}`);
+    for (const i of r.instances) lines.push(...instanceText(r, i, c));
+  }
+  lines.push('', `Summary: ${applySummaryLine(results)}`);
+  return lines.join('\n') + '\n';
+}
+
+const ICON: Record<InstanceOutcome, string> = {
+  applied: '✅',
+  unchanged: '➖',
+  waiting: '⏸️',
+  blocked: '⛔',
+  skipped: '⏭️',
+  'rolled-back': '↩️',
+  failed: '❌',
+};
+
+export function renderApplyMarkdown(results: ApplyResult[]): string {
+  const revs = [...new Set(results.map((r) => fmtValue(r.revision)))];
+  const out = [APPLY_MARKER, `### odoops apply at \`${revs.join(', ')}\``, '', `**${applySummaryLine(results)}**`, ''];
+  for (const r of results) {
+    if (r.error !== undefined) {
+      out.push(`- ❌ **${mdEscape(r.client)}**: ${mdEscape(r.error)}`, '');
+      continue;
+    }
+    for (const i of r.instances) {
+      const head = `${ICON[i.outcome]} <b>${mdEscape(`${r.client}/${i.instance}`)}</b>: ${i.outcome}${i.detail ? ` — ${mdEscape(i.detail)}` : ''}`;
+      if (i.actions.length === 0) {
+        out.push(`- ${head}`, '');
+        continue;
+      }
+      out.push(`<details><summary>${head}</summary>`, '', '| action | result | time |', '| --- | --- | --- |');
+      for (const a of i.actions) out.push(`| ${mdEscape(describeAction(a.action))} | ${a.outcome} | ${fmtDuration(a.durationMs)} |`);
+      out.push('');
+      for (const a of i.actions.filter((x) => x.outcome === 'failed')) {
+        out.push('```', fenceSafe(`$ ${a.command ?? describeAction(a.action)}`), ...lastLines(fenceSafe(a.output ?? ''), 20), '```', '');
+      }
+      out.push('</details>', '');
+    }
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,46 @@
+/** Renderings of drift (pure): terminal text and Markdown (body of the drift issue). */
+import type { DriftReport } from '../plan/types.ts';
+import { colors, fmtValue, mdEscape, plural } from './format.ts';
+
+export const DRIFT_MARKER = '<!-- odoops:drift -->';
+
+export function driftSummaryLine(d: DriftReport): string {
+  const parts = [d.drifted ? `${plural(d.clients.length, 'client')} drifted` : 'no drift'];
+  if (d.unreachable.length) parts.push(`${d.unreachable.length} unreachable`);
+  return parts.join(', ');
+}
+
+export function renderDriftText(d: DriftReport, opts: { color: boolean } = { color: false }): string {
+  const c = colors(opts.color);
+  const lines = [`odoops drift at ${fmtValue(d.revision)}`, ''];
+  for (const client of d.clients) {
+    for (const i of client.instances) {
+      const name = c.bold(`${client.client}/${i.instance}`);
+      lines.push(i.blocked ? `${c.red('!')} ${name}: ${c.red(`blocked: ${i.blocked}`)}` : `${c.yellow('~')} ${name}: ${plural(i.changes.length, 'difference')}`);
+      for (const ch of i.changes) lines.push(`    ${ch.path}: live ${fmtValue(ch.from)}, desired ${fmtValue(ch.to)} (${ch.reason})`);
+    }
+  }
+  for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`unreachable: ${u.reason}`)}`);
+  lines.push('', `Summary: ${driftSummaryLine(d)}`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderDriftMarkdown(d: DriftReport): string {
+  const out = [DRIFT_MARKER, `### odoops drift at \`${fmtValue(d.revision)}\``, '', `**${driftSummaryLine(d)}**`, ''];
+  for (const client of d.clients) {
+    out.push(`#### ${mdEscape(client.client)}`, '');
+    for (const i of client.instances) {
+      if (i.blocked) out.push(`- ⛔ \`${i.instance}\` blocked: ${mdEscape(i.blocked)}`, '');
+      if (i.changes.length === 0) continue;
+      out.push(`| instance | path | live | desired | why |`, '| --- | --- | --- | --- | --- |');
+      for (const ch of i.changes) {
+        out.push(`| ${mdEscape(i.instance)} | \`${mdEscape(ch.path)}\` | ${mdEscape(fmtValue(ch.from))} | ${mdEscape(fmtValue(ch.to))} | ${mdEscape(ch.reason)} |`);
+      }
+      out.push('');
+    }
+  }
+  if (d.unreachable.length) {
+    out.push('**Unreachable**', '', ...d.unreachable.map((u) => `- \`${u.client}\`: ${mdEscape(u.reason)}`), '');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,97 @@
+/** Shared wording for renderings (pure): how actions, values and durations read for humans. */
+import pc from 'picocolors';
+import type { Action } from '../plan/types.ts';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** picocolors functions, or identity functions when color is off (pipes, CI logs, tests). */
+export function colors(enabled: boolean): Colors {
+  return pc.createColors(enabled);
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** A value as a short string: null -> "(none)", commit SHAs shortened to 10 characters. */
+export function fmtValue(v: unknown): string {
+  if (v === null || v === undefined) return '(none)';
+  if (typeof v === 'string') return SHA.test(v) ? v.slice(0, 10) : v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** "350ms", "4.2s", "2m03s". */
+export function fmtDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** +: something appears, -: something goes away, ~: something is changed or done in place. */
+export function actionSign(a: Action): '+' | '-' | '~' {
+  switch (a.kind) {
+    case 'install-modules':
+      return '+';
+    case 'uninstall-modules':
+      return '-';
+    case 'checkout-addons':
+      return a.fromCommit === null ? '+' : '~';
+    default:
+      return '~';
+  }
+}
+
+/** One line describing what an action does, e.g. "install contacts, sale_management". */
+export function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'backup':
+      return 'backup database and filestore';
+    case 'pull-image':
+      return `pull image ${a.image}`;
+    case 'checkout-addons':
+      return `checkout addons ${a.repo.name} at ${a.repo.ref} (${fmtValue(a.fromCommit)} -> ${fmtValue(a.toCommit)})`;
+    case 'write-config':
+      return `write odoo.conf: ${Object.keys(a.set)
+        .sort()
+        .map((k) => `${k} ${fmtValue(a.previous[k] ?? null)} -> ${fmtValue(a.set[k])}`)
+        .join(', ')}`;
+    case 'switch-image':
+      return `switch image ${fmtValue(a.from)} -> ${a.to} (restarts odoo)`;
+    case 'restart':
+      return 'restart odoo';
+    case 'install-modules':
+      return `install ${a.modules.join(', ')}`;
+    case 'upgrade-modules':
+      return `upgrade ${a.modules.join(', ')}`;
+    case 'uninstall-modules':
+      return `uninstall ${a.modules.join(', ')}`;
+    case 'health-check':
+      return 'health check (HTTP, image and modules read back)';
+    case 'record-revision':
+      return `record revision ${fmtValue(a.revision)}`;
+  }
+}
+
+const ROUTINE: ReadonlySet<Action['kind']> = new Set(['backup', 'health-check', 'record-revision', 'restart']);
+
+/** The headline of an instance plan: its significant actions, e.g. "install crm; write odoo.conf: ...". */
+export function headline(actions: Action[]): string {
+  const main = actions.filter((a) => !ROUTINE.has(a.kind));
+  const shown = main.length > 0 ? main : actions.filter((a) => a.kind === 'restart');
+  return shown.map((a) => (a.kind === 'write-config' ? 'write odoo.conf' : a.kind === 'switch-image' ? `switch image to ${a.to}` : describeAction(a))).join('; ');
+}
+
+/** Escapes text for Markdown tables and HTML-ish contexts (summary lines, cells). */
+export function mdEscape(s: string): string {
+  // ">" stays: harmless in Markdown and "16.0 -> 17.0" must read well in the raw comment too.
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** Text inside a fenced block must not close the fence. */
+export function fenceSafe(s: string): string {
+  return s.replace(/```/g, "'''");
+}
