@@ -45,7 +45,7 @@ const REQUIRED_ON_PATH = ['ip', 'nsenter', 'unshare', 'setpriv', 'git'];
 
 export function assertRoot(): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new OdoopsError('odoops sandbox needs root (it creates network and mount namespaces): run it as root');
+    throw new OdoopsError('sandbox needs root (it creates network and mount namespaces): run it as root');
   }
 }
 

@@ -1,0 +1,155 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSandbox, sandboxDown, sandboxUp } from '../../operator/sandbox/index.ts';
+import { upSandbox } from '../../operator/sandbox/lifecycle.ts';
+import { pidsInNamespace, sleep } from '../../operator/sandbox/proc.ts';
+import { readState, type SandboxState } from '../../operator/sandbox/state.ts';
+import { stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
+
+const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
+const t = suite('sandbox lifecycle');
+const made: string[] = [];
+const infos: SandboxInfo[] = [];
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-'));
+  made.push(d);
+  return d;
+}
+
+t.after(async () => {
+  for (const i of infos) await stopSandbox(i).catch(() => {});
+  for (const d of made) if (existsSync(d)) await sandboxDown({ dir: d }).catch(() => rm(d, { recursive: true, force: true }));
+});
+
+function odoops(args: string[], opts: { asUser?: string } = {}) {
+  const argv = opts.asUser ? ['setpriv', `--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups', '--', process.execPath, bin, ...args] : [process.execPath, bin, ...args];
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: os.tmpdir() });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function sh(cmd: string[]): string {
+  return spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' }).stdout;
+}
+
+/** Everything a sandbox may leave on the machine, for before/after comparisons. */
+async function traces(state: SandboxState) {
+  const netns = sh(['ip', 'netns', 'list']).split('\n').filter((l) => state.servers.some((s) => l.split(' ')[0] === s.netns));
+  const links = sh(['ip', '-o', 'link']).split('\n').filter((l) => state.servers.some((s) => l.includes(` ${s.veth}@`) || l.includes(` ${s.veth}:`)));
+  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(state.dir) || state.servers.some((s) => l.includes(`/run/netns/${s.netns} `)));
+  const pids: number[] = [];
+  for (const s of state.servers) {
+    for (const pid of [s.holderPid, s.sshdPid, s.postgresPid]) if (pid && existsSync(`/proc/${pid}`) && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) !== '') pids.push(pid);
+    if (s.netnsInode) pids.push(...(await pidsInNamespace('net', s.netnsInode)));
+  }
+  const addrs = sh(['ip', '-o', '-4', 'addr']).split('\n').filter((l) => l.includes(`10.213.${state.slot}.`));
+  return { netns, links, mounts, pids: [...new Set(pids)], addrs, dir: existsSync(state.dir), // The slot file may be claimed again by another sandbox at once: only our claim counts.
+    slot: (await readFile(`/run/odoops-sandbox/slots/${state.slot}`, 'utf8').catch(() => '')) === state.dir };
+}
+
+t('down leaves no process, namespace, veth, address, mount or directory behind', async () => {
+  const dir = await tempDir();
+  const info = await sandboxUp({ clients: 2, dir });
+  const state = (await readState(dir))!;
+  const before = await traces(state);
+  assert.is(before.netns.length, 2);
+  assert.is(before.links.length, 2);
+  assert.ok(before.mounts.length >= 2, 'netns bind mounts exist while up');
+  assert.ok(before.pids.length >= 6, `holder, sshd and postgres per server: ${before.pids}`);
+  assert.ok(before.dir && before.slot);
+  await sandboxDown({ dir: info.dir });
+  const after = await traces(state);
+  assert.equal(after, { netns: [], links: [], mounts: [], pids: [], addrs: [], dir: false, slot: false });
+  assert.is(await readSandbox(dir), null);
+});
+
+t('up twice on the same directory reports the running sandbox and starts nothing new', async () => {
+  const dir = await tempDir();
+  const first = await sandboxUp({ clients: 1, dir });
+  infos.push(first);
+  const state1 = (await readState(dir))!;
+  const second = await upSandbox({ clients: 1, dir });
+  assert.ok(second.alreadyRunning);
+  assert.equal(second.info, first);
+  const state2 = (await readState(dir))!;
+  assert.equal(state2.servers.map((s) => [s.holderPid, s.sshdPid, s.postgresPid]), state1.servers.map((s) => [s.holderPid, s.sshdPid, s.postgresPid]));
+  const cli = odoops(['sandbox', 'up', '--clients', '1', '--dir', dir]);
+  assert.is(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /already running/);
+  assert.is(sh(['ip', 'netns', 'list']).split('\n').filter((l) => l.startsWith(`odsb${state1.slot}-`)).length, 1, 'still one namespace');
+});
+
+t('two sandboxes coexist on distinct subnets and names', async () => {
+  const a = await sandboxUp({ clients: 1, dir: await tempDir() });
+  infos.push(a);
+  const b = await sandboxUp({ clients: 1, dir: await tempDir() });
+  infos.push(b);
+  assert.is.not(a.servers[0]!.host, b.servers[0]!.host);
+  assert.is.not(a.servers[0]!.netns, b.servers[0]!.netns);
+  await sandboxDown({ dir: a.dir });
+  // b survives a's removal.
+  const st = (await readState(b.dir))!;
+  assert.ok((await pidsInNamespace('net', st.servers[0]!.netnsInode!)).length >= 3);
+});
+
+t('CLI: --clients 0, a non-number or an unknown fault are usage errors (exit 2, one line)', async () => {
+  const dir = path.join(os.tmpdir(), `odoops-sandbox-never-${process.pid}`);
+  for (const args of [
+    ['sandbox', 'up', '--clients', '0', '--dir', dir],
+    ['sandbox', 'up', '--clients', 'three', '--dir', dir],
+    ['sandbox', 'up', '--clients', '2.5', '--dir', dir],
+    ['sandbox', 'fault', 'acme', 'explode', '--dir', dir],
+  ]) {
+    const r = odoops(args);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.is(r.stderr.trim().split('\n')[0]!.length > 0, true);
+    assert.match(r.stderr, /clients|fault|explode|choices/i);
+    assert.not.match(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  }
+  assert.not.ok(existsSync(dir), 'nothing created');
+});
+
+t('CLI: not root -> one clear message, exit 1', async () => {
+  const r = odoops(['sandbox', 'up', '--clients', '1', '--dir', '/nonexistent/sbx'], { asUser: '65534' });
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /needs root/);
+});
+
+t('CLI: sandbox down --dir cleans up after an `up` that was killed half-way', async () => {
+  const dir = await tempDir();
+  const child = spawn(process.execPath, [bin, 'sandbox', 'up', '--clients', '3', '--dir', dir], { stdio: 'ignore' });
+  // Kill it once some servers exist.
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const st = await readState(dir).catch(() => null);
+    if (st?.servers.some((s) => s.holderPid)) break;
+    if (Date.now() > deadline) throw new Error('up never started a server');
+    await sleep(20);
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  await sleep(300); // let already-spawned daemons settle
+  const state = (await readState(dir))!;
+  const r = odoops(['sandbox', 'down', '--dir', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const after = await traces(state);
+  assert.equal(after, { netns: [], links: [], mounts: [], pids: [], addrs: [], dir: false, slot: false });
+});
+
+t('down refuses a directory that is not a sandbox', async () => {
+  const dir = await tempDir();
+  await import('node:fs/promises').then((fs) => fs.writeFile(path.join(dir, 'precious.txt'), 'keep me'));
+  const r = odoops(['sandbox', 'down', '--dir', dir]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /not a sandbox directory/);
+  assert.ok(existsSync(path.join(dir, 'precious.txt')));
+  await rm(dir, { recursive: true });
+});
+
+t.run();
