@@ -197,3 +197,19 @@ export function driftOf(plans: Plan[]): DriftReport {
   }
   return { revision: plans[0]?.revision ?? '', drifted: clients.length > 0, clients, unreachable };
 }
+
+/**
+ * `terraform plan -detailed-exitcode` semantics for plans: 1 when a server could not be read
+ * (the answer is unknown, which must not pass as "no changes"), else 2 when any instance has
+ * actions or is blocked, else 0.
+ */
+export function planExitCode(plans: Plan[]): 0 | 1 | 2 {
+  if (plans.some((p) => p.unreachable !== undefined)) return 1;
+  return plans.some((p) => p.instances.some((i) => i.actions.length > 0 || i.blocked)) ? 2 : 0;
+}
+
+/** Same rule for drift: 1 when a server could not be read, 2 when anything drifted, else 0. */
+export function driftExitCode(d: DriftReport): 0 | 1 | 2 {
+  if (d.unreachable.length > 0) return 1;
+  return d.drifted ? 2 : 0;
+}

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compareVersions, diffInstance, imageSeries, odooOptionString } from '../../operator/plan/diff.ts';
-import { driftOf, planClient, planHasActions, sequenceInstances, summarizePlans } from '../../operator/plan/plan.ts';
+import { driftExitCode, driftOf, planClient, planExitCode, planHasActions, sequenceInstances, summarizePlans } from '../../operator/plan/plan.ts';
 import type { InstancePlan, Plan } from '../../operator/plan/types.ts';
 import type { LiveInstance } from '../../operator/live/types.ts';
 import { clientSpec, instanceSpec, liveFor, liveState, NOW, REV, SHA_V1, SHA_V2, SUNDAY_WINDOW, URL } from './fixtures.ts';
@@ -243,6 +243,21 @@ test('diffInstance uses the normalised views (no noise from unrelated live data)
   live.options.db_host = 'db'; // unmanaged option
   live.modules.hr = { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: null };
   assert.equal(diffInstance(spec, live), []);
+});
+
+test('detailed exit codes: 0 no changes, 2 changes, 1 unreachable', () => {
+  const a = clientSpec('acme');
+  const clean = planClient(a, liveState(a), opts);
+  const changed = planClient(a, liveState(a, (l) => { l.test!.options.workers = '9'; }), opts);
+  const blocked = planClient(a, liveState(a, (l) => { l.test!.odooVersion = '16.0'; }), opts);
+  const down = planClient(a, { client: 'acme', reachable: false, reason: 'x' }, opts);
+  assert.is(planExitCode([clean]), 0);
+  assert.is(planExitCode([clean, changed]), 2);
+  assert.is(planExitCode([blocked]), 2);
+  assert.is(planExitCode([changed, down]), 1);
+  assert.is(driftExitCode(driftOf([clean])), 0);
+  assert.is(driftExitCode(driftOf([clean, changed])), 2);
+  assert.is(driftExitCode(driftOf([clean, down])), 1);
 });
 
 test.run();
