@@ -72,7 +72,8 @@ export function register(program: Command): void {
       }
       const lines = [`sandbox in ${st.state.dir}: ${st.running ? st.state.status : 'stopped (stale: run down)'}, ${st.servers.length} servers`];
       const on = (b: boolean) => (b ? 'up' : 'DOWN');
-      for (const s of st.servers) lines.push(`  ${s.client}  ${s.host}  link ${on(s.link)}  sshd ${on(s.sshd)}  db ${on(s.db)}`);
+      const w = Math.max(...st.servers.map((s) => s.client.length));
+      for (const s of st.servers) lines.push(`  ${s.client.padEnd(w)}  ${s.host.padEnd(13)}  link ${on(s.link)}  sshd ${on(s.sshd)}  db ${on(s.db)}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
 }
