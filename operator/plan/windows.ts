@@ -18,8 +18,15 @@ import type { WindowStatus } from './types.ts';
 export const HORIZON_DAYS = 400;
 const HORIZON_MS = Duration.fromObject({ days: HORIZON_DAYS }).toMillis();
 const MAX_DURATION_MS = Duration.fromObject({ weeks: 1 }).toMillis();
-/** Bound on search steps so a pathological schedule cannot hang a run. */
-const MAX_STEPS = 20_000;
+/**
+ * Bound on cron evaluations per search, so a pathological schedule (e.g. a deny "* * * * *"
+ * lasting 1m, contiguous all year) cannot stall a run; enough for an hourly window over the horizon.
+ */
+const SEARCH_BUDGET = 12_000;
+
+interface Budget {
+  left: number;
+}
 const SECOND_MS = Duration.fromObject({ seconds: 1 }).toMillis();
 
 const UNIT_MS: Record<string, number> = {
@@ -127,10 +134,10 @@ function activeStart(c: Compiled, t: number): number | null {
 }
 
 /** End of the continuous active period that contains run s (runs that overlap or touch merge). */
-function mergedEnd(c: Compiled, s: number, limit: number): number {
+function mergedEnd(c: Compiled, s: number, limit: number, budget: Budget): number {
   let start = s;
   let end = s + c.durationMs;
-  for (let i = 0; i < MAX_STEPS && end <= limit; i++) {
+  while (end <= limit && budget.left-- > 0) {
     const f = latestFireAtOrBefore(c, end);
     if (f === null || f <= start) break;
     start = f;
@@ -170,9 +177,10 @@ function iso(ms: number): string {
 /** Earliest instant > t0 at which the state is open, with the zone of the window that decides it. */
 function findOpening(all: Compiled[], t0: number): { at: number; zone: string } | null {
   const limit = t0 + HORIZON_MS;
+  const budget: Budget = { left: SEARCH_BUDGET };
   let t = t0;
   let zone = all[0]?.spec.timeZone ?? 'UTC';
-  for (let i = 0; i < MAX_STEPS && t <= limit; i++) {
+  while (t <= limit && budget.left-- > 0) {
     const ev = evaluate(all, t);
     if (ev.open && t > t0) {
       const opener = ev.activeAllows.find((a) => a.start === t);
@@ -182,7 +190,7 @@ function findOpening(all: Compiled[], t0: number): { at: number; zone: string } 
       // Closed at least until every active deny period has ended.
       let next = t;
       for (const d of ev.activeDenies) {
-        const end = mergedEnd(d.c, d.start, limit);
+        const end = mergedEnd(d.c, d.start, limit, budget);
         if (end > next) {
           next = end;
           zone = d.c.spec.timeZone;
@@ -209,6 +217,7 @@ function findOpening(all: Compiled[], t0: number): { at: number; zone: string } 
 /** Earliest instant > t0 at which an open state closes, with the deciding window's zone. */
 function findClosing(all: Compiled[], t0: number, ev0: Evaluation): { at: number; zone: string } | null {
   const limit = t0 + HORIZON_MS;
+  const budget: Budget = { left: SEARCH_BUDGET };
   let best: { at: number; zone: string } | null = null;
   const consider = (at: number | null, zone: string): void => {
     if (at !== null && at <= limit && (best === null || at < best.at)) best = { at, zone };
@@ -220,12 +229,12 @@ function findClosing(all: Compiled[], t0: number, ev0: Evaluation): { at: number
     // End of the union of allow periods covering t0 (one allow may start before another ends).
     let end = t0;
     let zone = ev0.activeAllows[0]?.c.spec.timeZone ?? 'UTC';
-    for (let i = 0; i < MAX_STEPS && end <= limit; i++) {
+    for (let i = 0; end <= limit && budget.left-- > 0; i++) {
       const ev = i === 0 ? ev0 : evaluate(all, end);
       if (ev.activeAllows.length === 0) break;
       let next = end;
       for (const a of ev.activeAllows) {
-        const e = mergedEnd(a.c, a.start, limit);
+        const e = mergedEnd(a.c, a.start, limit, budget);
         if (e > next) {
           next = e;
           zone = a.c.spec.timeZone;
@@ -265,7 +274,7 @@ export function windowStatus(windows: WindowSpec[], at: Date): WindowStatus {
       open: true,
       nextOpening: null,
       closesAt: closing ? iso(closing.at) : null,
-      description: closing ? `open until ${formatAt(closing.at, closing.zone)}` : `open (no closing within ${HORIZON_DAYS} days)`,
+      description: closing ? `open until ${formatAt(closing.at, closing.zone)}` : `open (no closing found within ${HORIZON_DAYS} days)`,
       overrideAllowed,
     };
   }
@@ -277,7 +286,7 @@ export function windowStatus(windows: WindowSpec[], at: Date): WindowStatus {
     closesAt: null,
     description: opening
       ? `${why}; next opening ${formatAt(opening.at, opening.zone)}`
-      : `${why}; no opening within ${HORIZON_DAYS} days`,
+      : `${why}; no opening found within ${HORIZON_DAYS} days`,
     overrideAllowed,
   };
 }

@@ -183,6 +183,18 @@ test('windowsNeverOpen', () => {
   assert.match(windowsNeverOpen([w({ timeZone: 'Nowhere/City' })], from) ?? '', /window 1 .*unknown time zone/);
 });
 
+test('pathological schedules end the search quickly', () => {
+  const started = Date.now();
+  const everyMinute = w({ kind: 'deny', schedule: '* * * * *', duration: '1m', timeZone: 'UTC' });
+  const s = windowStatus([everyMinute], at('2026-06-01T00:00:30Z'));
+  assert.is(s.open, false);
+  assert.is(s.nextOpening, null);
+  assert.is(s.description, 'closed (deny window); no opening found within 400 days');
+  const hourly = w({ kind: 'deny', schedule: '0 * * * *', duration: '1h', timeZone: 'UTC' });
+  assert.is(windowStatus([hourly], at('2026-06-01T00:30:00Z')).nextOpening, null);
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+});
+
 test('invalid window in windowStatus is a clear error', () => {
   assert.throws(() => windowStatus([w({ schedule: 'every day' })], at('2026-06-01T00:00:00Z')), /update window allow "every day".*invalid cron/);
   assert.is(describeWindow(w()), 'allow "0 2 * * 0" for 3h (Europe/Paris)');
