@@ -65,6 +65,18 @@ export function seriesMismatch(spec: InstanceSpec, live: LiveInstance): string |
   return null;
 }
 
+/**
+ * The image the instance actually runs, as far as it matters for the plan: ODOO_IMAGE from .env,
+ * unless .env already names the desired image but the running container was made from another
+ * one (a switch that never took effect). Digest references are compared through .env only,
+ * since `docker compose ps` may print them differently.
+ */
+export function effectiveLiveImage(spec: InstanceSpec, live: LiveInstance): string | null {
+  const running = live.running ? live.runningImage ?? null : null;
+  if (live.image === spec.image && running && running !== spec.image && !spec.image.includes('@')) return running;
+  return live.image;
+}
+
 const INSTALLED_LIKE: ReadonlySet<ViewModuleState> = new Set(['installed', 'to upgrade', 'to remove']);
 
 /** Whether a live module counts as installed for removal purposes (pending states included). */
@@ -115,7 +127,7 @@ export function liveView(spec: InstanceSpec, live: LiveInstance): InstanceView {
   }
   return {
     series: seriesMismatch(spec, live) ?? spec.series,
-    image: live.image,
+    image: effectiveLiveImage(spec, live),
     running: live.running,
     addons: Object.fromEntries(
       spec.addons.map((a) => {

@@ -6,7 +6,7 @@
  */
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import type { LiveInstance, LiveState } from '../live/types.ts';
-import { diffInstance, isInstalledLike, odooOptionString, outdatedModules, seriesMismatch } from './diff.ts';
+import { diffInstance, effectiveLiveImage, isInstalledLike, odooOptionString, outdatedModules, seriesMismatch } from './diff.ts';
 import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary } from './types.ts';
 import { windowStatus } from './windows.ts';
 
@@ -35,6 +35,9 @@ function missingInstancePlan(spec: InstanceSpec, opts: PlanOptions): InstancePla
 
 /** Plans one instance. `live` undefined or not present: blocked as not provisioned. */
 export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined, opts: PlanOptions): InstancePlan {
+  if (live && !live.present && live.errors?.length) {
+    return { ...missingInstancePlan(spec, opts), blocked: `live state incomplete: ${live.errors.join('; ')}` };
+  }
   if (!live || !live.present) return missingInstancePlan(spec, opts);
   const changes = diffInstance(spec, live);
   const window = windowStatus(spec.windows, opts.now);
@@ -43,7 +46,8 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
   const fromSeries = seriesMismatch(spec, live);
   if (fromSeries) blocked.push(`major upgrade ${fromSeries} -> ${spec.series}: out of routine scope`);
 
-  const imageChanged = live.image !== spec.image;
+  const liveImage = effectiveLiveImage(spec, live);
+  const imageChanged = liveImage !== spec.image;
   const checkouts: Action[] = [];
   for (const repo of spec.addons) {
     const l = live.addons[repo.name];
@@ -86,13 +90,18 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
   }
   const upgrade = [...upgradeSet].filter((m) => !install.includes(m) && !uninstall.includes(m)).sort();
 
-  if (checkouts.length === 0) {
+  const probeErrors = live.errors ?? [];
+  // With a partial reading the module list may be empty: "not found" would be a false reason.
+  if (checkouts.length === 0 && probeErrors.length === 0) {
     for (const m of install) {
       const state = live.modules[m]?.state;
       if (state === undefined) blocked.push(`module ${m} not found on the server`);
       else if (state === 'uninstallable') blocked.push(`module ${m} is uninstallable on the server (code missing)`);
     }
   }
+
+  // Never act on a partial reading (e.g. PostgreSQL down: no module list): say what could not be read.
+  for (const e of probeErrors) if (!blocked.includes(e)) blocked.push(`live state incomplete: ${e}`);
 
   if (blocked.length > 0) return { instance: spec.name, changes, actions: [], window, blocked: blocked.join('; ') };
 
@@ -101,7 +110,7 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
   if (imageChanged) actions.push({ kind: 'pull-image', instance: i, image: spec.image });
   actions.push(...checkouts);
   if (configChanged) actions.push({ kind: 'write-config', instance: i, set, previous });
-  if (imageChanged) actions.push({ kind: 'switch-image', instance: i, from: live.image, to: spec.image });
+  if (imageChanged) actions.push({ kind: 'switch-image', instance: i, from: liveImage, to: spec.image });
   else if (configChanged || checkouts.length > 0 || !live.running) actions.push({ kind: 'restart', instance: i });
   if (uninstall.length) actions.push({ kind: 'uninstall-modules', instance: i, modules: uninstall });
   if (install.length) actions.push({ kind: 'install-modules', instance: i, modules: install });

@@ -245,6 +245,36 @@ test('diffInstance uses the normalised views (no noise from unrelated live data)
   assert.equal(diffInstance(spec, live), []);
 });
 
+test('probe errors: blocked as incomplete reading, no misleading module reasons', () => {
+  const spec = clientSpec('acme', [instanceSpec('test')]);
+  const dbDown = liveState(spec, (l) => {
+    l.test!.modules = {};
+    l.test!.errors = ['psql ir_module_module: exit 2 could not connect to server'];
+  });
+  const p = inst(planClient(spec, dbDown, opts), 'test');
+  assert.is(p.blocked, 'live state incomplete: psql ir_module_module: exit 2 could not connect to server');
+  assert.equal(p.actions, []);
+  // an unresolvable ref is reported once, not twice
+  const badRef = liveState(spec, (l) => {
+    l.test!.addons['integrator-addons']!.desiredCommit = null;
+    l.test!.errors = [`ref v1.0 not found in ${URL}`];
+  });
+  assert.is(inst(planClient(spec, badRef, opts), 'test').blocked, `ref v1.0 not found in ${URL}`);
+  const crashed = liveState(spec, (l) => { l.test = { ...l.test!, present: false, errors: ['probe failed: KeyError'] }; });
+  assert.is(inst(planClient(spec, crashed, opts), 'test').blocked, 'live state incomplete: probe failed: KeyError');
+});
+
+test('running container on another image than .env: switch again', () => {
+  const spec = clientSpec('acme', [instanceSpec('test')]);
+  const stale = liveState(spec, (l) => { l.test!.runningImage = 'registry.example.com/odoo:17.0-20260101'; });
+  const p = inst(planClient(spec, stale, opts), 'test');
+  assert.equal(kinds(p), ['backup', 'pull-image', 'switch-image', 'health-check', 'record-revision']);
+  const sw = p.actions[2];
+  assert.equal(sw && sw.kind === 'switch-image' ? sw.from : null, 'registry.example.com/odoo:17.0-20260101');
+  const same = liveState(spec, (l) => { l.test!.runningImage = spec.instances[0]!.image; });
+  assert.equal(inst(planClient(spec, same, opts), 'test').actions, []);
+});
+
 test('detailed exit codes: 0 no changes, 2 changes, 1 unreachable', () => {
   const a = clientSpec('acme');
   const clean = planClient(a, liveState(a), opts);
