@@ -1,0 +1,91 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { applyPlan } from '../../operator/apply/index.ts';
+import { readBackProblems } from '../../operator/apply/verify.ts';
+import { backupStamp } from '../../operator/apply/backup.ts';
+import type { ClientSpec, InstanceSpec } from '../../operator/desired/types.ts';
+import type { HostSession } from '../../operator/live/ssh.ts';
+import type { LiveInstance } from '../../operator/live/types.ts';
+import type { Plan } from '../../operator/plan/types.ts';
+import { windowStatus } from '../../operator/plan/windows.ts';
+
+const inst = (over: Partial<InstanceSpec> = {}): InstanceSpec => ({
+  name: 'production', series: '17.0', image: 'reg/odoo:17.0-b', database: 'acme_prod', domain: 'erp.acme.example', httpPort: 8069,
+  modules: ['contacts'], removeModules: ['website'], addons: [{ name: 'integrator-addons', url: 'file:///x.git', ref: 'v1.0' }],
+  options: { workers: 2, proxy_mode: true }, windows: [], ...over,
+});
+const live = (over: Partial<LiveInstance> = {}): LiveInstance => ({
+  name: 'production', present: true, image: 'reg/odoo:17.0-b', imageDigest: null, running: true, runningImage: 'reg/odoo:17.0-b', odooVersion: '17.0',
+  modules: { contacts: { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: null }, website: { state: 'uninstalled', installedVersion: null, manifestVersion: null },
+    integrator_base: { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: '17.0.1.1' } },
+  addons: { 'integrator-addons': { url: 'file:///x.git', commit: 'a'.repeat(40), desiredCommit: 'a'.repeat(40) } },
+  options: { workers: '2', proxy_mode: 'True' }, lastApplied: null, ...over,
+});
+
+test('read-back: a converged instance has no problems', () => {
+  assert.equal(readBackProblems(inst(), live(), new Set()), []);
+});
+
+test('read-back: every kind of mismatch is named', () => {
+  const problems = readBackProblems(
+    inst({ modules: ['contacts', 'no_such_module'] }),
+    live({ runningImage: 'reg/odoo:17.0-a', options: { workers: '3', proxy_mode: 'True' },
+      modules: { ...live().modules, website: { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: null } } }),
+    new Set(['integrator_base']),
+  );
+  assert.equal(problems, [
+    'running image is reg/odoo:17.0-a, expected reg/odoo:17.0-b',
+    'module no_such_module is unknown to Odoo, expected installed',
+    'module website is installed, expected uninstalled',
+    'module integrator_base is at 17.0.1.0, manifest says 17.0.1.1',
+    'option workers is 3, expected 2',
+  ]);
+  assert.equal(readBackProblems(inst(), live({ running: false }), new Set()), ['odoo container is not running']);
+});
+
+test('backup stamps sort by time', () => {
+  const a = backupStamp(new Date('2026-11-01T02:00:00.123Z'), 'r1');
+  const b = backupStamp(new Date('2026-11-08T01:59:59Z'), 'r0');
+  assert.is(a, '20261101T020000Z-r1');
+  assert.ok(a < b);
+});
+
+// A transport that fails the test if anything is run: decisions that must not touch the server.
+const untouchable: HostSession = {
+  label: 'acme (test)',
+  exec: () => { throw new Error('nothing may run on the server'); },
+  spawn: () => { throw new Error('nothing may run on the server'); },
+  close: async () => undefined,
+};
+
+test('window closed: nothing runs, the next opening is reported; --ignore-windows obeys manualSync', async () => {
+  const now = new Date('2026-11-04T12:00:00Z'); // a Wednesday
+  const windows = [{ kind: 'allow' as const, schedule: '0 2 * * 0', duration: '3h', timeZone: 'Europe/Paris', manualSync: false }];
+  const spec = inst({ windows });
+  const client = { name: 'acme', instances: [spec] } as unknown as ClientSpec;
+  const plan: Plan = { client: 'acme', revision: 'abc', instances: [{
+    instance: 'production', changes: [], window: windowStatus(windows, now),
+    actions: [{ kind: 'backup', instance: 'production' }, { kind: 'install-modules', instance: 'production', modules: ['crm'] }],
+  }] };
+  for (const ignoreWindows of [false, true]) {
+    const r = await applyPlan(untouchable, client, plan, { now: () => now, ignoreWindows });
+    assert.is(r.instances[0]!.outcome, 'waiting');
+    assert.match(r.instances[0]!.detail!, /next opening 2026-11-08T01:00:00/);
+    assert.ok(r.instances[0]!.actions.every((a) => a.outcome === 'skipped'));
+  }
+});
+
+test('blocked and unchanged instances never touch the server', async () => {
+  const client = { name: 'acme', instances: [inst({ name: 'test' }), inst()] } as unknown as ClientSpec;
+  const open = windowStatus([], new Date());
+  const plan: Plan = { client: 'acme', revision: 'abc', instances: [
+    { instance: 'test', changes: [], actions: [], window: open, blocked: 'major upgrade 16.0 -> 17.0: out of routine scope' },
+    { instance: 'production', changes: [], actions: [], window: open },
+  ] };
+  const r = await applyPlan(untouchable, client, plan, {});
+  assert.equal(r.instances.map((i) => i.outcome), ['blocked', 'unchanged']);
+  const u = await applyPlan(untouchable, client, { client: 'acme', revision: 'abc', unreachable: 'cannot reach acme', instances: [] }, {});
+  assert.is(u.error, 'cannot reach acme');
+});
+
+test.run();
