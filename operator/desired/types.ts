@@ -115,15 +115,74 @@ export interface ClientSpec {
 }
 
 export interface OperatorSettings {
+  /** How many servers are reconciled at once. Default 4. */
   concurrency: number;
-  /** Cron schedule of drift detection runs. */
+  /** Cron schedule (fleet time zone) of drift detection runs. Default "0 6 * * *". */
   driftSchedule: string;
   forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef };
 }
 
+/** Security baseline every server must meet (fleet.yaml `security`). */
+export interface SecurityBaseline {
+  sshPasswordAuthentication?: boolean;
+  sshPermitRootLogin?: 'no' | 'prohibit-password' | 'yes';
+  fail2ban?: boolean;
+  firewallAllowTcp?: number[];
+  unattendedUpgrades?: boolean;
+}
+
+/** An instance as written in a file: every field optional (defaults fill the rest). */
+export type InstanceDefaults = Partial<Omit<InstanceSpec, 'name' | 'windows'>> & { windows?: WindowInput[] };
+
+/** A window as written in a file: timeZone defaults to fleet `timezone`, manualSync to true. */
+export type WindowInput = Omit<WindowSpec, 'timeZone' | 'manualSync'> & { timeZone?: string; manualSync?: boolean };
+
+/** fleet.yaml `defaults`: merged under every client (maps merge deep, lists replace, scalars override). */
+export interface FleetDefaults {
+  server?: Partial<Pick<ServerSpec, 'port' | 'user' | 'os'>>;
+  /** Defaults of every instance. */
+  instance?: InstanceDefaults;
+  /** Defaults of instances by name, merged over `instance`. */
+  instances?: Record<string, InstanceDefaults>;
+  backups?: Partial<Omit<BackupSpec, 'destinations' | 'retention' | 'timeZone'>> & {
+    timeZone?: string;
+    retention?: Partial<BackupSpec['retention']>;
+    /** Names of backup destinations. */
+    destinations?: string[];
+  };
+  maintenance?: { security?: WindowInput; os?: WindowInput };
+  monitoring?: Partial<MonitoringSpec>;
+}
+
 export interface FleetSpec {
+  /** Default IANA time zone of windows and backup schedules. */
   timezone: string;
   operator: OperatorSettings;
   monitoringServers: string[];
-  security: Record<string, unknown>;
+  security: SecurityBaseline;
+  /** Backup destinations by name (resolved into each client's backups.destinations). */
+  backupDestinations: Record<string, BackupDestinationSpec>;
+  /** The raw defaults, as written in fleet.yaml. */
+  defaults: FleetDefaults;
+}
+
+/** The whole desired state at one revision of the config repo. */
+export interface DesiredState {
+  /** Commit SHA (40 hex) the state was read at. */
+  revision: string;
+  /** Local path of the git repository read (the cache clone for a URL). */
+  repoPath: string;
+  fleet: FleetSpec;
+  /** Clients sorted by name. */
+  clients: ClientSpec[];
+}
+
+/** One problem found in the config repo, located in a file. */
+export interface ValidationIssue {
+  /** Path relative to the config repo root, e.g. "clients/acme.yaml". */
+  file: string;
+  /** 1-based line and column. */
+  line: number;
+  col: number;
+  message: string;
 }
