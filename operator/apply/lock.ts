@@ -35,7 +35,7 @@ export class LockHeldError extends OdoopsError {
 }
 
 export const LOCK_SCRIPT = [
-  'info="$1"; wait="$2"; dir="$3"; lock="$4"; json="$5"',
+  'info="$1"; wait="$2"; dir="$3"; lock="$4"; json="$5"; idle="$6"',
   'mkdir -p "$dir"',
   'exec 9>>"$lock"',
   'if ! flock -n 9; then',
@@ -45,9 +45,11 @@ export const LOCK_SCRIPT = [
   'if [ -s "$json" ]; then printf "STALE %s\\n" "$(tr -d "\\n" < "$json")"; fi',
   'printf "%s\\n" "$info" > "$json.tmp" && mv "$json.tmp" "$json"',
   'echo LOCKED',
-  // Held until odoops writes "release" (clean) or the channel closes (odoops died: lock.json stays).
-  'read -r cmd || cmd=',
-  'if [ "$cmd" = release ]; then rm -f "$json"; echo RELEASED; fi',
+  // Held while odoops pings; "release" is the clean end. EOF or $idle seconds of silence
+  // (odoops killed, link lost even if this sshd never notices): exit, lock.json stays = stale.
+  'while read -r -t "$idle" cmd; do',
+  '  if [ "$cmd" = release ]; then rm -f "$json"; echo RELEASED; exit 0; fi',
+  'done',
 ].join('\n');
 
 function parseInfo(text: string): LockInfo | null {
@@ -66,7 +68,7 @@ export function newRunId(): string {
 export async function acquireLock(
   session: HostSession,
   client: string,
-  opts: { runId: string; waitMs?: number; command?: string; now?: Date },
+  opts: { runId: string; waitMs?: number; command?: string; now?: Date; idleMs?: number },
 ): Promise<ServerLock> {
   const info: LockInfo = {
     runId: opts.runId,
@@ -77,7 +79,9 @@ export async function acquireLock(
     since: (opts.now ?? new Date()).toISOString(),
   };
   const waitMs = opts.waitMs ?? 0;
-  const proc = session.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', JSON.stringify(info), String(waitMs / 1000), ODOOPS_DIR, LOCK_FILE, LOCK_INFO_FILE]);
+  const idleMs = opts.idleMs ?? 60_000;
+  // bash for `read -t` (dash has none); bash is part of every supported server OS.
+  const proc = session.spawn(['bash', '-c', LOCK_SCRIPT, 'odoops-lock', JSON.stringify(info), String(waitMs / 1000), ODOOPS_DIR, LOCK_FILE, LOCK_INFO_FILE, String(Math.ceil(idleMs / 1000))]);
   let buffer = '';
   let takenOver: LockInfo | null = null;
   let busyWith: LockInfo | null = null;
@@ -102,12 +106,16 @@ export async function acquireLock(
     throw new OdoopsError(`${client}: could not take the server lock: ${outcome.died}`);
   }
   let released = false;
+  const ping = setInterval(() => proc.write('ping\n'), Math.max(250, idleMs / 4));
+  ping.unref();
+  void proc.exited.then(() => clearInterval(ping));
   return {
     info,
     takenOver,
     release: async () => {
       if (released) return;
       released = true;
+      clearInterval(ping);
       proc.write('release\n');
       proc.end();
       await proc.exited;

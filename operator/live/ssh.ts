@@ -56,6 +56,8 @@ export interface ConnectOptions {
   readyTimeoutMs?: number;
   /** Default exec timeout; default 120 s. */
   defaultTimeoutMs?: number;
+  /** SSH keepalive interval; default 15 s (3 missed = connection dead). */
+  keepaliveIntervalMs?: number;
 }
 
 /** OpenSSH-style fingerprint of a host key blob: "SHA256:" + unpadded base64 of its SHA-256. */
@@ -103,7 +105,7 @@ export async function connectSsh(client: string, server: ServerSpec, opts: Conne
       privateKey,
       readyTimeout: opts.readyTimeoutMs ?? 10_000,
       // Dead links are noticed within ~45 s even while a long command is silent.
-      keepaliveInterval: 15_000,
+      keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         seen = fingerprint(key);

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { acquireLock, LockHeldError } from '../../operator/apply/lock.ts';
-import { sandboxExec } from '../../operator/sandbox/index.ts';
+import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
 let info: SandboxInfo | undefined;
@@ -75,6 +75,18 @@ test('a run that dies holding the lock frees it; its leftover lock.json is repor
   assert.is(lock!.takenOver?.runId, 'dead-run');
   assert.is(JSON.parse(await lockJson()).runId, 'rescuer');
   await lock!.release();
+});
+
+test('link lost while holding: the server drops the silent holder after the idle time', async () => {
+  const a = await connect();
+  await acquireLock(a, client(), { runId: 'lost-link', idleMs: 2000 });
+  await sandboxFault({ dir: info!.dir, client: client(), fault: 'link-down' });
+  await new Promise((r) => setTimeout(r, 3500));
+  await sandboxFault({ dir: info!.dir, client: client(), fault: 'link-up' });
+  const b = await connect();
+  const lock = await acquireLock(b, client(), { runId: 'after-link', waitMs: 2000 });
+  assert.is(lock.takenOver?.runId, 'lost-link');
+  await lock.release();
 });
 
 test.run();
