@@ -194,6 +194,12 @@ t('a manifest bump changes nothing until -u; -u of an uninstalled module does no
   ctx.timings['odoo -u integrator_base'] = up.ms;
   assert.is(modules(ctx, 'acme_prod').integrator_base, 'installed 17.0.1.1');
   assert.match(up.stderr, /Loading module integrator_reports/); // dependents are upgraded too
+  // -i of an installed module re-initialises it (Odoo's graph sets package.init): version follows.
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("'1.1'", "'1.2'"));
+  const reinit = await odoo(ctx, '-d', 'acme_prod', '-i', 'integrator_base', '--stop-after-init', '--no-http');
+  assert.is(reinit.code, 0, reinit.stderr);
+  assert.is(modules(ctx, 'acme_prod').integrator_base, 'installed 17.0.1.2');
+  assert.not.match(reinit.stderr, /Loading module integrator_reports/);
 });
 
 t('uninstall through odoo shell also uninstalls installed dependents', async (ctx) => {

@@ -207,7 +207,8 @@ async function initDatabase(o, dbName) {
       const toUpgrade = upd.filter((n) => ['installed', 'to upgrade'].includes(reg.rows.get(n)?.state));
       if (toUpgrade.length) await reg.buttonUpgrade(toUpgrade);
     }
-    await reg.loadMarked({ withDemo });
+    const forced = new Set(init.filter((n) => reg.rows.get(n)?.state === 'installed'));
+    await reg.loadMarked({ withDemo, forced });
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});

@@ -218,8 +218,11 @@ export class ModuleRegistry {
     return out;
   }
 
-  /** load_modules' second half: load every "to install"/"to upgrade" module, deps first. */
-  async loadMarked({ withDemo }) {
+  /**
+   * load_modules' second half: load every "to install"/"to upgrade" module, deps first.
+   * `forced`: installed modules named in -i, which Odoo's graph re-initialises too.
+   */
+  async loadMarked({ withDemo, forced = new Set() }) {
     const t0 = Date.now();
     const loaded = [...this.rows.values()].filter((r) => ['installed', 'to install', 'to upgrade'].includes(r.state)).map((r) => r.name);
     const order = this.topoOrder(loaded);
@@ -228,7 +231,7 @@ export class ModuleRegistry {
     for (const name of order) {
       i++;
       const row = this.rows.get(name);
-      if (row.state === 'installed') continue;
+      if (row.state === 'installed' && !forced.has(name)) continue;
       const mod = this.addons.get(name);
       if (!mod || !mod.manifest || !mod.manifest.installable) {
         L.warning('odoo.modules.graph', `module ${name}: not installable, skipped`);
