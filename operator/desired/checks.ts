@@ -104,17 +104,22 @@ export function clientChecks(spec: ClientSpec, loc: Locator, cache: WindowCache)
   const expected = spec.file.replace(/^.*\//, '').replace(/\.yaml$/, '');
   if (spec.name !== expected) out.push(loc.issue(['name'], `client name "${spec.name}" does not match its file name ${spec.file} (expected "${expected}")`));
 
+  // A clash is reported where a value is written (not on the instance that got a built-in default).
+  const clash = (field: 'httpPort' | 'database', a: string, b: string, what: string) => {
+    const [here, there] = loc.written(['instances', b, field]) || !loc.written(['instances', a, field]) ? [b, a] : [a, b];
+    out.push(loc.issue(['instances', here, field], `${what} is also used by instance "${there}"`));
+  };
   const ports = new Map<number, string>();
   const dbs = new Map<string, string>();
   for (const inst of spec.instances) {
     const ip: Path = ['instances', inst.name];
     if (inst.httpPort !== undefined) {
       const other = ports.get(inst.httpPort);
-      if (other) out.push(loc.issue([...ip, 'httpPort'], `httpPort ${inst.httpPort} is also used by instance "${other}"`));
+      if (other) clash('httpPort', other, inst.name, `httpPort ${inst.httpPort}`);
       else ports.set(inst.httpPort, inst.name);
     }
     const otherDb = dbs.get(inst.database);
-    if (otherDb) out.push(loc.issue([...ip, 'database'], `database "${inst.database}" is also used by instance "${otherDb}"`));
+    if (otherDb) clash('database', otherDb, inst.name, `database "${inst.database}"`);
     else dbs.set(inst.database, inst.name);
 
     if (inst.image !== undefined) {

@@ -55,7 +55,11 @@ async function analyze(repo: ConfigRepo, revision: string, only?: Set<string>): 
       issues.push(...s);
       if (s.length === 0) {
         fleet = resolveFleet(fleetYaml.data as Record<string, unknown>);
-        issues.push(...fleetChecks(fleet, fleetYaml, cache));
+        const f = fleetChecks(fleet, fleetYaml, cache);
+        issues.push(...f);
+        // Clients inherit the fleet time zone: resolving them over a broken fleet.yaml would
+        // repeat its problem everywhere. They still get their own schema checks.
+        if (f.length > 0) fleet = null;
       }
     }
   }

@@ -91,6 +91,11 @@ export class Locator {
     return out;
   }
 
+  /** Whether `path` is written in the client file or an inherited default. */
+  written(path: Path): boolean {
+    return this.layers(path).some((l) => findPath(l.f, l.p).depth === l.p.length);
+  }
+
   /** Where `path` comes from: the first layer that has all of it, else the deepest partial match. */
   issue(path: Path, message: string, onKey = false): ValidationIssue {
     let best: { f: YamlFile; p: Path; depth: number } | null = null;
@@ -154,8 +159,8 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolve
     merged = mergeDeep<Obj>(merged, rawInstances[iname]);
     for (const field of ['series', 'image', 'domain', 'httpPort'] as const) {
       if (merged[field] === undefined) {
-        const where = field === 'httpPort' ? `set it here (only production and test have a default port)` : `set it here or in fleet.yaml defaults.instance`;
-        issues.push(loc.issue(['instances', iname], `no ${field} (${where})`, true));
+        const where = field === 'httpPort' ? 'set it here (only production and test have a default port)' : 'set it here or in fleet.yaml defaults.instance';
+        issues.push(loc.issue(['instances', iname], `no ${field}: ${where}`, true));
       }
     }
     instances.push({

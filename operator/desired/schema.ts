@@ -64,7 +64,7 @@ function suggestion(key: string, schema: unknown): string {
   return best ? ` (did you mean "${best}"?)` : '';
 }
 
-function describe(e: ErrorObject, path: Path): { message: string; onKey: boolean; at: Path } {
+function describe(e: ErrorObject, path: Path, inner?: string): { message: string; onKey: boolean; at: Path } {
   const where = formatPath(path);
   const prefix = where ? `${where}: ` : '';
   const last = path[path.length - 1];
@@ -80,11 +80,12 @@ function describe(e: ErrorObject, path: Path): { message: string; onKey: boolean
       return { message: `${prefix}missing required key "${String(p.missingProperty)}"`, onKey: true, at: path };
     case 'propertyNames': {
       const name = String(p.propertyName);
-      return { message: `${prefix}invalid name ${show(name)}`, onKey: true, at: [...path, name] };
+      const why = inner ? `: ${inner}` : '';
+      return { message: `${prefix}invalid name ${show(name)}${why}`, onKey: true, at: [...path, name] };
     }
     case 'pattern': {
       const hint = (e.parentSchema as { patternErrorMessage?: string })?.patternErrorMessage;
-      return { message: `${where}${secret ? '' : ` ${show(e.data)}`} ${hint ?? `must match ${String(p.pattern)}`}`.trim(), onKey: false, at: path };
+      return { message: `${prefix}${secret ? '' : `${show(e.data)} `}${hint ?? `must match ${String(p.pattern)}`}`, onKey: false, at: path };
     }
     case 'type': {
       const t = String(p.type).replace(/,/g, ' or ');
@@ -110,11 +111,17 @@ export function schemaIssues(kind: 'client' | 'fleet', f: YamlFile): ValidationI
   const validate = compile()[kind];
   if (validate(f.data)) return [];
   const out: ValidationIssue[] = [];
-  for (const e of validate.errors ?? []) {
-    // propertyNames reports the inner failure too; the outer error names the key.
-    if (e.schemaPath.includes('/propertyNames/')) continue;
-    // "if/then" style wrappers are not used; anything else maps to one issue.
-    const d = describe(e, toPath(e.instancePath));
+  const errors = validate.errors ?? [];
+  for (const e of errors) {
+    // propertyNames reports the failure twice: inside (tagged with propertyName) and outside
+    // (naming the key). Keep the outer one, with the inner explanation.
+    if (e.propertyName !== undefined) continue;
+    let inner: string | undefined;
+    if (e.keyword === 'propertyNames') {
+      const i = errors.find((x) => x.propertyName === (e.params as { propertyName?: string }).propertyName && x.instancePath === e.instancePath);
+      inner = (i?.parentSchema as { patternErrorMessage?: string } | undefined)?.patternErrorMessage ?? i?.message;
+    }
+    const d = describe(e, toPath(e.instancePath), inner);
     const pos = positionOf(f, d.at, d.onKey);
     out.push({ file: f.file, line: pos.line, col: pos.col, message: d.message });
   }

@@ -38,7 +38,8 @@ export function parseYamlFile(file: string, text: string, issues: ValidationIssu
   for (const e of [...doc.errors, ...doc.warnings]) {
     const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
     // prettyErrors appends " at line L, column C:" and a code frame: keep the first clause.
-    const message = e.message.split(/ at line \d+, column \d+/)[0]!.split('\n')[0]!.trim();
+    let message = e.message.split(/ at line \d+, column \d+/)[0]!.split('\n')[0]!.trim();
+    if (e.code === 'MULTIPLE_DOCS') message = 'a config file holds one YAML document (found another after ---)';
     issues.push({ file, line: pos.line, col: pos.col, message: `YAML: ${message}` });
     if (doc.errors.includes(e as never)) ok = false;
   }
