@@ -39,7 +39,7 @@ export type Fault = 'link-down' | 'link-up' | 'sshd-stop' | 'sshd-start' | 'db-s
 export const FAULTS: readonly Fault[] = ['link-down', 'link-up', 'sshd-stop', 'sshd-start', 'db-stop', 'db-start'];
 
 /** Servers brought up at once: process spawns and waits dominate, not CPU. */
-const CONCURRENCY = 6;
+const CONCURRENCY = Number(process.env.ODOOPS_SANDBOX_CONCURRENCY ?? 6);
 const REQUIRED = ['/usr/sbin/sshd', '/usr/bin/ssh-keygen', `${PG_BIN}/postgres`, `${PG_BIN}/initdb`];
 const REQUIRED_ON_PATH = ['ip', 'nsenter', 'unshare', 'setpriv', 'git'];
 
@@ -155,24 +155,24 @@ export async function upSandbox(opts: { clients: number; dir: string; log?: (lin
     ]);
     state.addonsRepos = addonsRepos;
     await writeFile(path.join(dir, 'authorized_keys'), await readFile(state.publicKeyPath, 'utf8'));
+    // Each server is provisioned as soon as it is up: CPU-bound provisioning overlaps
+    // with other servers' process start-ups.
+    const provision = standInsPresent();
+    let serversUp = 0;
     await mapLimit(state.servers, CONCURRENCY, async (rec, i) => {
       await startServer({ state, template, pg, os: plan.clients[i]!.os }, rec);
       await writeState(state);
+      if (++serversUp === state.servers.length) log(`${clients} server(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (provision) {
+        rec.instances = await provisionServer(state, rec, plan.clients[i]!.instances);
+        await writeState(state);
+      }
     });
-    log(`${clients} server(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const facts: Record<string, ServerFacts> = {};
     for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
     await writeConfigRepo(state.repoDir, plan, facts, addonsRepos);
-
-    let warning: string | undefined;
-    if (standInsPresent()) {
-      await mapLimit(state.servers, CONCURRENCY, async (rec, i) => {
-        rec.instances = await provisionServer(state, rec, plan.clients[i]!.instances);
-        await writeState(state);
-      });
-    } else {
-      warning = `stand-ins ${STANDIN_BIN}/{odoo,docker} are missing: instances were not provisioned`;
-    }
+    const warning = provision ? undefined : `stand-ins ${STANDIN_BIN}/{odoo,docker} are missing: instances were not provisioned`;
+    if (provision) log(`instances provisioned, ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
     state.status = 'up';
     await writeState(state);
     return { info: publicInfo(state), alreadyRunning: false, seconds: (Date.now() - started) / 1000, warning };

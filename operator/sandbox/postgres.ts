@@ -29,12 +29,14 @@ full_page_writes = off
 wal_level = minimal
 max_wal_senders = 0
 max_wal_size = 64MB
-min_wal_size = 32MB
+min_wal_size = 8MB
 autovacuum = off
 dynamic_shared_memory_type = posix
 logging_collector = off
 log_min_messages = warning
 `;
+// 1 MB WAL segments: each server's copy of the template is ~20 MB instead of ~40 MB.
+const INITDB_ARGS = ['-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--wal-segsize=1'];
 const ROLE_SQL = "CREATE ROLE odoo WITH SUPERUSER CREATEDB LOGIN PASSWORD 'odoo';\n";
 
 export interface PgUser {
@@ -61,7 +63,7 @@ async function pgVersion(): Promise<string> {
 /** Path of the template data directory, creating it on first use. Safe when several sandboxes race. */
 export async function ensureTemplate(): Promise<string> {
   const version = await pgVersion();
-  const key = createHash('sha256').update(version).update(SETTINGS).update(ROLE_SQL).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(version).update(SETTINGS).update(ROLE_SQL).update(INITDB_ARGS.join(' ')).digest('hex').slice(0, 12);
   const final = path.join(TEMPLATE_ROOT, `pg15-${key}`);
   if (existsSync(path.join(final, 'PG_VERSION'))) return final;
   const pg = await postgresUser();
@@ -71,7 +73,7 @@ export async function ensureTemplate(): Promise<string> {
   await chown(build, pg.uid, pg.gid);
   try {
     await runOk(
-      asPostgres([`${PG_BIN}/initdb`, '-D', build, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']),
+      asPostgres([`${PG_BIN}/initdb`, '-D', build, ...INITDB_ARGS]),
       { what: 'initdb of the sandbox PostgreSQL template' },
     );
     await appendFile(path.join(build, 'postgresql.conf'), SETTINGS);

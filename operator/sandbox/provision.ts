@@ -77,23 +77,26 @@ export async function provisionServer(
   instances: PlannedInstance[],
 ): Promise<Record<string, { database: string; httpPort: number }>> {
   const done: Record<string, { database: string; httpPort: number }> = {};
-  for (const inst of instances) {
-    // Written from outside: /srv inside the server is this directory.
-    const dir = path.join(serverRoot(rec), 'srv/odoo', inst.name);
-    await mkdir(path.join(dir, 'addons'), { recursive: true });
-    await mkdir(path.join(dir, 'filestore'), { recursive: true });
-    await writeFile(path.join(dir, 'compose.yaml'), composeYaml(inst));
-    await writeFile(path.join(dir, '.env'), `ODOO_IMAGE=${inst.image}\n`);
-    await writeFile(path.join(dir, 'odoo.conf'), odooConf(inst));
-    const compose = ['docker', 'compose', '-f', `/srv/odoo/${inst.name}/compose.yaml`];
-    await inServer(
-      state,
-      rec,
-      [...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', inst.database, '-i', 'base', '--without-demo=all', '--stop-after-init', '--no-http'],
-      `initialising database ${inst.database}`,
-    );
-    await inServer(state, rec, [...compose, 'up', '-d'], `starting instance ${inst.name}`);
-    done[inst.name] = { database: inst.database, httpPort: inst.httpPort };
-  }
+  // Instances are independent compose projects with their own database: set up side by side.
+  await Promise.all(
+    instances.map(async (inst) => {
+      // Written from outside: /srv inside the server is this directory.
+      const dir = path.join(serverRoot(rec), 'srv/odoo', inst.name);
+      await mkdir(path.join(dir, 'addons'), { recursive: true });
+      await mkdir(path.join(dir, 'filestore'), { recursive: true });
+      await writeFile(path.join(dir, 'compose.yaml'), composeYaml(inst));
+      await writeFile(path.join(dir, '.env'), `ODOO_IMAGE=${inst.image}\n`);
+      await writeFile(path.join(dir, 'odoo.conf'), odooConf(inst));
+      const compose = ['docker', 'compose', '-f', `/srv/odoo/${inst.name}/compose.yaml`];
+      await inServer(
+        state,
+        rec,
+        [...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', inst.database, '-i', 'base', '--without-demo=all', '--stop-after-init', '--no-http'],
+        `initialising database ${inst.database}`,
+      );
+      await inServer(state, rec, [...compose, 'up', '-d'], `starting instance ${inst.name}`);
+      done[inst.name] = { database: inst.database, httpPort: inst.httpPort };
+    }),
+  );
   return done;
 }
