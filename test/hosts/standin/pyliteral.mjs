@@ -123,6 +123,7 @@ function parseString(p) {
       if (n in ESC) { out += ESC[n]; p.i += 2; continue; }
       if (n === 'x') { out += String.fromCharCode(parseInt(p.s.substr(p.i + 2, 2), 16)); p.i += 4; continue; }
       if (n === 'u') { out += String.fromCharCode(parseInt(p.s.substr(p.i + 2, 4), 16)); p.i += 6; continue; }
+      if (n === 'U') { out += String.fromCodePoint(parseInt(p.s.substr(p.i + 2, 8), 16)); p.i += 10; continue; }
       out += c + n;
       p.i += 2;
       continue;
