@@ -2,8 +2,8 @@
 import { Argument, Command, Option } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../util/errors.ts';
-import { FAULTS, sandboxDown, sandboxFault, sandboxStatus, upSandbox, type Fault } from '../sandbox/index.ts';
-import { parseClientCount } from '../sandbox/lifecycle.ts';
+import { FAULTS, sandboxFault, sandboxStatus, upSandbox, type Fault } from '../sandbox/index.ts';
+import { downSandbox, parseClientCount } from '../sandbox/lifecycle.ts';
 
 const DEFAULT_DIR = './.sandbox';
 
@@ -43,8 +43,8 @@ export function register(program: Command): void {
     .description('stop every server of the sandbox and remove everything it made')
     .option('--dir <dir>', 'sandbox directory', DEFAULT_DIR)
     .action(async (opts: { dir: string }) => {
-      await sandboxDown({ dir: opts.dir });
-      process.stdout.write(`sandbox in ${path.resolve(opts.dir)} is down\n`);
+      const { found } = await downSandbox({ dir: opts.dir });
+      process.stdout.write(found ? `sandbox in ${path.resolve(opts.dir)} is down\n` : `no sandbox in ${path.resolve(opts.dir)}: nothing to do\n`);
     });
 
   sandbox

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, appendFile, chown } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, appendFile, chown } from 'node:fs/promises';
 import path from 'node:path';
 import { OdoopsError } from '../util/errors.ts';
 import { runOk, sleep } from './proc.ts';
@@ -86,6 +86,10 @@ export async function ensureTemplate(): Promise<string> {
     } catch (err) {
       // Another sandbox finished first: use its template.
       if (!existsSync(path.join(final, 'PG_VERSION'))) throw err;
+    }
+    // Templates of older PostgreSQL versions or recipes are never used again.
+    for (const old of await readdir(TEMPLATE_ROOT)) {
+      if (old.startsWith('pg15-') && path.join(TEMPLATE_ROOT, old) !== final) await rm(path.join(TEMPLATE_ROOT, old), { recursive: true, force: true });
     }
   } finally {
     await rm(build, { recursive: true, force: true });

@@ -85,6 +85,23 @@ t('up twice on the same directory reports the running sandbox and starts nothing
   assert.is(sh(['ip', 'netns', 'list']).split('\n').filter((l) => l.startsWith(`odsb${state1.slot}-`)).length, 1, 'still one namespace');
 });
 
+t('up on a stale sandbox (its processes died, e.g. after a reboot) cleans it and starts afresh', async () => {
+  const dir = await tempDir();
+  const first = await sandboxUp({ clients: 1, dir });
+  infos.push(first);
+  const old = (await readState(dir))!;
+  process.kill(old.servers[0]!.holderPid!, 'SIGKILL');
+  await sleep(100);
+  const again = await upSandbox({ clients: 1, dir });
+  assert.not.ok(again.alreadyRunning);
+  const st = (await readState(dir))!;
+  assert.is.not(st.servers[0]!.holderPid, old.servers[0]!.holderPid);
+  assert.is(st.status, 'up');
+  assert.is(sh(['ip', 'netns', 'list']).split('\n').filter((l) => l.startsWith(`${st.servers[0]!.netns} `) || l === st.servers[0]!.netns).length, 1);
+  // The old server's processes (sshd, PostgreSQL) were stopped, not leaked.
+  for (const pid of [old.servers[0]!.sshdPid!, old.servers[0]!.postgresPid!]) assert.not.ok(existsSync(`/proc/${pid}/ns`) && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(old.dir), `pid ${pid} leaked`);
+});
+
 t('two sandboxes coexist on distinct subnets and names', async () => {
   const a = await sandboxUp({ clients: 1, dir: await tempDir() });
   infos.push(a);
