@@ -89,13 +89,17 @@ async function openRemote(url: string): Promise<ConfigRepo> {
   const dir = path.join(cacheDir(), `${slug}-${hash}.git`);
   // Never prompt: a CI job or a daemon would hang on a credentials question.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+  // The user's own environment (GIT_SSH_COMMAND, proxies, CA files) is what makes their
+  // remotes work: let simple-git pass it through instead of stripping GIT_* variables.
+  const sg = (baseDir?: string) =>
+    simpleGit({ ...(baseDir ? { baseDir } : {}), allowEnvironment: Object.keys(env), timeout: { block: 120_000 } }).env(env);
   try {
     if (fs.existsSync(path.join(dir, 'HEAD'))) {
-      await simpleGit({ baseDir: dir }).env(env).fetch(['--prune', '--quiet', 'origin']);
+      await sg(dir).fetch(['--prune', '--quiet', 'origin']);
     } else {
       fs.mkdirSync(path.dirname(dir), { recursive: true });
       // --mirror: every ref, including merge-request heads (refs/merge-requests/N/head).
-      await simpleGit().env(env).clone(url, dir, ['--mirror', '--quiet']);
+      await sg().clone(url, dir, ['--mirror', '--quiet']);
     }
   } catch (err) {
     const line = errorMessage(err).split('\n').map((l) => l.trim()).find((l) => /fatal|error/i.test(l)) ?? errorMessage(err).split('\n')[0];
