@@ -31,7 +31,7 @@ export function register(program: Command): void {
       );
       const width = Math.max(...info.servers.map((s) => s.client.length));
       for (const s of info.servers) out.push(`  ${s.client.padEnd(width)}  ${s.user}@${s.host}:${s.port}  ${s.hostKey}  netns ${s.netns}`);
-      out.push('', 'Use it:', `  export ODOOPS_SSH_KEY=${info.privateKeyPath}`, `  odoops plan --repo ${info.repoDir}`);
+      out.push('', 'Use it:', `  export ODOOPS_SSH_KEY=${info.privateKeyPath}`, `  odoops validate --repo ${info.repoDir}`, `  odoops plan --repo ${info.repoDir}`);
       for (const [name, url] of Object.entries(info.addonsRepos)) out.push(`  addons repo ${name}: ${url}`);
       out.push(`  odoops sandbox down --dir ${rel(info.dir)}`);
       if (r.warning) out.push('', `warning: ${r.warning}`);

@@ -47,7 +47,8 @@ export function composeYaml(inst: PlannedInstance): string {
 }
 
 export function odooConf(inst: PlannedInstance): string {
-  // No addons_path yet: addons checkouts are odoops' job; Odoo then uses its core addons only.
+  // Connection and paths only. No addons_path yet and no managed options (workers, ...):
+  // those are odoops' job; Odoo then uses its core addons and its defaults.
   return [
     '[options]',
     'db_host = db',
@@ -56,9 +57,7 @@ export function odooConf(inst: PlannedInstance): string {
     'db_password = odoo',
     `db_name = ${inst.database}`,
     `dbfilter = ^${inst.database}$`,
-    'list_db = False',
     'data_dir = /var/lib/odoo',
-    'proxy_mode = True',
     '',
   ].join('\n');
 }
