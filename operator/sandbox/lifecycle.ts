@@ -68,6 +68,10 @@ export function parseClientCount(value: unknown): number {
 }
 
 function checkDir(dir: string): void {
+  // Paths go into sshd_config, where whitespace, quotes and % (token expansion) mean something.
+  for (const [what, p] of [['--dir', dir], ['the odoops checkout', STANDIN_BIN]]) {
+    if (!/^[A-Za-z0-9_@+=:,./-]+$/.test(p!)) throw new UsageError(`${what} ${p}: use a path of letters, digits and _@+=:,./- only`);
+  }
   for (const p of [...PER_SERVER_DIRS, '/proc', '/sys', '/dev']) {
     if (dir === p || dir.startsWith(p + '/')) {
       throw new UsageError(`--dir ${dir}: must not be under ${p} (each server has its own ${p})`);

@@ -122,14 +122,17 @@ t('CLI: --clients 0, a non-number or an unknown fault are usage errors (exit 2, 
     ['sandbox', 'up', '--clients', 'three', '--dir', dir],
     ['sandbox', 'up', '--clients', '2.5', '--dir', dir],
     ['sandbox', 'fault', 'acme', 'explode', '--dir', dir],
+    ['sandbox', 'up', '--clients', '1', '--dir', `${dir} with spaces`],
+    ['sandbox', 'up', '--clients', '1', '--dir', '/srv/sandbox'],
   ]) {
     const r = odoops(args);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.is(r.stderr.trim().split('\n')[0]!.length > 0, true);
-    assert.match(r.stderr, /clients|fault|explode|choices/i);
+    assert.match(r.stderr, /clients|fault|explode|choices|path|must not be under/i);
     assert.not.match(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
   }
   assert.not.ok(existsSync(dir), 'nothing created');
+  assert.not.ok(existsSync('/srv/sandbox'), 'nothing created');
 });
 
 t('CLI: not root -> one clear message, exit 1', async () => {
