@@ -36,7 +36,7 @@ export function canonical(v: unknown): string {
   );
 }
 
-async function analyze(repo: ConfigRepo, revision: string, only?: Set<string>): Promise<Analysis> {
+async function analyze(repo: ConfigRepo, revision: string, only?: Set<string>, fingerprint = false): Promise<Analysis> {
   const files = await readConfigFiles(repo, revision);
   const issues: ValidationIssue[] = [];
   const secrets: ValidationIssue[] = [];
@@ -87,7 +87,7 @@ async function analyze(repo: ConfigRepo, revision: string, only?: Set<string>): 
     issues.push(...r.issues);
     if (r.issues.length === 0) issues.push(...clientChecks(r.spec, loc, cache));
     entries.push({ spec: r.spec, loc });
-    fingerprints.set(name, canonical(r.spec));
+    if (fingerprint) fingerprints.set(name, canonical(r.spec));
   }
   issues.push(...crossClientChecks(entries));
 
@@ -143,7 +143,7 @@ export async function touchedClients(opts: { repo?: string; from: string; to: st
     }
     if (only.size === 0) return [];
   }
-  const [a, b] = [await analyze(repo, from, only), await analyze(repo, to, only)];
+  const [a, b] = [await analyze(repo, from, only, true), await analyze(repo, to, only, true)];
   const out: string[] = [];
   for (const name of new Set([...a.fingerprints.keys(), ...b.fingerprints.keys()])) {
     if (a.fingerprints.get(name) !== b.fingerprints.get(name)) out.push(name);

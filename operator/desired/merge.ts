@@ -27,15 +27,29 @@ export function isPlainObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Maps merge deep, lists replace, scalars override; `undefined` in `over` keeps `base`. */
-export function mergeDeep<T = unknown>(base: unknown, over: unknown): T {
-  if (over === undefined) return structuredClone(base) as T;
-  if (isPlainObject(base) && isPlainObject(over)) {
-    const out: Obj = structuredClone(base);
-    for (const [k, v] of Object.entries(over)) out[k] = mergeDeep(base[k], v);
+function clone<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(clone) as T;
+  if (isPlainObject(v)) {
+    const out: Obj = {};
+    for (const k in v) out[k] = clone(v[k]);
     return out as T;
   }
-  return structuredClone(over) as T;
+  return v;
+}
+
+/**
+ * Maps merge deep, lists replace, scalars override; `undefined` in `over` keeps `base`.
+ * The result shares nothing with its inputs.
+ */
+export function mergeDeep<T = unknown>(base: unknown, over: unknown): T {
+  if (over === undefined) return clone(base) as T;
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Obj = {};
+    for (const k in base) out[k] = k in over ? mergeDeep(base[k], over[k]) : clone(base[k]);
+    for (const k in over) if (!(k in base)) out[k] = clone(over[k]);
+    return out as T;
+  }
+  return clone(over) as T;
 }
 
 export const BUILTIN_HTTP_PORTS: Record<string, number> = { production: 8069, test: 8070 };
@@ -195,7 +209,7 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolve
     const sameSite = destinations.find((x) => x.site === dest.site);
     if (twice) issues.push(loc.issue(['backups', 'destinations', i], `backup destination "${dn}" is used twice: the two copies must be on distinct sites`));
     else if (sameSite) issues.push(loc.issue(['backups', 'destinations', i], `backup destinations "${sameSite.name}" and "${dn}" are both on site "${dest.site}": the two copies must be on distinct sites`));
-    destinations.push(structuredClone(dest));
+    destinations.push(clone(dest));
   }
 
   const m = mergeDeep<Obj>(d.maintenance ?? {}, raw.maintenance);

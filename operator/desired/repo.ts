@@ -110,9 +110,28 @@ async function openRemote(url: string): Promise<ConfigRepo> {
 
 /** Resolves a branch, tag, remote branch, full or abbreviated SHA, or HEAD to a commit SHA. */
 export async function resolveRevision(repo: ConfigRepo, rev: string | undefined): Promise<string> {
-  const ref = rev ?? 'HEAD';
+  const full = rev ?? 'HEAD';
+  if (!/^[A-Za-z0-9._/@{}~^-]+$/.test(full) || full.startsWith('-')) throw new OdoopsError(`invalid revision ${JSON.stringify(full)}`);
+  // Ancestry suffixes as git reads them: REV~N (N first parents), REV^N (Nth parent).
+  const m = /^(.+?)((?:[~^]\d*)*)$/.exec(full)!;
+  let oid = await resolveBase(repo, m[1]!);
+  for (const [, op, num] of m[2]!.matchAll(/([~^])(\d*)/g)) {
+    const n = num === '' ? 1 : Number(num);
+    const steps = op === '~' ? n : 1;
+    const parentIndex = op === '^' ? n - 1 : 0;
+    for (let i = 0; i < steps; i++) {
+      if (op === '^' && n === 0) break;
+      const c = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+      const parent = c.commit.parent[op === '~' ? 0 : parentIndex];
+      if (!parent) throw new OdoopsError(`unknown revision "${full}" in ${repo.label} (${oid.slice(0, 12)} has no such parent)`);
+      oid = parent;
+    }
+  }
+  return oid;
+}
+
+async function resolveBase(repo: ConfigRepo, ref: string): Promise<string> {
   const { gitdir, cache } = repo;
-  if (!/^[A-Za-z0-9._/@{}~^-]+$/.test(ref) || ref.startsWith('-')) throw new OdoopsError(`invalid revision ${JSON.stringify(ref)}`);
   let oid: string | null = null;
   if (/^[0-9a-f]{40}$/.test(ref)) oid = ref;
   if (!oid) {
@@ -177,10 +196,10 @@ export async function readConfigFiles(repo: ConfigRepo, commit: string): Promise
   if (clientsEntry) {
     const t = await git.readTree({ fs, gitdir, oid: clientsEntry.oid, cache });
     const files = t.tree.filter((e) => e.type === 'blob' && /\.ya?ml$/.test(e.path));
-    // Sequential reads keep memory flat; the object store is local disk.
-    for (const e of files) {
-      const f = await readText(`clients/${e.path}`, e.oid);
-      if (f) clients.push(f);
+    // Small batches overlap disk reads and inflation without holding many blobs at once.
+    for (let i = 0; i < files.length; i += 32) {
+      const batch = await Promise.all(files.slice(i, i + 32).map((e) => readText(`clients/${e.path}`, e.oid)));
+      for (const f of batch) if (f) clients.push(f);
     }
   }
   return { fleet, clients, tooBig };
