@@ -83,7 +83,7 @@ export function backupStamp(now: Date, runId: string): string {
 export async function takeBackup(ctx: ExecContext): Promise<BackupRef> {
   const name = ctx.instance.name;
   const dir = `${backupsDir(name)}/${backupStamp(ctx.now(), ctx.runId)}`;
-  const res = await run(ctx, backupCommand(name, dir, ctx.instance.database), { timeoutMs: 60 * 60_000 });
+  const res = await run(ctx, backupCommand(name, dir, ctx.instance.database), { timeoutMs: 60 * 60_000, label: 'backup' });
   ctx.note(`backup ${dir} (${res.stdout.trim().split('\n').pop()} KiB)`);
   return { dir };
 }
@@ -91,10 +91,10 @@ export async function takeBackup(ctx: ExecContext): Promise<BackupRef> {
 /** Each step is its own command so a failure names the step that failed. */
 export async function restoreBackup(ctx: ExecContext, backup: BackupRef): Promise<void> {
   const name = ctx.instance.name;
-  await run(ctx, compose(name, 'stop', 'odoo'), { timeoutMs: 5 * 60_000 });
-  await run(ctx, ['sh', '-c', RESTORE_FILES_SCRIPT, 'sh', instanceDir(name), backup.dir], { timeoutMs: 10 * 60_000 });
-  await run(ctx, compose(name, 'up', '-d', 'db'), { timeoutMs: 5 * 60_000 });
-  await run(ctx, ['sh', '-c', RESTORE_DB_SCRIPT, 'sh', backup.dir, composeFile(name), ctx.instance.database], { timeoutMs: 60 * 60_000 });
-  await run(ctx, ['sh', '-c', RESTORE_FILESTORE_SCRIPT, 'sh', instanceDir(name), backup.dir], { timeoutMs: 30 * 60_000 });
-  await run(ctx, compose(name, 'up', '-d'), { timeoutMs: 5 * 60_000 });
+  await run(ctx, compose(name, 'stop', 'odoo'), { timeoutMs: 5 * 60_000, label: 'stop odoo' });
+  await run(ctx, ['sh', '-c', RESTORE_FILES_SCRIPT, 'sh', instanceDir(name), backup.dir], { timeoutMs: 10 * 60_000, label: 'restore .env, odoo.conf, addons commits' });
+  await run(ctx, compose(name, 'up', '-d', 'db'), { timeoutMs: 5 * 60_000, label: 'start db' });
+  await run(ctx, ['sh', '-c', RESTORE_DB_SCRIPT, 'sh', backup.dir, composeFile(name), ctx.instance.database], { timeoutMs: 60 * 60_000, label: 'restore database' });
+  await run(ctx, ['sh', '-c', RESTORE_FILESTORE_SCRIPT, 'sh', instanceDir(name), backup.dir], { timeoutMs: 30 * 60_000, label: 'restore filestore' });
+  await run(ctx, compose(name, 'up', '-d'), { timeoutMs: 5 * 60_000, label: 'start instance' });
 }

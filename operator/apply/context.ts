@@ -47,11 +47,21 @@ export function trimOutput(text: string, maxLines = 15, maxChars = 2000): string
   return out;
 }
 
+/** A one-line name for a command in messages; the full text stays in ActionResult.command. */
+export function commandLabel(argv: readonly string[]): string {
+  // Constant scripts are long: name them by their arguments.
+  if ((argv[0] === 'sh' || argv[0] === 'bash') && argv[1] === '-c') return `${argv[0]} -c <script> ${argv.slice(4).join(' ')}`;
+  if (argv[0] === 'python3' && argv[1] === '-') return `python3 - ${argv.slice(2).join(' ')}`.slice(0, 300);
+  return argv.join(' ');
+}
+
 /** Run a remote command; a non-zero exit throws ActionFailure(command, stderr). */
-export async function run(ctx: Pick<ExecContext, 'session'>, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
+export async function run(ctx: Pick<ExecContext, 'session'>, argv: readonly string[], opts?: ExecOptions & { label?: string }): Promise<ExecResult> {
   const res = await ctx.session.exec(argv, opts);
   if (res.code !== 0) {
-    throw new ActionFailure(`exit ${res.code}: ${res.command}`, res.command, trimOutput(res.stderr || res.stdout));
+    const output = trimOutput(res.stderr || res.stdout);
+    const last = output.split('\n').pop() ?? '';
+    throw new ActionFailure(`${opts?.label ?? commandLabel(argv)}: exit ${res.code}${last ? `: ${last}` : ''}`, res.command, output);
   }
   return res;
 }

@@ -32,7 +32,8 @@ export interface ApplyOptions {
   /** Apply outside closed windows when every window involved allows manual sync. */
   ignoreWindows?: boolean;
   now?: () => Date;
-  onProgress?: (event: ApplyProgress) => void;
+  /** Awaited before each action starts (tests use it to inject faults at a precise step). */
+  onProgress?: (event: ApplyProgress) => void | Promise<void>;
   runId?: string;
   /** How long to wait for a lock held by another run; default 0 (fail at once). */
   lockWaitMs?: number;
@@ -76,7 +77,7 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
   const started = Date.now();
   const now = opts.now ?? (() => new Date());
   const runId = opts.runId ?? newRunId();
-  const progress = (e: Omit<ApplyProgress, 'client'>) => opts.onProgress?.({ client: client.name, ...e });
+  const progress = async (e: Omit<ApplyProgress, 'client'>) => opts.onProgress?.({ client: client.name, ...e });
   const result: ApplyResult = { client: client.name, revision: plan.revision, instances: [], durationMs: 0 };
   const done = () => ({ ...result, durationMs: Date.now() - started });
 
@@ -158,7 +159,7 @@ async function applyInstance(
   runId: string,
   opts: ApplyOptions,
   now: () => Date,
-  progress: (e: Omit<ApplyProgress, 'client'>) => void,
+  progress: (e: Omit<ApplyProgress, 'client'>) => Promise<void>,
 ): Promise<InstanceResult> {
   const notes: string[] = [];
   const ctx: ExecContext = {
@@ -183,7 +184,7 @@ async function applyInstance(
       results.push({ action, outcome: 'skipped', durationMs: 0 });
       continue;
     }
-    progress({ instance: ip.instance, step: action.kind, status: 'start', message: describe(action) });
+    await progress({ instance: ip.instance, step: action.kind, status: 'start', message: describe(action) });
     const t0 = Date.now();
     notes.length = 0;
     if (MUTATING.has(action.kind)) mutated = true;
@@ -226,7 +227,7 @@ async function applyInstance(
     return { instance: ip.instance, outcome: 'rolled-back', detail: `${what}; restored the pre-change backup ${ctx.backup.dir}`, actions: results };
   } catch (e) {
     const err = e instanceof ActionFailure ? e : new ActionFailure(errorMessage(e));
-    const detail = `${what}; ROLLBACK FAILED (${err.message}${err.output ? `: ${trimOutput(err.output, 3, 400)}` : ''}); backup kept at ${ctx.backup.dir}: restore by hand`;
+    const detail = `${what}; ROLLBACK FAILED (${err.message}); backup kept at ${ctx.backup.dir}: restore by hand`;
     progress({ instance: ip.instance, step: 'rollback', status: 'failed', message: detail });
     await journal(session, { at: now().toISOString(), runId, client: client.name, revision, instance: ip.instance, step: 'rollback', outcome: 'failed', durationMs: Date.now() - t0, ...(err.command ? { command: err.command } : {}), detail });
     return { instance: ip.instance, outcome: 'failed', detail, actions: results };

@@ -80,7 +80,7 @@ def adapt_version(series, version):
 
 def manifests(addons_dir, series):
     found = {}
-    for mf in sorted(glob.glob(os.path.join(addons_dir, "*", "*", "__manifest__.py"))):
+    for mf in sorted(glob.glob(os.path.join(addons_dir, "*", "__manifest__.py"))):
         try:
             with open(mf) as f:
                 data = ast.literal_eval(f.read())

@@ -121,11 +121,23 @@ export async function connectSsh(client: string, server: ServerSpec, opts: Conne
 }
 
 class SshSession implements HostSession {
+  /** Why the connection ended (keepalive timeout, reset), once it has. */
+  private lost: string | null = null;
+
   constructor(
     readonly label: string,
     private readonly ssh: NodeSSH,
     private readonly defaultTimeoutMs: number,
-  ) {}
+  ) {
+    // An 'error' without a listener would crash the whole run: a dropped link is this
+    // server's problem only. Open channels are closed by ssh2, so pending execs resolve.
+    ssh.connection?.on('error', (err: Error) => {
+      this.lost = errorMessage(err);
+    });
+    ssh.connection?.on('close', () => {
+      this.lost ??= 'connection closed';
+    });
+  }
 
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const command = shellCommand(argv);
@@ -135,7 +147,7 @@ class SshSession implements HostSession {
     // the local timer is the backstop when the server does not answer at all.
     const wrapped = shellCommand(['timeout', '-k', String(KILL_GRACE_S), String(seconds), 'sh', '-c', command]);
     const conn = this.ssh.connection;
-    if (!conn) return Promise.reject(new UnreachableError(this.label, 'connection closed'));
+    if (!conn || this.lost) return Promise.reject(new UnreachableError(this.label, this.lost ?? 'connection closed'));
     return new Promise<ExecResult>((resolve, reject) => {
       conn.exec(wrapped, (err: Error | undefined, channel: any) => {
         if (err) {
@@ -153,6 +165,7 @@ class SshSession implements HostSession {
           clearTimeout(timer);
           let stderr = Buffer.concat(errOut).toString('utf8');
           let exit = code ?? -1;
+          if (code === null && this.lost) stderr = `${stderr}${stderr ? '\n' : ''}connection lost (${this.lost}) while running: ${command}`;
           // GNU timeout exits 124 (TERM) or 137 (KILL after grace) when it fired.
           if (timedOut || exit === 124 || exit === 137) {
             timedOut = true;
@@ -195,8 +208,8 @@ class SshSession implements HostSession {
     let ended = false;
     const listeners: ((chunk: string) => void)[] = [];
     const exited = new Promise<{ code: number; stderr: string }>((resolve) => {
-      if (!conn) {
-        resolve({ code: -1, stderr: 'connection closed' });
+      if (!conn || this.lost) {
+        resolve({ code: -1, stderr: this.lost ?? 'connection closed' });
         return;
       }
       conn.exec(command, (err: Error | undefined, ch: any) => {

@@ -20,9 +20,11 @@ export interface ReconcileOptions {
   ssh?: ConnectOptions;
   ignoreWindows?: boolean;
   lockWaitMs?: number;
+  /** Server drops the lock after this long without a ping from odoops; default 60 s. */
+  lockIdleMs?: number;
   healthTimeoutMs?: number;
   runId?: string;
-  onProgress?: (e: ApplyProgress) => void;
+  onProgress?: (e: ApplyProgress) => void | Promise<void>;
 }
 
 export interface ClientOutcome {
@@ -38,7 +40,7 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
   const started = Date.now();
   const now = opts.now ?? (() => new Date());
   const progress = (step: string, status: ApplyProgress['status'], message: string) =>
-    opts.onProgress?.({ client: spec.name, step, status, message });
+    void opts.onProgress?.({ client: spec.name, step, status, message });
   const finish = (live: LiveState, plan: Plan, apply?: ApplyResult): ClientOutcome => ({
     client: spec.name, live, plan, ...(apply ? { apply } : {}), durationMs: Date.now() - started,
   });
@@ -66,7 +68,7 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
     progress('lock', 'start', 'taking the server lock');
     let lock;
     try {
-      lock = await acquireLock(session, spec.name, { runId, waitMs: opts.lockWaitMs ?? 0, now: now() });
+      lock = await acquireLock(session, spec.name, { runId, waitMs: opts.lockWaitMs ?? 0, now: now(), ...(opts.lockIdleMs ? { idleMs: opts.lockIdleMs } : {}) });
     } catch (err) {
       const message = errorMessage(err);
       progress('lock', 'failed', message);
