@@ -3,7 +3,7 @@
  * .env, odoo.conf and the commit of every addons checkout; and the matching restore.
  * The shell text is constant; every value is a positional parameter.
  */
-import { backupsDir, compose, composeFile, instanceDir } from '../live/commands.ts';
+import { backupsDir, compose, composeFile, instanceDir, pgConninfo } from '../live/commands.ts';
 import { run, type BackupRef, type ExecContext } from './context.ts';
 
 /** Pre-change backups kept per instance. */
@@ -11,9 +11,9 @@ export const BACKUP_RETENTION = 3;
 
 export const BACKUP_SCRIPT = [
   'set -e',
-  'inst="$1"; dir="$2"; cf="$3"; db="$4"; keep="$5"',
+  'inst="$1"; dir="$2"; cf="$3"; dbinfo="$4"; keep="$5"',
   'mkdir -p "$dir"',
-  'if docker compose -f "$cf" exec -T db pg_dump -U odoo -Fc -d "$db" > "$dir/db.dump.part" 2> "$dir/pg_dump.err"; then',
+  'if docker compose -f "$cf" exec -T db pg_dump -U odoo -Fc -d "$dbinfo" > "$dir/db.dump.part" 2> "$dir/pg_dump.err"; then',
   '  mv "$dir/db.dump.part" "$dir/db.dump"',
   'elif grep -q "does not exist" "$dir/pg_dump.err"; then',
   '  rm -f "$dir/db.dump.part"; : > "$dir/db.absent"',
@@ -36,7 +36,7 @@ export const BACKUP_SCRIPT = [
 ].join('\n');
 
 export const backupCommand = (instance: string, dir: string, database: string, keep = BACKUP_RETENTION): string[] =>
-  ['sh', '-c', BACKUP_SCRIPT, 'sh', instanceDir(instance), dir, composeFile(instance), database, String(keep)];
+  ['sh', '-c', BACKUP_SCRIPT, 'sh', instanceDir(instance), dir, composeFile(instance), pgConninfo(database), String(keep)];
 
 /** Files and addons commits back, odoo stopped meanwhile. The database and filestore are restored separately. */
 export const RESTORE_FILES_SCRIPT = [
@@ -58,11 +58,11 @@ export const RESTORE_FILES_SCRIPT = [
 
 export const RESTORE_DB_SCRIPT = [
   'set -e',
-  'dir="$1"; cf="$2"; db="$3"',
+  'dir="$1"; cf="$2"; db="$3"; dbinfo="$4"',
   'docker compose -f "$cf" exec -T db dropdb -U odoo --if-exists "$db"',
   'if [ -f "$dir/db.dump" ]; then',
   '  docker compose -f "$cf" exec -T db createdb -U odoo -O odoo "$db"',
-  '  docker compose -f "$cf" exec -T db pg_restore -U odoo --no-owner -d "$db" < "$dir/db.dump"',
+  '  docker compose -f "$cf" exec -T db pg_restore -U odoo --no-owner -d "$dbinfo" < "$dir/db.dump"',
   'fi',
 ].join('\n');
 
@@ -94,7 +94,7 @@ export async function restoreBackup(ctx: ExecContext, backup: BackupRef): Promis
   await run(ctx, compose(name, 'stop', 'odoo'), { timeoutMs: 5 * 60_000, label: 'stop odoo' });
   await run(ctx, ['sh', '-c', RESTORE_FILES_SCRIPT, 'sh', instanceDir(name), backup.dir], { timeoutMs: 10 * 60_000, label: 'restore .env, odoo.conf, addons commits' });
   await run(ctx, compose(name, 'up', '-d', 'db'), { timeoutMs: 5 * 60_000, label: 'start db' });
-  await run(ctx, ['sh', '-c', RESTORE_DB_SCRIPT, 'sh', backup.dir, composeFile(name), ctx.instance.database], { timeoutMs: 60 * 60_000, label: 'restore database' });
+  await run(ctx, ['sh', '-c', RESTORE_DB_SCRIPT, 'sh', backup.dir, composeFile(name), ctx.instance.database, pgConninfo(ctx.instance.database)], { timeoutMs: 60 * 60_000, label: 'restore database' });
   await run(ctx, ['sh', '-c', RESTORE_FILESTORE_SCRIPT, 'sh', instanceDir(name), backup.dir], { timeoutMs: 30 * 60_000, label: 'restore filestore' });
   await run(ctx, compose(name, 'up', '-d'), { timeoutMs: 5 * 60_000, label: 'start instance' });
 }

@@ -77,8 +77,16 @@ export function uninstallScript(modules: string[]): string {
   ].join('\n');
 }
 
+/**
+ * libpq reads a -d value containing "=" (or starting with postgres://) as a connection
+ * string: a database name must always travel as dbname='<escaped>' so it stays a name.
+ */
+export function pgConninfo(database: string): string {
+  return `dbname='${database.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 export const psqlModules = (instance: string, database: string): string[] =>
-  compose(instance, 'exec', '-T', 'db', 'psql', '-U', 'odoo', '-d', database, '-At', '-F', '\t', '-c',
+  compose(instance, 'exec', '-T', 'db', 'psql', '-U', 'odoo', '-d', pgConninfo(database), '-At', '-F', '\t', '-c',
     'SELECT name, state, latest_version FROM ir_module_module');
 
 export const dockerPull = (image: string): string[] => ['docker', 'pull', image];
@@ -90,7 +98,7 @@ export const healthCheck = (port: number, maxTimeS = 5): string[] =>
 
 /** pg_dump -Fc of the database into a file on the server. */
 export const pgDumpTo = (instance: string, database: string, file: string): string[] =>
-  ['sh', '-c', 'docker compose -f "$1" exec -T db pg_dump -U odoo -Fc -d "$2" > "$3"', 'sh', composeFile(instance), database, file];
+  ['sh', '-c', 'docker compose -f "$1" exec -T db pg_dump -U odoo -Fc -d "$2" > "$3"', 'sh', composeFile(instance), pgConninfo(database), file];
 
 /** Drop, recreate and pg_restore the database from a dump file on the server. */
 export const pgRestoreFrom = (instance: string, database: string, file: string): string[] => [

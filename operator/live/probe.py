@@ -139,7 +139,7 @@ def probe_instance(inst, pool):
 
     f_version = pool.submit(run, compose + ["run", "--rm", "-T", "--no-deps", "odoo", "odoo", "--version"])
     f_ps = pool.submit(run, compose + ["ps", "--format", "json"])
-    f_psql = pool.submit(run, compose + ["exec", "-T", "db", "psql", "-U", "odoo", "-d", inst["database"], "-At", "-F", "\t",
+    f_psql = pool.submit(run, compose + ["exec", "-T", "db", "psql", "-U", "odoo", "-d", inst["dbConninfo"], "-At", "-F", "\t",
                                          "-c", "SELECT name, state, latest_version FROM ir_module_module"])
     addons_root = base + "/addons"
     wanted = {a["name"]: a for a in inst["addons"]}

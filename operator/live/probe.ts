@@ -7,6 +7,7 @@ import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { HostSession, ConnectOptions } from './ssh.ts';
 import { connectSsh } from './ssh.ts';
+import { pgConninfo } from './commands.ts';
 import type { LiveInstance, LiveModule, LiveState, ModuleState, HostFacts, LiveAddonsRepo } from './types.ts';
 
 const PROBE_PY = readFileSync(new URL('./probe.py', import.meta.url), 'utf8');
@@ -47,6 +48,7 @@ export function probeRequest(spec: ClientSpec, opts: ProbeOptions = {}): string 
     instances: chosen.map((i: InstanceSpec) => ({
       name: i.name,
       database: i.database,
+      dbConninfo: pgConninfo(i.database),
       series: i.series,
       options: Object.keys(i.options),
       addons: i.addons.map((a) => ({ name: a.name, url: a.url, ref: a.ref })),

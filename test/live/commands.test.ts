@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fingerprint } from '../../operator/live/ssh.ts';
 import {
-  addonsCheckout, compose, confValue, dockerPull, odooInstall, odooUpgrade, psqlModules, pyString, safeSegment, uninstallScript, pgDumpTo, journalAppend,
+  addonsCheckout, compose, pgConninfo, confValue, dockerPull, odooInstall, odooUpgrade, psqlModules, pyString, safeSegment, uninstallScript, pgDumpTo, journalAppend,
 } from '../../operator/live/commands.ts';
 import { shellCommand } from '../../operator/util/shell.ts';
 
@@ -47,7 +47,7 @@ test('hostile values arrive as one literal argument through every builder (local
     const inst = runLocal(odooInstall('test', v, [v, 'base']));
     assert.equal(inst.slice(-8), ['-c', '/etc/odoo/odoo.conf', '-d', v, '-i', `${v},base`, '--stop-after-init', '--no-http']);
     assert.ok(runLocal(odooUpgrade('test', 'db', [v])).includes(v));
-    assert.equal(runLocal(psqlModules('test', v)).slice(9, 11), ['-d', v]);
+    assert.equal(runLocal(psqlModules('test', v)).slice(9, 11), ['-d', pgConninfo(v)]);
   }
   assert.not.ok(existsSync(CANARY), 'nothing extra ran');
 });
@@ -58,7 +58,7 @@ test('sh -c builders keep values in positional parameters', () => {
     const out = path.join(bin, 'dump');
     execFileSync('/bin/sh', ['-c', shellCommand(pgDumpTo('test', v, out))], { env: { PATH: `${bin}:/usr/bin:/bin` } });
     const args = readFileSync(out, 'utf8').split('\0').slice(0, -1);
-    assert.equal(args.slice(-2), ['-d', v]);
+    assert.equal(args.slice(-2), ['-d', pgConninfo(v)]);
     // An existing checkout: the fetch path, where the URL is an argument of `remote set-url`.
     mkdirSync(path.join(bin, 'repo', '.git'), { recursive: true });
     const gitArgs = runLocal(addonsCheckout(path.join(bin, 'repo'), v, v, 'a'.repeat(40)));
@@ -84,6 +84,12 @@ test('pyString: python reads back exactly the value; uninstall script has the co
   }
   const s = uninstallScript(['website', "a'b"]);
   assert.match(s, /^env\['ir\.module\.module'\]\.search\(\[\('name', 'in', \['website', 'a\\'b'\]\)\]\)\.button_immediate_uninstall\(\)\nenv\.cr\.commit\(\)\n$/);
+});
+
+test('pgConninfo keeps any database name a single dbname for libpq', () => {
+  assert.is(pgConninfo('acme_prod'), "dbname='acme_prod'");
+  assert.is(pgConninfo("a'b\\c"), "dbname='a\\'b\\\\c'");
+  assert.is(pgConninfo('host=evil dbname=x'), "dbname='host=evil dbname=x'");
 });
 
 test('safeSegment refuses path tricks', () => {

@@ -1,0 +1,130 @@
+/**
+ * No injection: hostile values (bypassing validation) go through odoops' command builders,
+ * over SSH, to a real sandbox server. Nothing extra may run there: the canary file never
+ * appears, and each value arrives as one literal argument.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, rmSync } from 'node:fs';
+import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
+import { probeLive } from '../../operator/live/probe.ts';
+import {
+  addonsCheckout, addonsDir, dockerPull, envFile, journalAppend, odooInstall, odooShell, pgDumpTo, psqlModules, uninstallScript, confFile,
+} from '../../operator/live/commands.ts';
+import { hostEdit } from '../../operator/apply/context.ts';
+import { sandboxExec } from '../../operator/sandbox/index.ts';
+import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
+import { clientSpec, instanceSpec, ssh } from '../apply/fixture.ts';
+
+const CANARY = `/tmp/pwned-odoops-${process.pid}`;
+const hostile = [
+  `x$(touch ${CANARY})`,
+  `x\`touch ${CANARY}\``,
+  `x; touch ${CANARY}`,
+  `x' ; touch ${CANARY} ; '`,
+  `x" ; touch ${CANARY} ; "`,
+  `x\ntouch ${CANARY}`,
+  `x && touch ${CANARY}`,
+  `x | touch ${CANARY}`,
+  `x > ${CANARY}`,
+  `--upload-pack=touch ${CANARY}`,
+];
+
+let info: SandboxInfo | undefined;
+let session: HostSession;
+
+test.before(async () => {
+  info = await startSandbox(1);
+  session = await connectSsh(info.servers[0]!.client, clientSpec(info, []).server, ssh(info));
+});
+test.after(async () => {
+  await session?.close();
+  await stopSandbox(info);
+  rmSync(CANARY, { force: true });
+});
+
+async function assertNoCanary(what: string): Promise<void> {
+  const inside = await sandboxExec(info!, info!.servers[0]!.client, ['sh', '-c', `test -e ${CANARY} && echo FOUND || echo clean`]);
+  assert.is(inside.stdout.trim(), 'clean', `${what}: canary created on the server`);
+  assert.not.ok(existsSync(CANARY), `${what}: canary created`);
+}
+
+test('argv arrives as one literal argument each', async () => {
+  for (const v of hostile) {
+    const r = await session.exec(['printf', '%s\\0', v, 'next']);
+    assert.equal(r.stdout.split('\0').slice(0, -1), [v, 'next']);
+  }
+  await assertNoCanary('printf');
+});
+
+test('module names: odoo -i, odoo shell uninstall (Python literal), psql', async () => {
+  for (const v of hostile) {
+    const inst = await session.exec(odooInstall('test', 'acme_test', [v]), { timeoutMs: 60_000 });
+    // Odoo ignores unknown names with a warning, exit 0: the hostile text is just a name.
+    assert.is(inst.code, 0, inst.stderr);
+    assert.match(inst.stderr, 'invalid module names, ignored');
+    const un = await session.exec(odooShell('test', 'acme_test'), { stdin: uninstallScript([v]), timeoutMs: 60_000 });
+    assert.is(un.code, 0, un.stderr);
+  }
+  await assertNoCanary('modules');
+});
+
+test('database names: psql and pg_dump receive the name as one argument', async () => {
+  for (const v of hostile) {
+    const r = await session.exec(psqlModules('test', v), { timeoutMs: 30_000 });
+    assert.is.not(r.code, 0);
+    assert.match(r.stderr, 'does not exist');
+    const d = await session.exec(pgDumpTo('test', v, '/tmp/odoops-injection.dump'), { timeoutMs: 30_000 });
+    assert.is.not(d.code, 0);
+  }
+  await assertNoCanary('databases');
+});
+
+test('image names: docker pull and .env rewrite', async () => {
+  for (const v of hostile) {
+    const r = await session.exec(dockerPull(v), { timeoutMs: 30_000 });
+    assert.is.not(r.code, 0);
+  }
+  // A newline would add a line to .env: refused; other values are written as one literal line.
+  const before = (await sandboxExec(info!, info!.servers[0]!.client, ['cat', envFile('test')])).stdout;
+  await hostEdit({ session }, ['set-env', envFile('test'), 'ODOO_IMAGE', hostile[0]!]);
+  const env = (await sandboxExec(info!, info!.servers[0]!.client, ['cat', envFile('test')])).stdout;
+  assert.ok(env.split('\n').includes(`ODOO_IMAGE=${hostile[0]}`));
+  try {
+    await hostEdit({ session }, ['set-env', envFile('test'), 'ODOO_IMAGE', hostile[5]!]);
+    assert.unreachable('newline accepted');
+  } catch (err) {
+    assert.match((err as Error).message, /refusing a newline/);
+  }
+  await hostEdit({ session }, ['set-env', envFile('test'), 'ODOO_IMAGE', before.trim().split('=')[1]!]);
+  await hostEdit({ session }, ['set-conf', confFile('test'), JSON.stringify({ workers: hostile[2] })]);
+  await assertNoCanary('images and config');
+});
+
+test('addons URLs and refs: checkout script and the probe (git ls-remote)', async () => {
+  for (const v of hostile) {
+    const r = await session.exec(addonsCheckout(addonsDir('test', 'injection'), v, v, null), { timeoutMs: 30_000 });
+    assert.is.not(r.code, 0);
+  }
+  const spec = clientSpec(info!, [
+    instanceSpec(info!, 'test', {
+      database: hostile[0]!,
+      addons: hostile.map((v, i) => ({ name: `repo${i}`, url: v, ref: v })),
+      options: { [hostile[1]!]: 'x' },
+    }),
+  ]);
+  const live = await probeLive(session, spec);
+  assert.ok(live.reachable);
+  await assertNoCanary('addons');
+});
+
+test('journal lines are stored verbatim', async () => {
+  const line = JSON.stringify({ detail: hostile.join(' ') });
+  const r = await session.exec(journalAppend(line));
+  assert.is(r.code, 0, r.stderr);
+  const log = (await sandboxExec(info!, info!.servers[0]!.client, ['tail', '-n', '1', '/var/lib/odoops/journal.log'])).stdout;
+  assert.is(log, `${line}\n`);
+  await assertNoCanary('journal');
+});
+
+test.run();
