@@ -1,4 +1,23 @@
+/**
+ * odoops plan: per client and instance, what would change, why, and the update window.
+ * Exit codes like `terraform plan`: 0 ok, 1 error; with --detailed-exitcode 0 no changes,
+ * 1 error (including a server that could not be read), 2 changes pending.
+ */
 import type { Command } from 'commander';
+import { planExitCode } from '../plan/plan.ts';
+import { renderPlanText, toJson } from '../report/index.ts';
+import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
 
-// Placeholder until the plan command lands; see the open issues.
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  addFleetOptions(
+    program.command('plan').description('show what would change on each server to match the desired state'),
+  )
+    .option('--detailed-exitcode', 'exit 0 no changes, 1 error, 2 changes pending')
+    .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
+      const { outcomes } = await runFleet(opts, 'plan');
+      const plans = outcomes.map((o) => o.plan);
+      process.stdout.write(opts.json ? `${toJson(plans, { indent: 2 })}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }));
+      const code = planExitCode(plans);
+      process.exitCode = opts.detailedExitcode ? code : code === 1 ? 1 : 0;
+    });
+}

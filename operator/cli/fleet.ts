@@ -1,0 +1,78 @@
+/**
+ * What plan, apply and drift share: the options that select a revision, clients and SSH
+ * settings, and one run of reconcileFleet over the selected clients with progress.
+ */
+import { Option, type Command } from 'commander';
+import { loadDesiredState } from '../desired/load.ts';
+import type { ClientSpec } from '../desired/types.ts';
+import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
+import { UsageError } from '../util/errors.ts';
+import { startProgress } from './progress.ts';
+
+export interface FleetCommandOptions {
+  repo?: string;
+  rev?: string;
+  client?: string[];
+  json?: boolean;
+  sshKey?: string;
+  connectTimeout: string;
+  concurrency: string;
+}
+
+export function addFleetOptions(cmd: Command): Command {
+  return cmd
+    .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
+    .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD)')
+    .option('--client <name...>', 'only these clients (repeatable)')
+    .option('--json', 'print the result as JSON')
+    .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
+    .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
+    .addOption(new Option('--concurrency <n>', 'servers worked on at once').default('20'));
+}
+
+export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${flag} must be a positive ${integer ? 'whole number' : 'number'}, got "${value}"`);
+  }
+  return n;
+}
+
+export function selectClients(all: ClientSpec[], wanted: string[] | undefined): ClientSpec[] {
+  if (!wanted || wanted.length === 0) return all;
+  const byName = new Map(all.map((c) => [c.name, c]));
+  const unknown = wanted.filter((n) => !byName.has(n));
+  if (unknown.length) {
+    throw new UsageError(`unknown client${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${all.map((c) => c.name).join(', ') || 'none'})`);
+  }
+  return [...new Set(wanted)].map((n) => byName.get(n)!);
+}
+
+export interface FleetRun {
+  revision: string;
+  outcomes: ClientOutcome[];
+}
+
+export async function runFleet(
+  opts: FleetCommandOptions,
+  mode: ReconcileOptions['mode'],
+  extra: Omit<ReconcileOptions, 'mode' | 'ssh' | 'onProgress'> = {},
+): Promise<FleetRun> {
+  const concurrency = positiveNumber(opts.concurrency, '--concurrency', { integer: true });
+  const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+  const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
+  const clients = selectClients(desired.clients, opts.client);
+  const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
+  try {
+    const outcomes = await reconcileFleet(clients, desired.revision, {
+      ...extra,
+      mode,
+      concurrency,
+      ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
+      onProgress: (e) => progress.update(e),
+    });
+    return { revision: desired.revision, outcomes };
+  } finally {
+    progress.stop();
+  }
+}
