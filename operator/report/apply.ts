@@ -1,6 +1,6 @@
 /** Renderings of apply results (pure): terminal text and Markdown (MR comment after apply). */
 import type { ApplyResult, InstanceOutcome, InstanceResult } from '../apply/types.ts';
-import { colors, describeAction, fenceSafe, fmtDuration, fmtValue, mdEscape, type Colors } from './format.ts';
+import { colors, describeAction, headline, fenceSafe, fmtDuration, fmtValue, mdEscape, type Colors } from './format.ts';
 
 export const APPLY_MARKER = '<!-- odoops:apply -->';
 
@@ -45,6 +45,11 @@ function lastLines(s: string, n: number): string[] {
 function instanceText(r: ApplyResult, i: InstanceResult, c: Colors): string[] {
   const color = outcomeColor(i.outcome, c);
   const out = [`${color(i.outcome.padEnd(11))} ${c.bold(`${r.client}/${i.instance}`)}${i.detail ? `: ${i.detail}` : ''}`];
+  // Nothing ran for a waiting or blocked instance: one line listing what waits, not a row per action.
+  if (i.actions.length > 0 && i.actions.every((a) => a.outcome === 'skipped')) {
+    out.push(`    ${c.dim(`not run: ${headline(i.actions.map((a) => a.action))}`)}`);
+    return out;
+  }
   for (const a of i.actions) {
     const mark = a.outcome === 'ok' ? c.green('ok    ') : a.outcome === 'failed' ? c.red('failed') : c.dim('skip  ');
     out.push(`    ${mark} ${describeAction(a.action)} ${c.dim(`(${fmtDuration(a.durationMs)})`)}`);
