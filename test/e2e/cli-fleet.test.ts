@@ -1,0 +1,147 @@
+/**
+ * End to end through the real CLI, as a user runs it: a 2-server sandbox fleet, then
+ * validate -> plan -> apply -> drift, idempotence, usage errors, an unreachable server
+ * and a wrong pinned host key. Nothing of odoops is mocked.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
+import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
+
+const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
+const e2e = suite<{ info?: SandboxInfo }>('cli fleet end to end');
+
+interface Run { code: number | null; stdout: string; stderr: string; ms: number }
+
+// Async spawn: the sandbox's servers live in this process's event loop only through their own
+// processes, but a blocking spawnSync would freeze timers of the test harness for long runs.
+function odoops(info: SandboxInfo, args: string[]): Promise<Run> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+function commit(repo: string, message: string): void {
+  for (const args of [['add', '-A'], ['-c', 'user.email=t@odoops.invalid', '-c', 'user.name=t', 'commit', '-qm', message]]) {
+    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  }
+}
+
+e2e.before(async (ctx) => {
+  ctx.info = await startSandbox(2);
+});
+
+e2e.after(async (ctx) => {
+  await stopSandbox(ctx.info);
+});
+
+e2e('validate accepts the sandbox config repo', async ({ info }) => {
+  const r = await odoops(info!, ['validate', '--repo', info!.repoDir]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^valid \(/m);
+});
+
+e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', async ({ info }) => {
+  const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--json', '--detailed-exitcode']);
+  assert.is(r.code, 2, r.stderr);
+  const plans = JSON.parse(r.stdout) as { client: string; instances: { instance: string; actions: { kind: string; modules?: string[] }[] }[] }[];
+  assert.equal(plans.map((p) => p.client).sort(), info!.servers.map((s) => s.client).sort());
+  const acmeTest = plans.find((p) => p.client === 'acme')!.instances.find((i) => i.instance === 'test')!;
+  const kinds = acmeTest.actions.map((a) => a.kind);
+  assert.is(kinds[0], 'backup', 'backup comes first');
+  assert.ok(kinds.includes('install-modules'));
+  assert.is(kinds.at(-1), 'record-revision');
+  const install = acmeTest.actions.find((a) => a.kind === 'install-modules')!;
+  assert.ok(install.modules!.includes('integrator_base'));
+});
+
+e2e('apply --ignore-windows converges one client; drift is clean; a second apply changes nothing', async ({ info }) => {
+  const apply = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
+  assert.is(apply.code, 0, apply.stdout + apply.stderr);
+  const results = JSON.parse(apply.stdout) as { client: string; instances: { instance: string; outcome: string }[] }[];
+  assert.equal(results.map((r) => r.client), ['acme']);
+  assert.equal(results[0]!.instances.map((i) => `${i.instance}:${i.outcome}`), ['test:applied', 'production:applied']);
+
+  // Read back on the server itself, not through odoops: the modules really are installed.
+  const rows = await sandboxExec(info!, 'acme', ['docker', 'compose', '-f', '/srv/odoo/production/compose.yaml', 'exec', '-T', 'db',
+    'psql', '-U', 'odoo', '-d', 'acme_prod', '-At', '-c', "SELECT name FROM ir_module_module WHERE state = 'installed' ORDER BY name"]);
+  assert.is(rows.code, 0, rows.stderr);
+  for (const m of ['contacts', 'integrator_base', 'sale_management']) assert.ok(rows.stdout.split('\n').includes(m), `${m} installed`);
+
+  const drift = await odoops(info!, ['drift', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode']);
+  assert.is(drift.code, 0, drift.stdout + drift.stderr);
+  assert.match(drift.stdout, /no drift/);
+
+  const again = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
+  assert.is(again.code, 0, again.stderr);
+  const second = JSON.parse(again.stdout) as { instances: { outcome: string; actions: unknown[] }[] }[];
+  assert.ok(second[0]!.instances.every((i) => i.outcome === 'unchanged' && i.actions.length === 0), again.stdout);
+  const plan = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode']);
+  assert.is(plan.code, 0, plan.stdout);
+});
+
+e2e('a hand edit on a server is reported as drift (exit 2) and nothing is changed', async ({ info }) => {
+  const edit = await sandboxExec(info!, 'acme', ['sed', '-i', 's/^workers = .*/workers = 7/', '/srv/odoo/test/odoo.conf']);
+  assert.is(edit.code, 0, edit.stderr);
+  const drift = await odoops(info!, ['drift', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode', '--json']);
+  assert.is(drift.code, 2, drift.stdout + drift.stderr);
+  const report = JSON.parse(drift.stdout) as { drifted: boolean; clients: { client: string; instances: { instance: string; changes: { path: string }[] }[] }[] };
+  assert.ok(report.drifted);
+  assert.equal(report.clients[0]!.instances[0]!.changes.map((c) => c.path), ['options.workers']);
+  const conf = await sandboxExec(info!, 'acme', ['grep', '^workers', '/srv/odoo/test/odoo.conf']);
+  assert.is(conf.stdout.trim(), 'workers = 7', 'drift changed nothing');
+});
+
+e2e('usage errors: unknown client, bad concurrency -> exit 2 with one clear line', async ({ info }) => {
+  const unknown = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'nosuch']);
+  assert.is(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown client "nosuch" \(known: acme, boreal\)/);
+  const conc = await odoops(info!, ['apply', '--repo', info!.repoDir, '--concurrency', '0']);
+  assert.is(conc.code, 2);
+  assert.match(conc.stderr, /--concurrency must be a positive whole number, got "0"/);
+  assert.is(conc.stderr.trim().split('\n').length, 1, conc.stderr);
+});
+
+e2e('an unreachable server is reported within the connect timeout; the other server is still planned', async ({ info }) => {
+  await sandboxFault({ dir: info!.dir, client: 'boreal', fault: 'link-down' });
+  try {
+    const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--connect-timeout', '2', '--detailed-exitcode', '--json']);
+    assert.is(r.code, 1, 'unknown state is an error, never "no changes"');
+    assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
+    const plans = JSON.parse(r.stdout) as { client: string; unreachable?: string }[];
+    assert.ok(plans.find((p) => p.client === 'boreal')!.unreachable, 'boreal unreachable');
+    assert.is(plans.find((p) => p.client === 'acme')!.unreachable, undefined, 'acme still read');
+  } finally {
+    await sandboxFault({ dir: info!.dir, client: 'boreal', fault: 'link-up' });
+  }
+});
+
+e2e('a wrong pinned host key is refused and nothing is touched on that server', async ({ info }) => {
+  const file = path.join(info!.repoDir, 'clients', 'boreal.yaml');
+  const original = readFileSync(file, 'utf8');
+  const real = info!.servers.find((s) => s.client === 'boreal')!.hostKey;
+  const other = info!.servers.find((s) => s.client === 'acme')!.hostKey;
+  writeFileSync(file, original.replace(real, other));
+  commit(info!.repoDir, 'boreal: wrong host key');
+  const r = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'boreal', '--ignore-windows']);
+  assert.is(r.code, 1);
+  assert.match(r.stdout + r.stderr, /host key mismatch for boreal/);
+  const state = await sandboxExec(info!, 'boreal', ['test', '-e', '/var/lib/odoops/state.json']);
+  assert.is(state.code, 1, 'no revision recorded on boreal');
+  writeFileSync(file, original);
+  commit(info!.repoDir, 'boreal: host key restored');
+});
+
+e2e.run();
