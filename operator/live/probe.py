@@ -125,73 +125,105 @@ def addons_repo(d, spec):
     return res, errors
 
 
-def probe_instance(inst, pool):
+def parse_labels(text):
+    out = {}
+    for part in (text or "").split(","):
+        k, _, v = part.partition("=")
+        out[k] = v
+    return out
+
+
+def read_instance(inst):
+    """Files only: no subprocess."""
     name = inst["name"]
     base = "/srv/odoo/" + name
-    compose_file = base + "/compose.yaml"
-    res = {"present": os.path.isfile(compose_file), "image": None, "imageDigest": None, "running": False,
-           "odooVersion": None, "modules": {}, "manifests": {}, "addons": {}, "options": {}, "errors": []}
-    if not res["present"]:
-        return res
-    compose = ["docker", "compose", "-f", compose_file]
-    res["image"] = read_env_image(base + "/.env")
-    res["options"] = read_options(base + "/odoo.conf", inst["options"])
+    res = {"present": os.path.isfile(base + "/compose.yaml"), "image": None, "imageDigest": None, "running": False,
+           "runningImage": None, "odooVersion": None, "modules": {}, "manifests": {}, "addons": {}, "options": {}, "errors": []}
+    if res["present"]:
+        res["image"] = read_env_image(base + "/.env")
+        res["options"] = read_options(base + "/odoo.conf", inst["options"])
+    return res
 
-    f_version = pool.submit(run, compose + ["run", "--rm", "-T", "--no-deps", "odoo", "odoo", "--version"])
-    f_ps = pool.submit(run, compose + ["ps", "--format", "json"])
-    f_psql = pool.submit(run, compose + ["exec", "-T", "db", "psql", "-U", "odoo", "-d", inst["dbConninfo"], "-At", "-F", "\t",
-                                         "-c", "SELECT name, state, latest_version FROM ir_module_module"])
-    addons_root = base + "/addons"
-    wanted = {a["name"]: a for a in inst["addons"]}
-    on_disk = sorted(e for e in os.listdir(addons_root) if os.path.isdir(os.path.join(addons_root, e))) if os.path.isdir(addons_root) else []
-    f_addons = {r: pool.submit(addons_repo, os.path.join(addons_root, r), wanted.get(r)) for r in sorted(set(on_disk) | set(wanted))}
 
-    code, out, err = f_version.result()
-    m = re.search(r"(\d+\.\d+)", out)
-    if code == 0 and m:
-        res["odooVersion"] = m.group(1)
-    else:
-        res["errors"].append("odoo --version: exit %s %s" % (code, last_line(err or out)))
+def probe_all(instances, pool):
+    """Every host-contract command the probe needs, deduplicated per server and run in parallel:
+    one `docker ps` for all instances, `odoo --version` and the digest once per distinct image."""
+    results = {i["name"]: read_instance(i) for i in instances}
+    present = [i for i in instances if results[i["name"]]["present"]]
+    if not present:
+        return results
+    compose = lambda name: ["docker", "compose", "-f", "/srv/odoo/%s/compose.yaml" % name]
+    f_ps = pool.submit(run, ["docker", "ps", "--format", "json"])
+    f_version = {}
+    for i in present:
+        img = results[i["name"]]["image"]
+        if img not in f_version:
+            f_version[img] = pool.submit(run, compose(i["name"]) + ["run", "--rm", "-T", "--no-deps", "odoo", "odoo", "--version"])
+    f_psql = {i["name"]: pool.submit(run, compose(i["name"]) + ["exec", "-T", "db", "psql", "-U", "odoo", "-d", i["dbConninfo"], "-At", "-F", "\t",
+                                                                "-c", "SELECT name, state, latest_version FROM ir_module_module"]) for i in present}
+    f_addons = {}
+    for i in present:
+        root = "/srv/odoo/%s/addons" % i["name"]
+        wanted = {a["name"]: a for a in i["addons"]}
+        on_disk = sorted(e for e in os.listdir(root) if os.path.isdir(os.path.join(root, e))) if os.path.isdir(root) else []
+        f_addons[i["name"]] = {r: pool.submit(addons_repo, os.path.join(root, r), wanted.get(r)) for r in sorted(set(on_disk) | set(wanted))}
 
     code, out, err = f_ps.result()
     if code == 0:
         try:
             for c in parse_ps(out):
-                if c.get("Service") == "odoo" and c.get("State") == "running":
-                    res["running"] = True
-                    res["runningImage"] = c.get("Image")
+                labels = parse_labels(c.get("Labels"))
+                project, service = labels.get("com.docker.compose.project", ""), labels.get("com.docker.compose.service")
+                if service == "odoo" and project.startswith("odoo-") and project[5:] in results and c.get("State") == "running":
+                    results[project[5:]]["running"] = True
+                    results[project[5:]]["runningImage"] = c.get("Image")
         except ValueError as e:
-            res["errors"].append("docker compose ps: bad JSON: %s" % e)
+            for i in present:
+                results[i["name"]]["errors"].append("docker ps: bad JSON: %s" % e)
     else:
-        res["errors"].append("docker compose ps: exit %s %s" % (code, last_line(err)))
+        for i in present:
+            results[i["name"]]["errors"].append("docker ps: exit %s %s" % (code, last_line(err)))
 
-    if res["running"] and res.get("runningImage"):
-        code, out, err = run(["docker", "image", "inspect", "--format", "{{json .RepoDigests}}", res["runningImage"]])
+    f_digest = {}
+    for r in results.values():
+        img = r["runningImage"]
+        if img and img not in f_digest:
+            f_digest[img] = pool.submit(run, ["docker", "image", "inspect", "--format", "{{json .RepoDigests}}", img])
+
+    for i in present:
+        res = results[i["name"]]
+        code, out, err = f_version[res["image"]].result()
+        m = re.search(r"(\d+\.\d+)", out)
+        if code == 0 and m:
+            res["odooVersion"] = m.group(1)
+        else:
+            res["errors"].append("odoo --version: exit %s %s" % (code, last_line(err or out)))
+        if res["runningImage"]:
+            code, out, err = f_digest[res["runningImage"]].result()
+            if code == 0:
+                try:
+                    digests = json.loads(out.strip() or "[]") or []
+                    if digests:
+                        res["imageDigest"] = digests[0].rpartition("@")[2]
+                except ValueError:
+                    pass
+        code, out, err = f_psql[i["name"]].result()
         if code == 0:
-            try:
-                digests = json.loads(out.strip() or "[]") or []
-                if digests:
-                    res["imageDigest"] = digests[0].rpartition("@")[2]
-            except ValueError:
-                pass
-
-    code, out, err = f_psql.result()
-    if code == 0:
-        for line in out.splitlines():
-            parts = line.split("\t")
-            if len(parts) >= 2:
-                res["modules"][parts[0]] = [parts[1], (parts[2] if len(parts) > 2 and parts[2] else None)]
-    else:
-        res["errors"].append("psql ir_module_module: exit %s %s" % (code, last_line(err)))
-
-    series = res["odooVersion"] or inst.get("series")
-    for r in sorted(f_addons):
-        repo, errs = f_addons[r].result()
-        res["addons"][r] = repo
-        res["errors"].extend(errs)
-        for mod, ver in manifests(os.path.join(addons_root, r), series).items():
-            res["manifests"].setdefault(mod, ver)
-    return res
+            for line in out.splitlines():
+                parts = line.split("\t")
+                if len(parts) >= 2:
+                    res["modules"][parts[0]] = [parts[1], (parts[2] if len(parts) > 2 and parts[2] else None)]
+        else:
+            res["errors"].append("psql ir_module_module: exit %s %s" % (code, last_line(err)))
+        series = res["odooVersion"] or i.get("series")
+        root = "/srv/odoo/%s/addons" % i["name"]
+        for r in sorted(f_addons[i["name"]]):
+            repo, errs = f_addons[i["name"]][r].result()
+            res["addons"][r] = repo
+            res["errors"].extend(errs)
+            for mod, ver in manifests(os.path.join(root, r), series).items():
+                res["manifests"].setdefault(mod, ver)
+    return results
 
 
 def main():
@@ -201,15 +233,11 @@ def main():
             state = json.load(f)
     except (OSError, ValueError):
         state = None
-    # Two pools: instance tasks wait on command tasks, so they must not share workers.
-    with ThreadPoolExecutor(max_workers=32) as pool, ThreadPoolExecutor(max_workers=max(1, len(REQ["instances"]))) as outer:
-        futures = {i["name"]: outer.submit(probe_instance, i, pool) for i in REQ["instances"]}
-        instances = {}
-        for n, fut in futures.items():
-            try:
-                instances[n] = fut.result()
-            except Exception as e:  # a probe bug must not hide the other instances
-                instances[n] = {"present": False, "errors": ["probe failed: %r" % (e,)]}
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        try:
+            instances = probe_all(REQ["instances"], pool)
+        except Exception as e:  # a probe bug must be reported, not hang or crash silently
+            instances = {i["name"]: {"present": False, "errors": ["probe failed: %r" % (e,)]} for i in REQ["instances"]}
     json.dump({"host": host_facts(), "state": state, "instances": instances}, sys.stdout)
 
 
