@@ -71,7 +71,8 @@ export function pyString(value: string): string {
 export function uninstallScript(modules: string[]): string {
   const list = `[${modules.map(pyString).join(', ')}]`;
   return [
-    `env['ir.module.module'].search([('name', 'in', ${list})]).button_immediate_uninstall()`,
+    // Only installed rows: real Odoo refuses the whole batch if one of them is already uninstalled.
+    `env['ir.module.module'].search([('name', 'in', ${list}), ('state', '=', 'installed')]).button_immediate_uninstall()`,
     'env.cr.commit()',
     '',
   ].join('\n');

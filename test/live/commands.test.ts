@@ -83,7 +83,7 @@ test('pyString: python reads back exactly the value; uninstall script has the co
     assert.is(back, v);
   }
   const s = uninstallScript(['website', "a'b"]);
-  assert.match(s, /^env\['ir\.module\.module'\]\.search\(\[\('name', 'in', \['website', 'a\\'b'\]\)\]\)\.button_immediate_uninstall\(\)\nenv\.cr\.commit\(\)\n$/);
+  assert.match(s, /^env\['ir\.module\.module'\]\.search\(\[\('name', 'in', \['website', 'a\\'b'\]\), \('state', '=', 'installed'\)\]\)\.button_immediate_uninstall\(\)\nenv\.cr\.commit\(\)\n$/);
 });
 
 test('pgConninfo keeps any database name a single dbname for libpq', () => {
