@@ -82,17 +82,31 @@ function isBare(dir: string): boolean {
   return ['HEAD', 'objects', 'refs'].every((n) => fs.existsSync(path.join(dir, n))) && !fs.existsSync(path.join(dir, '.git'));
 }
 
+/** Variables for editors and pagers: meaningless for clone/fetch, and refused by simple-git. */
+const UNUSED_GIT_ENV = new Set(['EDITOR', 'VISUAL', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'PAGER', 'GIT_PAGER']);
+
 async function openRemote(url: string): Promise<ConfigRepo> {
   const label = redact(url);
   const slug = label.replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 12);
   const dir = path.join(cacheDir(), `${slug}-${hash}.git`);
-  // Never prompt: a CI job or a daemon would hang on a credentials question.
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
-  // The user's own environment (GIT_SSH_COMMAND, proxies, CA files) is what makes their
-  // remotes work: let simple-git pass it through instead of stripping GIT_* variables.
+  // Never prompt: a CI job or a daemon would hang on a credentials question. clone/fetch
+  // never open an editor or a pager, so those variables (npm sets EDITOR for its scripts)
+  // are dropped rather than allowed.
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !UNUSED_GIT_ENV.has(k.toUpperCase())) env[k] = v;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  // The user's own environment (GIT_SSH_COMMAND, askpass, proxies, config files) is what
+  // makes their remotes work: simple-git passes it through instead of refusing it.
   const sg = (baseDir?: string) =>
-    simpleGit({ ...(baseDir ? { baseDir } : {}), allowEnvironment: Object.keys(env), timeout: { block: 120_000 } }).env(env);
+    simpleGit({
+      ...(baseDir ? { baseDir } : {}),
+      allowEnvironment: Object.keys(env),
+      unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true, allowUnsafeGitProxy: true, allowUnsafeConfigPaths: true },
+      timeout: { block: 120_000 },
+    }).env(env);
   try {
     if (fs.existsSync(path.join(dir, 'HEAD'))) {
       await sg(dir).fetch(['--prune', '--quiet', 'origin']);

@@ -28,8 +28,10 @@ t.after(async () => {
   for (const d of made) if (existsSync(d)) await sandboxDown({ dir: d }).catch(() => rm(d, { recursive: true, force: true }));
 });
 
-function odoops(args: string[], opts: { asUser?: string } = {}) {
-  const argv = opts.asUser ? ['setpriv', `--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups', '--', process.execPath, bin, ...args] : [process.execPath, bin, ...args];
+function odoops(args: string[], opts: { notRoot?: boolean } = {}) {
+  // Not root: a new user namespace with no uid mapping makes odoops see uid 65534, while the
+  // files stay readable even when the checkout sits under a 0700 directory (mktemp -d, CI clones).
+  const argv = opts.notRoot ? ['unshare', '--user', '--', process.execPath, bin, ...args] : [process.execPath, bin, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: os.tmpdir() });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -136,7 +138,7 @@ t('CLI: --clients 0, a non-number or an unknown fault are usage errors (exit 2, 
 });
 
 t('CLI: not root -> one clear message, exit 1', async () => {
-  const r = odoops(['sandbox', 'up', '--clients', '1', '--dir', '/nonexistent/sbx'], { asUser: '65534' });
+  const r = odoops(['sandbox', 'up', '--clients', '1', '--dir', '/nonexistent/sbx'], { notRoot: true });
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, /needs root/);
 });
