@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with uvu (TypeScript through tsx) and ends with the
 // line CI reads: "N passed, N failed". A whole-suite time limit keeps CI from hanging.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -9,10 +11,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 const limitMs = Number(process.env.ODOOPS_TEST_TIMEOUT_MS ?? 45 * 60 * 1000);
 
+// Every temp file of the run (sandboxes included) lives under one folder, so whatever a
+// crashed or killed test left behind is found and removed at the end. 0755: the sandbox's
+// PostgreSQL runs as user postgres and must traverse it.
+const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'odoops-test-'));
+chmodSync(tmpRoot, 0o755);
+
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), 'test', pattern, '--color', 'false'],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: false },
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: false, env: { ...process.env, TMPDIR: tmpRoot } },
 );
 let out = '';
 child.stdout.on('data', (chunk) => {
@@ -24,8 +32,22 @@ const timer = setTimeout(() => {
   child.kill('SIGTERM');
 }, limitMs);
 
+/** Takes down any sandbox a test left running, then removes the run's temp folder. */
+function sweep() {
+  let left = 0;
+  for (const entry of readdirSync(tmpRoot)) {
+    const dir = path.join(tmpRoot, entry);
+    if (!existsSync(path.join(dir, 'sandbox.json'))) continue;
+    left++;
+    spawnSync(process.execPath, [path.join(root, 'bin/odoops.mjs'), 'sandbox', 'down', '--dir', dir], { stdio: 'ignore' });
+  }
+  if (left) process.stdout.write(`\ntook down ${left} sandbox${left === 1 ? '' : 'es'} left behind by tests\n`);
+  rmSync(tmpRoot, { recursive: true, force: true });
+}
+
 child.on('close', (code) => {
   clearTimeout(timer);
+  sweep();
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
   const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
   const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
