@@ -59,9 +59,9 @@ function decide(ip: InstancePlan, spec: InstanceSpec | undefined, opts: ApplyOpt
   const w = windowStatus(spec.windows, now);
   if (w.open) return { run: true };
   if (opts.ignoreWindows && w.overrideAllowed) return { run: true };
-  const next = w.nextOpening ? `next opening ${w.nextOpening}` : 'no opening scheduled';
-  const why = opts.ignoreWindows ? 'window closed and manualSync is off (--ignore-windows refused)' : 'window closed';
-  return skip('waiting', `${why}; ${next}`);
+  // w.description reads "closed; next opening Sun 2026-11-29 02:00 Europe/Paris".
+  const why = opts.ignoreWindows ? `window ${w.description} (manualSync is off: --ignore-windows refused)` : `window ${w.description}`;
+  return skip('waiting', why);
 }
 
 /** A backup must exist before the first change: prepend one when the plan has none. */

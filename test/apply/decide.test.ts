@@ -70,7 +70,7 @@ test('window closed: nothing runs, the next opening is reported; --ignore-window
   for (const ignoreWindows of [false, true]) {
     const r = await applyPlan(untouchable, client, plan, { now: () => now, ignoreWindows });
     assert.is(r.instances[0]!.outcome, 'waiting');
-    assert.match(r.instances[0]!.detail!, /next opening 2026-11-08T01:00:00/);
+    assert.match(r.instances[0]!.detail!, /^window closed; next opening Sun 2026-11-08 02:00 Europe\/Paris/);
     assert.ok(r.instances[0]!.actions.every((a) => a.outcome === 'skipped'));
   }
 });
