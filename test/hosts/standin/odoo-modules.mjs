@@ -156,18 +156,18 @@ export class ModuleRegistry {
 
   /** button_upgrade: the modules and every installed module depending on them. */
   async buttonUpgrade(names) {
-    const todo = [...names];
+    const pending = [...names];
     const seen = new Set();
     const toInstall = [];
-    while (todo.length) {
-      const name = todo.pop();
+    while (pending.length) {
+      const name = pending.pop();
       if (seen.has(name)) continue;
       seen.add(name);
       const row = this.rows.get(name);
       if (!row || !['installed', 'to upgrade'].includes(row.state)) continue;
       await this.setState(name, 'to upgrade');
       for (const [other, deps] of this.deps) {
-        if (deps.some((d) => d.name === name) && ['installed', 'to upgrade'].includes(this.rows.get(other)?.state)) todo.push(other);
+        if (deps.some((d) => d.name === name) && ['installed', 'to upgrade'].includes(this.rows.get(other)?.state)) pending.push(other);
       }
       for (const dep of this.deps.get(name) ?? []) {
         const drow = this.rows.get(dep.name);
