@@ -5,8 +5,10 @@
 import { Option, type Command } from 'commander';
 import { loadDesiredState } from '../desired/load.ts';
 import type { ClientSpec } from '../desired/types.ts';
+import { readFileSync } from 'node:fs';
+import { sshKeyPath } from '../live/ssh.ts';
 import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
-import { UsageError } from '../util/errors.ts';
+import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
 import { startProgress } from './progress.ts';
 
 export interface FleetCommandOptions {
@@ -60,6 +62,13 @@ export async function runFleet(
 ): Promise<FleetRun> {
   const concurrency = positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+  // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
+  const keyPath = sshKeyPath(opts.sshKey);
+  try {
+    readFileSync(keyPath);
+  } catch (err) {
+    throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
+  }
   const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
   const clients = selectClients(desired.clients, opts.client);
   const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });

@@ -104,7 +104,7 @@ e2e('a hand edit on a server is reported as drift (exit 2) and nothing is change
   assert.is(conf.stdout.trim(), 'workers = 7', 'drift changed nothing');
 });
 
-e2e('usage errors: unknown client, bad concurrency -> exit 2 with one clear line', async ({ info }) => {
+e2e('bad input: unknown client, bad concurrency (exit 2), unreadable SSH key (exit 1), one clear line each', async ({ info }) => {
   const unknown = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'nosuch']);
   assert.is(unknown.code, 2);
   assert.match(unknown.stderr, /unknown client "nosuch" \(known: acme, boreal\)/);
@@ -112,6 +112,10 @@ e2e('usage errors: unknown client, bad concurrency -> exit 2 with one clear line
   assert.is(conc.code, 2);
   assert.match(conc.stderr, /--concurrency must be a positive whole number, got "0"/);
   assert.is(conc.stderr.trim().split('\n').length, 1, conc.stderr);
+  const key = await odoops(info!, ['drift', '--repo', info!.repoDir, '--ssh-key', '/nonexistent/key']);
+  assert.is(key.code, 1);
+  assert.match(key.stderr, /^odoops: cannot read SSH private key \/nonexistent\/key/);
+  assert.is(key.stdout, '', 'no server was contacted');
 });
 
 e2e('an unreachable server is reported within the connect timeout; the other server is still planned', async ({ info }) => {
