@@ -18,7 +18,7 @@ export interface FleetCommandOptions {
   json?: boolean;
   sshKey?: string;
   connectTimeout: string;
-  concurrency: string;
+  concurrency?: string;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -29,7 +29,7 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--json', 'print the result as JSON')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
-    .addOption(new Option('--concurrency <n>', 'servers worked on at once').default('20'));
+    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -60,7 +60,7 @@ export async function runFleet(
   mode: ReconcileOptions['mode'],
   extra: Omit<ReconcileOptions, 'mode' | 'ssh' | 'onProgress'> = {},
 ): Promise<FleetRun> {
-  const concurrency = positiveNumber(opts.concurrency, '--concurrency', { integer: true });
+  const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
   // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
   const keyPath = sshKeyPath(opts.sshKey);
@@ -71,6 +71,7 @@ export async function runFleet(
   }
   const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
   const clients = selectClients(desired.clients, opts.client);
+  const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
   const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
   try {
     const outcomes = await reconcileFleet(clients, desired.revision, {

@@ -69,7 +69,7 @@ export function resolveFleet(raw: Obj): FleetSpec {
   return {
     timezone: raw.timezone as string,
     operator: {
-      concurrency: (op.concurrency as number | undefined) ?? 4,
+      concurrency: (op.concurrency as number | undefined) ?? 20,
       driftSchedule: (op.driftSchedule as string | undefined) ?? '0 6 * * *',
       ...(op.forge ? { forge: op.forge as NonNullable<FleetSpec['operator']['forge']> } : {}),
     },
