@@ -3,7 +3,7 @@
  * settings, and one run of reconcileFleet over the selected clients with progress.
  */
 import { Option, type Command } from 'commander';
-import { loadDesiredState } from '../desired/load.ts';
+import { loadDesiredState, touchedClients } from '../desired/load.ts';
 import type { ClientSpec } from '../desired/types.ts';
 import { readFileSync } from 'node:fs';
 import { sshKeyPath } from '../live/ssh.ts';
@@ -15,6 +15,7 @@ export interface FleetCommandOptions {
   repo?: string;
   rev?: string;
   client?: string[];
+  changedSince?: string;
   json?: boolean;
   sshKey?: string;
   connectTimeout: string;
@@ -26,6 +27,7 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
     .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD)')
     .option('--client <name...>', 'only these clients (repeatable)')
+    .option('--changed-since <rev>', 'only clients whose resolved desired state differs from REV (e.g. the MR target)')
     .option('--json', 'print the result as JSON')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
@@ -70,7 +72,11 @@ export async function runFleet(
     throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
   }
   const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
-  const clients = selectClients(desired.clients, opts.client);
+  let clients = selectClients(desired.clients, opts.client);
+  if (opts.changedSince !== undefined) {
+    const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.revision }));
+    clients = clients.filter((c) => touched.has(c.name));
+  }
   const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
   const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
   try {

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDocument, type YAMLSeq } from 'yaml';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
@@ -146,6 +147,25 @@ e2e('a wrong pinned host key is refused and nothing is touched on that server', 
   assert.is(state.code, 1, 'no revision recorded on boreal');
   writeFileSync(file, original);
   commit(info!.repoDir, 'boreal: host key restored');
+});
+
+e2e('--changed-since plans only the clients a commit touched (the MR pipeline case)', async ({ info }) => {
+  const file = path.join(info!.repoDir, 'clients', 'acme.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('# Acme', '# Acme (comment-only edit)'));
+  commit(info!.repoDir, 'acme: comment only');
+  const none = await odoops(info!, ['plan', '--repo', info!.repoDir, '--changed-since', 'HEAD~1', '--json']);
+  assert.is(none.code, 0, none.stderr);
+  assert.equal(JSON.parse(none.stdout), [], 'a comment-only change touches no client');
+
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  (doc.getIn(['instances', 'test', 'modules']) as YAMLSeq).add('crm');
+  writeFileSync(file, doc.toString());
+  commit(info!.repoDir, 'acme: add crm');
+  const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--changed-since', 'HEAD~1', '--json', '--detailed-exitcode']);
+  assert.is(r.code, 2, r.stderr);
+  const plans = JSON.parse(r.stdout) as { client: string; instances: { actions: { kind: string; modules?: string[] }[] }[] }[];
+  assert.equal(plans.map((p) => p.client), ['acme']);
+  assert.ok(plans[0]!.instances.some((i) => i.actions.some((a) => a.kind === 'install-modules' && a.modules!.includes('crm'))));
 });
 
 e2e.run();
