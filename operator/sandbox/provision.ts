@@ -1,7 +1,7 @@
 /**
  * Provision the Odoo instances of a sandbox server the way a real server is installed:
  * /srv/odoo/<I>/{compose.yaml,.env,odoo.conf,addons/,filestore/} (layout of
- * test/hosts/README.md), then, inside the server through the docker stand-in, the
+ * operator/sandbox/standins/README.md), then, inside the server through the docker stand-in, the
  * database is initialised with `odoo -i base` and the instance is started with `up -d`.
  * Servers start with base only: modules and addons are odoops' job (`odoops apply`).
  */
@@ -16,7 +16,7 @@ import { enterArgv, serverEnv, serverRoot } from './server.ts';
 import type { SandboxState, ServerRecord } from './state.ts';
 
 /** The odoo/docker stand-ins, first on every server's PATH. */
-export const STANDIN_BIN = path.join(REPO_ROOT, 'test/hosts/bin');
+export const STANDIN_BIN = path.join(REPO_ROOT, 'operator/sandbox/standins/bin');
 
 export function standInsPresent(): boolean {
   return existsSync(path.join(STANDIN_BIN, 'docker')) && existsSync(path.join(STANDIN_BIN, 'odoo'));

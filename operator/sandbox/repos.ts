@@ -13,7 +13,7 @@ import { OdoopsError } from '../util/errors.ts';
 import { runOk } from './proc.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = path.join(REPO_ROOT, 'test/hosts/fixtures');
+const FIXTURES = path.join(REPO_ROOT, 'operator/sandbox/fixtures');
 /** Fixture addons repositories published by every sandbox. */
 export const ADDONS_FIXTURES = ['integrator-addons'] as const;
 

@@ -3,8 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { parsePyLiteral } from './standin/pyliteral.mjs';
-import { adaptVersion, CORE_DIR, scanAddons } from './standin/odoo-addons.mjs';
+import { parsePyLiteral } from '../../operator/sandbox/standins/lib/pyliteral.mjs';
+import { adaptVersion, CORE_DIR, scanAddons } from '../../operator/sandbox/standins/lib/odoo-addons.mjs';
 
 const samples = [
   "{'name': 'A', 'version': '1.0', 'depends': ['base'], 'installable': True, 'auto_install': False, 'sequence': 10}",

@@ -1,5 +1,5 @@
 // The odoo and docker stand-ins against a real throwaway PostgreSQL 15: the behaviour
-// test/hosts/README.md promises (and /work/shared/ODOO-FACTS.md measured on real Odoo).
+// operator/sandbox/standins/README.md promises (and /work/shared/ODOO-FACTS.md measured on real Odoo).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTmpPostgres, type TmpPostgres } from './standin/tmp-postgres.ts';
+import { startTmpPostgres, type TmpPostgres } from './tmp-postgres.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DOCKER = path.join(HERE, 'bin/docker');

@@ -10,7 +10,7 @@ import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { run } from '../../operator/sandbox/proc.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const STANDINS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../hosts/bin');
+const STANDINS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../operator/sandbox/standins/bin');
 const t = suite('sandbox servers');
 let info: SandboxInfo | undefined;
 const sessions: HostSession[] = [];

@@ -1,5 +1,5 @@
 // The `docker` stand-in: the subset of docker / docker compose odoops uses
-// (test/hosts/README.md is the contract). Errors: one line on stderr, real exit codes.
+// (operator/sandbox/standins/README.md is the contract). Errors: one line on stderr, real exit codes.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -104,7 +104,7 @@ async function compose(args) {
   const { flags, pos } = parseFlags(args, COMPOSE_GLOBAL, { interspersed: false, cmdPath: 'docker compose', composeStyle: true });
   const [sub, ...rest] = pos;
   if (!sub || flags.help) {
-    out('Usage:  docker compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Docker (stand-in: see test/hosts/README.md)');
+    out('Usage:  docker compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Docker (stand-in: see operator/sandbox/standins/README.md)');
     return sub ? 0 : 0;
   }
   if (sub === 'version') { out(`Docker Compose version v${COMPOSE_VERSION}`); return 0; }
@@ -608,7 +608,7 @@ export async function main(argv) {
       case 'ps': return await dockerPs(rest);
       case 'logs': return await dockerLogs(rest);
       case 'version': out(`Client: Docker Engine - Community (stand-in)\n Version:           27.3.1\nServer: Docker Engine - Community (stand-in)\n Engine:\n  Version:          27.3.1`); return 0;
-      case undefined: out('Usage:  docker [OPTIONS] COMMAND\n\n(docker stand-in: see test/hosts/README.md)'); return 0;
+      case undefined: out('Usage:  docker [OPTIONS] COMMAND\n\n(docker stand-in: see operator/sandbox/standins/README.md)'); return 0;
       default:
         if (cmd.startsWith('-')) throw new DockerError(`unknown flag: ${cmd}\nSee 'docker --help'.`, 125);
         throw new DockerError(`docker: '${cmd}' is not a docker command.\nSee 'docker --help'`, 1);

@@ -1,4 +1,4 @@
-// The `odoo` stand-in: the subset of the Odoo CLI odoops uses (see test/hosts/README.md).
+// The `odoo` stand-in: the subset of the Odoo CLI odoops uses (see operator/sandbox/standins/README.md).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -405,7 +405,7 @@ export async function main(argv) {
     return 0;
   }
   if (cli.help) {
-    process.stdout.write('Usage: odoo [options]\n\n(odoo stand-in: see test/hosts/README.md for the supported subset)\n');
+    process.stdout.write('Usage: odoo [options]\n\n(odoo stand-in: see operator/sandbox/standins/README.md for the supported subset)\n');
     return 0;
   }
   try {

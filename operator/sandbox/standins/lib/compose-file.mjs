@@ -1,4 +1,4 @@
-// Loads a compose project the way Compose v2 does for the subset in test/hosts/README.md:
+// Loads a compose project the way Compose v2 does for the subset in operator/sandbox/standins/README.md:
 // .env + shell interpolation, project name, services normalised (ports, volumes, env).
 import fs from 'node:fs';
 import path from 'node:path';
