@@ -2,7 +2,10 @@
 // Installs what odoops' tests, sandbox and demo need, only when missing (idempotent).
 // Plain Node with no npm dependency: it runs before node_modules exists.
 //   Debian packages: openssh-server (sshd), postgresql (server binaries), iproute2 (ip netns),
-//   git, curl, python3, util-linux (unshare, nsenter, flock), procps.
+//   git, curl, python3, util-linux (unshare, nsenter, flock), procps; and the real programs the
+//   maintenance tests run: restic (off-site backups), nagios4-core + nrpe + monitoring plugins,
+//   nftables, fail2ban, rsyslog (+gnutls), debootstrap + zstd (a Debian root filesystem for
+//   OS-update tests), chromium-headless-shell (status page in a real browser), openssl.
 //   npm packages: `npm ci` when node_modules is missing or older than package-lock.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
@@ -24,6 +27,20 @@ const debianPackages = [
   ['python3', '/usr/bin/python3'],
   ['util-linux', '/usr/bin/unshare'],
   ['procps', '/usr/bin/pkill'],
+  ['restic', '/usr/bin/restic'],
+  ['nagios4-core', '/usr/sbin/nagios4'],
+  ['nagios-nrpe-server', '/usr/sbin/nrpe'],
+  ['nagios-nrpe-plugin', '/usr/lib/nagios/plugins/check_nrpe'],
+  ['monitoring-plugins-basic', '/usr/lib/nagios/plugins/check_http'],
+  ['monitoring-plugins-standard', '/usr/lib/nagios/plugins/check_pgsql'],
+  ['nftables', '/usr/sbin/nft'],
+  ['fail2ban', '/usr/bin/fail2ban-client'],
+  ['rsyslog', '/usr/sbin/rsyslogd'],
+  ['rsyslog-gnutls', '/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so'],
+  ['debootstrap', '/usr/sbin/debootstrap'],
+  ['zstd', '/usr/bin/zstd'],
+  ['openssl', '/usr/bin/openssl'],
+  ['chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell'],
 ];
 
 function findPgBin() {
@@ -48,8 +65,11 @@ function installDebian() {
   }
   process.stdout.write(`setup: installing Debian packages: ${missing.join(', ')}\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  // Another apt run (a second test suite, the machine's own) holds the dpkg lock: wait for it
+  // instead of failing.
+  const wait = ['-o', 'DPkg::Lock::Timeout=900'];
+  execFileSync('apt-get', [...wait, 'update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', [...wait, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
   // The Debian postgresql package starts a system cluster; odoops' sandbox runs its own
   // clusters, so the system one is left as Debian set it up.
   const still = missingDebianPackages();
