@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { loadDesiredState, touchedClients } from '../desired/load.ts';
 import type { ClientSpec } from '../desired/types.ts';
+import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
 import { sshKeyPath } from '../live/ssh.ts';
 import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
@@ -25,7 +26,7 @@ export interface FleetCommandOptions {
 export function addFleetOptions(cmd: Command): Command {
   return cmd
     .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
-    .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD)')
+    .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD; plan and drift read the working tree when it has uncommitted changes)')
     .option('--client <name...>', 'only these clients (repeatable)')
     .option('--changed-since <rev>', 'only clients whose resolved desired state differs from REV (e.g. the MR target)')
     .option('--json', 'print the result as JSON')
@@ -71,10 +72,13 @@ export async function runFleet(
   } catch (err) {
     throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
   }
-  const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
+  // Without --rev, plan and drift read a dirty working tree; apply records a revision on each
+  // server, so it refuses one (only commits are applied).
+  const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read' });
+  if (desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(desired.source)} (--rev HEAD reads the last commit)\n`);
   let clients = selectClients(desired.clients, opts.client);
   if (opts.changedSince !== undefined) {
-    const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.revision }));
+    const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.source }));
     clients = clients.filter((c) => touched.has(c.name));
   }
   const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;

@@ -1,19 +1,20 @@
 /**
  * Semantic checks beyond the schema: things JSON Schema cannot say (cross-field, cross-file,
- * cron/time zones, git ref rules, secrets). Each returns located issues.
+ * cron/time zones, git ref rules, fleet policy, secrets, printable text). Each returns located
+ * issues. They run on the data the schema accepted (see prune.ts), so a value may be missing.
  */
 import { IANAZone } from 'luxon';
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { validateWindow, windowsNeverOpen } from '../plan/windows.ts';
-import type { ClientSpec, FleetSpec, ValidationIssue, WindowSpec } from './types.ts';
+import { formatAt, nthWeekdaySchedule, restrictsBothDays, validateWindow, windowOpenings, windowsNeverOpen } from '../plan/windows.ts';
+import { fileUrlPrefixProblem, gitUrlProblem } from './git-urls.ts';
+import { issueAt } from './issues.ts';
 import type { Locator } from './merge.ts';
+import { optionProblem, SET_BY_ODOOPS } from './odoo-options.ts';
+import { describeChar, firstNotPrintable } from './printable.ts';
 import { SECRET_KEY } from './schema.ts';
+import type { ClientSpec, FleetSpec, IssueSeverity, ValidationIssue, WindowSpec } from './types.ts';
 import { formatPath, type Path, positionOf, type YamlFile } from './yaml.ts';
 
 export const KNOWN_SERIES = ['14.0', '15.0', '16.0', '17.0', '18.0', '19.0'];
-
-/** odoo.conf options odoops writes itself from the instance and the host layout. */
-export const MANAGED_OPTIONS = ['db_host', 'db_port', 'db_user', 'db_password', 'db_name', 'addons_path', 'data_dir', 'http_port'];
 
 const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:[A-Za-z0-9_./~-]+)$/;
 /** Values that are secrets whatever their key: private keys and well-known token formats. */
@@ -55,52 +56,104 @@ function windowField(problem: string): string | undefined {
   return undefined;
 }
 
-/** Per-run cache: identical window lists (usually inherited) are evaluated once. */
+function windowKey(w: WindowSpec): string {
+  return `${w.kind}\u0000${w.schedule}\u0000${w.duration}\u0000${w.timeZone}\u0000${w.manualSync}`;
+}
+
+/**
+ * Per-run cache: identical windows and window lists (usually inherited) are evaluated once;
+ * `at` is the instant every "next opening" of this run is computed from.
+ */
 export class WindowCache {
   private never = new Map<string, string | null>();
   private valid = new Map<string, string | null>();
-  readonly at = new Date();
+  private days = new Map<string, string | null>();
+  constructor(readonly at: Date = new Date()) {}
   validate(w: WindowSpec): string | null {
-    const k = JSON.stringify(w);
-    if (!this.valid.has(k)) this.valid.set(k, validateWindow(w));
-    return this.valid.get(k)!;
+    const k = windowKey(w);
+    let v = this.valid.get(k);
+    if (v === undefined) this.valid.set(k, (v = validateWindow(w)));
+    return v;
   }
   neverOpen(ws: WindowSpec[]): string | null {
-    const k = JSON.stringify(ws);
-    if (!this.never.has(k)) this.never.set(k, windowsNeverOpen(ws, this.at));
-    return this.never.get(k)!;
+    const k = ws.map(windowKey).join('\u0001');
+    let v = this.never.get(k);
+    if (v === undefined) this.never.set(k, (v = windowsNeverOpen(ws, this.at)));
+    return v;
+  }
+  /** The warning for a (valid) window whose schedule restricts both day fields, or null. */
+  dayFields(w: WindowSpec): string | null {
+    const k = `${w.schedule}\u0000${w.timeZone}`;
+    let v = this.days.get(k);
+    if (v === undefined) this.days.set(k, (v = dayFieldsWarning(w, this.at)));
+    return v;
   }
 }
 
-function windowIssues(ws: WindowSpec[], base: Path, loc: Locator, cache: WindowCache, listPath: Path): ValidationIssue[] {
+function dayFieldsWarning(w: WindowSpec, at: Date): string | null {
+  if (!restrictsBothDays(w.schedule)) return null;
+  const next = windowOpenings(w, at, 3).map((d) => formatAt(d.getTime(), w.timeZone).replace(` ${w.timeZone}`, ''));
+  const nth = nthWeekdaySchedule(w.schedule);
+  const fix = nth ? `; for the ${ordinal(nth)} write "${nth}"` : '; to require both, use a weekday with #N (e.g. "2#1", the first Tuesday) or L';
+  return `"${w.schedule}" restricts both the day of the month and the day of the week: cron opens the window on days matching EITHER (next: ${next.join(', ')} ${w.timeZone})${fix}`;
+}
+
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+function ordinal(nthSchedule: string): string {
+  const m = /([0-7])#([1-4])$/.exec(nthSchedule)!;
+  return `${['first', 'second', 'third', 'fourth'][Number(m[2]) - 1]} ${DAYS[Number(m[1])]} of the month`;
+}
+
+function isWindow(w: unknown): w is WindowSpec {
+  return typeof w === 'object' && w !== null;
+}
+
+function windowIssues(ws: (WindowSpec | undefined)[], base: Path, loc: Locator, cache: WindowCache): ValidationIssue[] {
   const out: ValidationIssue[] = [];
+  let complete = true;
   for (const [i, w] of ws.entries()) {
-    const problem = cache.validate(w);
-    if (problem) {
-      const field = windowField(problem);
-      out.push(loc.issue(field ? [...base, i, field] : [...base, i], problem));
+    if (!isWindow(w)) {
+      complete = false;
+      continue;
     }
+    out.push(...singleWindowIssues(w, [...base, i], loc, cache, false));
   }
-  if (out.length === 0 && ws.length > 0) {
-    const never = cache.neverOpen(ws);
-    if (never) out.push(loc.issue(listPath, `never opens: ${never}`));
+  // With a window the schema refused, the list is not what was meant: no "never opens" verdict.
+  if (complete && !out.some((i) => i.severity === 'error') && ws.length > 0) {
+    const never = cache.neverOpen(ws as WindowSpec[]);
+    if (never) out.push(loc.issue(base, `never opens: ${never}`));
   }
   return out;
 }
 
-function singleWindowIssues(w: WindowSpec, path: Path, loc: Locator, cache: WindowCache): ValidationIssue[] {
+function singleWindowIssues(w: WindowSpec, path: Path, loc: Locator, cache: WindowCache, checkNever = true): ValidationIssue[] {
   const problem = cache.validate(w);
   if (problem) {
     const field = windowField(problem);
     return [loc.issue(field ? [...path, field] : path, problem)];
   }
-  const never = cache.neverOpen([w]);
-  return never ? [loc.issue(path, `never opens: ${never}`)] : [];
+  const out: ValidationIssue[] = [];
+  const days = cache.dayFields(w);
+  if (days) out.push(loc.issue([...path, 'schedule'], days, false, 'warning'));
+  if (checkNever) {
+    const never = cache.neverOpen([w]);
+    if (never) out.push(loc.issue(path, `never opens: ${never}`));
+  }
+  return out;
+}
+
+export interface CheckContext {
+  cache: WindowCache;
+  /** fleet.yaml policy: file:/// prefixes, extra options. */
+  allowFileUrls: readonly string[];
+  allowOptions: ReadonlySet<string>;
 }
 
 /** Checks of one resolved client. */
-export function clientChecks(spec: ClientSpec, loc: Locator, cache: WindowCache): ValidationIssue[] {
+export function clientChecks(spec: ClientSpec, loc: Locator, ctx: CheckContext): ValidationIssue[] {
   const out: ValidationIssue[] = [];
+  const { cache } = ctx;
   const expected = spec.file.replace(/^.*\//, '').replace(/\.yaml$/, '');
   if (spec.name !== expected) out.push(loc.issue(['name'], `client name "${spec.name}" does not match its file name ${spec.file} (expected "${expected}")`));
 
@@ -118,11 +171,13 @@ export function clientChecks(spec: ClientSpec, loc: Locator, cache: WindowCache)
       if (other) clash('httpPort', other, inst.name, `httpPort ${inst.httpPort}`);
       else ports.set(inst.httpPort, inst.name);
     }
-    const otherDb = dbs.get(inst.database);
-    if (otherDb) clash('database', otherDb, inst.name, `database "${inst.database}"`);
-    else dbs.set(inst.database, inst.name);
+    if (typeof inst.database === 'string') {
+      const otherDb = dbs.get(inst.database);
+      if (otherDb) clash('database', otherDb, inst.name, `database "${inst.database}"`);
+      else dbs.set(inst.database, inst.name);
+    }
 
-    if (inst.image !== undefined) {
+    if (typeof inst.image === 'string') {
       const tag = imageTag(inst.image);
       if (tag === null) out.push(loc.issue([...ip, 'image'], `image "${inst.image}" has no tag (use repo:tag, e.g. registry.example.com/odoo:${inst.series ?? '17.0'}-20261101)`));
       else {
@@ -134,93 +189,135 @@ export function clientChecks(spec: ClientSpec, loc: Locator, cache: WindowCache)
     }
     const installed = new Set(inst.modules);
     for (const [j, mod] of inst.removeModules.entries()) {
-      if (installed.has(mod)) out.push(loc.issue([...ip, 'removeModules', j], `module "${mod}" is both in modules and removeModules`));
+      if (typeof mod === 'string' && installed.has(mod)) out.push(loc.issue([...ip, 'removeModules', j], `module "${mod}" is both in modules and removeModules`));
     }
     const addonNames = new Set<string>();
     for (const [j, a] of inst.addons.entries()) {
+      if (!a) continue;
       const problem = refProblem(a.ref);
       if (problem) out.push(loc.issue([...ip, 'addons', j, 'ref'], `"${a.ref}" ${problem}`));
+      const urlProblem = gitUrlProblem(a.url, ctx.allowFileUrls);
+      if (urlProblem) out.push(loc.issue([...ip, 'addons', j, 'url'], `"${a.url}": ${urlProblem}`));
       if (addonNames.has(a.name)) out.push(loc.issue([...ip, 'addons', j, 'name'], `addons repository "${a.name}" is listed twice`));
       addonNames.add(a.name);
     }
     for (const key of Object.keys(inst.options)) {
-      if (MANAGED_OPTIONS.includes(key)) out.push(loc.issue([...ip, 'options', key], `option ${key} is set by odoops (from the instance and the host layout) and cannot be set here`, true));
+      const problem = optionProblem(key, ctx.allowOptions);
+      if (problem) out.push(loc.issue([...ip, 'options', key], problem, true));
     }
-    out.push(...windowIssues(inst.windows, [...ip, 'windows'], loc, cache, [...ip, 'windows']));
+    out.push(...windowIssues(inst.windows, [...ip, 'windows'], loc, cache));
   }
 
   const b = spec.backups;
-  if (b.schedule !== undefined) {
+  if (b && typeof b.schedule === 'string') {
     const p = cache.validate({ kind: 'allow', schedule: b.schedule, duration: '1h', timeZone: b.timeZone, manualSync: true });
     if (p) out.push(loc.issue(['backups', windowField(p) ?? 'schedule'], p));
   }
-  if (spec.maintenance.security) out.push(...singleWindowIssues(spec.maintenance.security, ['maintenance', 'security'], loc, cache));
-  if (spec.maintenance.os) out.push(...singleWindowIssues(spec.maintenance.os, ['maintenance', 'os'], loc, cache));
+  for (const field of ['security', 'os'] as const) {
+    const w = spec.maintenance[field];
+    if (w) out.push(...singleWindowIssues(w, ['maintenance', field], loc, cache));
+  }
   return out;
 }
 
+/** What the checks across clients need of each client (its parsed file is no longer in memory). */
+export interface ClientIdentity {
+  name: string;
+  file: string;
+  host: string | undefined;
+  port: number;
+  /** Position of `name` or `server.host` in the client file (parses it again: only for a clash). */
+  locate: (path: Path) => { line: number; col: number };
+}
+
 /** Checks across clients: duplicate names and servers. */
-export function crossClientChecks(entries: { spec: ClientSpec; loc: Locator }[]): ValidationIssue[] {
+export function crossClientChecks(clients: ClientIdentity[]): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   const names = new Map<string, string>();
   const hosts = new Map<string, string>();
-  for (const { spec, loc } of entries) {
-    const prev = names.get(spec.name);
-    if (prev) out.push(loc.issue(['name'], `client name "${spec.name}" is also used by ${prev}`));
-    else names.set(spec.name, spec.file);
-    if (spec.server.host !== undefined) {
-      const key = `${spec.server.host}:${spec.server.port}`;
+  for (const c of clients) {
+    const prev = names.get(c.name);
+    if (prev) out.push(issueAt(c.file, c.locate(['name']), `name: client name "${c.name}" is also used by ${prev}`));
+    else names.set(c.name, c.file);
+    if (c.host !== undefined) {
+      const key = `${c.host}:${c.port}`;
       const prevHost = hosts.get(key);
-      if (prevHost) out.push(loc.issue(['server', 'host'], `server ${key} is also used by ${prevHost}`));
-      else hosts.set(key, `client "${spec.name}" (${spec.file})`);
+      if (prevHost) out.push(issueAt(c.file, c.locate(['server', 'host']), `server.host: server ${key} is also used by ${prevHost}`));
+      else hosts.set(key, `client "${c.name}" (${c.file})`);
     }
   }
   return out;
 }
 
-/** Checks of fleet.yaml on its own (time zone, drift schedule). */
+/** Checks of fleet.yaml on its own (time zone, drift schedule, policy). */
 export function fleetChecks(fleet: FleetSpec, f: YamlFile, cache: WindowCache): ValidationIssue[] {
   const out: ValidationIssue[] = [];
-  const at = (path: Path, message: string): ValidationIssue => {
-    const pos = positionOf(f, path);
-    return { file: f.file, line: pos.line, col: pos.col, message: `${formatPath(path)}: ${message}` };
-  };
-  if (!IANAZone.isValidZone(fleet.timezone)) out.push(at(['timezone'], `unknown time zone "${fleet.timezone}" (expected an IANA name such as Europe/Paris)`));
-  else {
+  const at = (path: Path, message: string, severity: IssueSeverity = 'error'): ValidationIssue =>
+    issueAt(f.file, positionOf(f, path), `${formatPath(path)}: ${message}`, severity);
+  if (typeof fleet.timezone === 'string' && !IANAZone.isValidZone(fleet.timezone)) {
+    out.push(at(['timezone'], `unknown time zone "${fleet.timezone}" (expected an IANA name such as Europe/Paris)`));
+  } else if (typeof fleet.timezone === 'string' && fleet.operator.driftSchedule !== undefined) {
     const p = cache.validate({ kind: 'allow', schedule: fleet.operator.driftSchedule, duration: '1h', timeZone: fleet.timezone, manualSync: true });
     if (p) out.push(at(['operator', 'driftSchedule'], p));
+  }
+  for (const [i, prefix] of fleet.policy.allowFileUrls.entries()) {
+    const p = fileUrlPrefixProblem(prefix);
+    if (p) out.push(at(['policy', 'allowFileUrls', i], `"${prefix}" ${p}`));
+  }
+  for (const [i, name] of fleet.policy.allowOptions.entries()) {
+    if (SET_BY_ODOOPS.has(name)) out.push(at(['policy', 'allowOptions', i], `option ${name} is set by odoops (from the instance and the host layout): no fleet can allow it`));
   }
   return out;
 }
 
 /**
- * Inline secrets anywhere in a file: a secret-named key (password, token, secret, key,
- * passphrase, credentials) whose value is not env:NAME / file:PATH, or a value that is a
- * private key or a well-known token format. The value itself is never echoed.
+ * Value checks over every scalar of a file, in one walk:
+ * - text that is not printable on one line (see printable.ts), keys included;
+ * - inline secrets: a secret-named key (password, token, secret, key, passphrase,
+ *   credentials) whose value is not env:NAME / file:PATH, or a value that is a private key or
+ *   a well-known token format. The value itself is never echoed.
  */
-export function secretIssues(f: YamlFile): ValidationIssue[] {
+export function valueIssues(f: YamlFile): ValidationIssue[] {
   const out: ValidationIssue[] = [];
+  // Walks the plain data: positions (which need the full YAML document) only for what is reported.
+  const report = (path: Path, onKey: boolean, message: string) => {
+    out.push(issueAt(f.file, positionOf(f, path, onKey), `${formatPath(path)}: ${message}`));
+  };
+  const notPrintable = (s: string, path: Path, onKey: boolean, what: string) => {
+    const bad = firstNotPrintable(s);
+    if (bad) report(path, onKey, `${what} contains ${describeChar(bad.char)} at character ${bad.at}: values must be printable text on one line`);
+    return bad !== null;
+  };
   const walk = (node: unknown, path: Path) => {
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        const v = pair.value as Node | null;
-        if (isScalar(v) && v.value !== null && SECRET_KEY.test(key) && key !== 'hostKey') {
-          if (typeof v.value !== 'string' || !SECRET_REF.test(v.value)) {
-            const pos = positionOf(f, [...path, key]);
-            out.push({ file: f.file, line: pos.line, col: pos.col, message: `${formatPath([...path, key])}: looks like an inline secret: reference it as env:NAME or file:PATH` });
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => walk(item, [...path, i]));
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [key, v] of Object.entries(node)) {
+        const at = [...path, key];
+        if (notPrintable(key, at, true, 'the key')) continue;
+        if (v !== null && typeof v !== 'object' && SECRET_KEY.test(key) && key !== 'hostKey') {
+          if (typeof v !== 'string' || !SECRET_REF.test(v)) {
+            report(at, false, 'looks like an inline secret: reference it as env:NAME or file:PATH');
             continue;
           }
         }
-        walk(v, [...path, key]);
+        walk(v, at);
       }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, [...path, i]));
-    } else if (isScalar(node) && typeof node.value === 'string' && SECRET_VALUE.test(node.value)) {
-      const pos = positionOf(f, path);
-      out.push({ file: f.file, line: pos.line, col: pos.col, message: `${formatPath(path)}: looks like an inline secret (private key or access token): reference it as env:NAME or file:PATH` });
+    } else if (typeof node === 'string') {
+      if (notPrintable(node, path, false, 'the value')) return;
+      if (SECRET_VALUE.test(node)) report(path, false, 'looks like an inline secret (private key or access token): reference it as env:NAME or file:PATH');
     }
   };
-  walk(f.doc.contents, []);
+  walk(f.data, []);
   return out;
+}
+
+/**
+ * Value issues and schema issues of one file: where a value rule reports a problem, the
+ * schema's more generic message at the same place (a pattern that also failed) is dropped.
+ */
+export function checkedIssues(values: ValidationIssue[], schema: ValidationIssue[]): ValidationIssue[] {
+  if (values.length === 0) return schema;
+  const at = new Set(values.map((i) => `${i.line}:${i.col}`));
+  return [...values, ...schema.filter((i) => !at.has(`${i.line}:${i.col}`))];
 }

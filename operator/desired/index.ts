@@ -1,4 +1,5 @@
-/** Desired state: the config repo read at a revision, validated and resolved. */
-export { loadDesiredState, validateRepo, touchedClients, type RepoOptions } from './load.ts';
-export { ValidationFailed, formatIssue, sortIssues } from './issues.ts';
+/** Desired state: the config repo at a revision (or its working tree), validated and resolved. */
+export { loadDesiredState, validateRepo, touchedClients, type RepoOptions, type Validation } from './load.ts';
+export { ValidationFailed, formatIssue, sortIssues, errorsOf, warningsOf } from './issues.ts';
+export { describeSource, sourceCommit, sourceRevision, type ConfigSource, type WorktreePolicy } from './source.ts';
 export type * from './types.ts';

@@ -8,18 +8,23 @@
  * database <client>_<instance> ('-' -> '_'), empty modules/removeModules/addons/options/
  * windows, window manualSync true, window and backup timeZone = fleet timezone, backup
  * retention 7 daily / 4 weekly / 6 monthly, monitoring.servers = fleet monitoringServers.
+ *
+ * Resolution runs on data the schema may have refused parts of (those parts are pruned
+ * first, see prune.ts), so it never assumes a key is present or a list has no holes.
  */
+import { issueAt } from './issues.ts';
 import type {
   BackupDestinationSpec,
   ClientSpec,
   FleetDefaults,
   FleetSpec,
   InstanceSpec,
+  IssueSeverity,
   ValidationIssue,
   WindowInput,
   WindowSpec,
 } from './types.ts';
-import { findPath, formatPath, type Path, positionOf, type YamlFile } from './yaml.ts';
+import { dataDepth, formatPath, type Path, positionOf, type YamlFile } from './yaml.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -60,23 +65,34 @@ export function instanceOrder(a: string, b: string): number {
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+function obj(v: unknown): Obj {
+  return isPlainObject(v) ? v : {};
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
 export function resolveFleet(raw: Obj): FleetSpec {
-  const op = (raw.operator ?? {}) as Obj;
+  const op = obj(raw.operator);
+  const policy = obj(raw.policy);
   const dests: Record<string, BackupDestinationSpec> = {};
-  for (const [name, d] of Object.entries((raw.backupDestinations ?? {}) as Record<string, Obj>)) {
+  for (const [name, value] of Object.entries(obj(raw.backupDestinations))) {
+    const d = obj(value);
     dests[name] = { name, url: d.url as string, site: d.site as string, ...(d.credentials ? { credentials: d.credentials as string } : {}) };
   }
   return {
     timezone: raw.timezone as string,
     operator: {
       concurrency: (op.concurrency as number | undefined) ?? 20,
-      driftSchedule: (op.driftSchedule as string | undefined) ?? '0 6 * * *',
+      ...(op.driftSchedule !== undefined ? { driftSchedule: op.driftSchedule as string } : {}),
       ...(op.forge ? { forge: op.forge as NonNullable<FleetSpec['operator']['forge']> } : {}),
     },
-    monitoringServers: (raw.monitoringServers as string[] | undefined) ?? [],
+    policy: { allowFileUrls: strings(policy.allowFileUrls), allowOptions: strings(policy.allowOptions) },
+    monitoringServers: strings(raw.monitoringServers),
     security: (raw.security as FleetSpec['security'] | undefined) ?? {},
     backupDestinations: dests,
-    defaults: (raw.defaults as FleetDefaults | undefined) ?? {},
+    defaults: obj(raw.defaults) as FleetDefaults,
   };
 }
 
@@ -90,31 +106,28 @@ export class Locator {
     readonly fleet: YamlFile | null,
   ) {}
 
+  /** Where `path` of the resolved client may be written: the client file first, then fleet.yaml defaults. */
   private layers(path: Path): { f: YamlFile; p: Path }[] {
-    const [head, ...rest] = path;
     const out: { f: YamlFile; p: Path }[] = [{ f: this.client, p: path }];
-    const fl = this.fleet;
-    if (!fl) return out;
-    if (head === 'instances' && rest.length > 0) {
-      const [inst, ...tail] = rest;
-      out.push({ f: fl, p: ['defaults', 'instances', inst!, ...tail] }, { f: fl, p: ['defaults', 'instance', ...tail] });
-    } else if (head === 'server' || head === 'backups' || head === 'maintenance' || head === 'monitoring') {
-      out.push({ f: fl, p: ['defaults', head, ...rest] });
-      if (head === 'monitoring' && rest[0] === 'servers') out.push({ f: fl, p: ['monitoringServers', ...rest.slice(1)] });
-    }
+    if (this.fleet) for (const p of fleetPaths(path)) out.push({ f: this.fleet, p });
     return out;
   }
 
   /** Whether `path` is written in the client file or an inherited default. */
   written(path: Path): boolean {
-    return this.layers(path).some((l) => findPath(l.f, l.p).depth === l.p.length);
+    return this.layers(path).some((l) => dataDepth(l.f, l.p) === l.p.length);
   }
 
-  /** Where `path` comes from: the first layer that has all of it, else the deepest partial match. */
-  issue(path: Path, message: string, onKey = false): ValidationIssue {
+  /**
+   * An issue about `path` of the resolved client, located where its value comes from (the
+   * first layer that has all of it, else the deepest partial match) and named by its full key
+   * path in that file, so an inherited problem reads the same for every client (and is
+   * reported once).
+   */
+  issue(path: Path, message: string, onKey = false, severity: IssueSeverity = 'error'): ValidationIssue {
     let best: { f: YamlFile; p: Path; depth: number } | null = null;
     for (const l of this.layers(path)) {
-      const depth = findPath(l.f, l.p).depth;
+      const depth = dataDepth(l.f, l.p);
       const full = depth === l.p.length;
       // A fleet layer only counts once it matches beyond its "defaults.<section>" prefix.
       const consumed = path[0] === 'instances' ? 2 : 1;
@@ -129,14 +142,43 @@ export class Locator {
     }
     const target = best ?? { f: this.client, p: path };
     const pos = positionOf(target.f, target.p, onKey);
-    // Name the path as written in that file, so an inherited problem reads the same for
-    // every client (and is reported once).
-    const shown = formatPath(target.p.slice(0, findPath(target.f, target.p).depth));
-    return { file: target.f.file, line: pos.line, col: pos.col, message: shown ? `${shown}: ${message}` : message };
+    const shown = formatPath(target.p);
+    return issueAt(target.f.file, pos, shown ? `${shown}: ${message}` : message, severity);
+  }
+
+  /**
+   * A required value set nowhere: reported in the client file at the deepest part of `path`
+   * that exists, naming the places it may be set (this file, then the fleet.yaml defaults).
+   */
+  missing(path: Path, note = ''): ValidationIssue {
+    const places = [`here`, ...fleetPaths(path).map((p) => `in fleet.yaml ${formatPath(p)}`)];
+    const pos = positionOf(this.client, path, true);
+    const where = places.length > 1 ? `${places.slice(0, -1).join(', ')} or ${places.at(-1)}` : places[0];
+    return issueAt(this.client.file, pos, `${formatPath(path)}: not set: set it ${where}${note ? ` (${note})` : ''}`);
   }
 }
 
-function resolveWindow(w: WindowInput, tz: string): WindowSpec {
+/** The fleet.yaml paths a client path inherits from, most specific first. */
+export function fleetPaths(path: Path): Path[] {
+  const [head, ...rest] = path;
+  if (head === 'instances' && rest.length > 0) {
+    const [inst, ...tail] = rest;
+    return [
+      ['defaults', 'instances', inst!, ...tail],
+      ['defaults', 'instance', ...tail],
+    ];
+  }
+  if (head === 'server' || head === 'backups' || head === 'maintenance' || head === 'monitoring') {
+    const out: Path[] = [['defaults', head, ...rest]];
+    if (head === 'monitoring' && rest[0] === 'servers') out.push(['monitoringServers', ...rest.slice(1)]);
+    return out;
+  }
+  return [];
+}
+
+/** A window as written (possibly a hole the schema refused) resolved with the fleet time zone. */
+function resolveWindow(w: WindowInput | undefined, tz: string): WindowSpec {
+  if (!isPlainObject(w)) return undefined as unknown as WindowSpec;
   return { kind: w.kind, schedule: w.schedule, duration: w.duration, timeZone: w.timeZone ?? tz, manualSync: w.manualSync ?? true };
 }
 
@@ -144,19 +186,30 @@ export interface Resolved {
   spec: ClientSpec;
   /** Problems found while resolving (missing after defaults, unknown destination, ...). */
   issues: ValidationIssue[];
+  /** Sections of NOT_YET_ENFORCED (client side) neither the client nor fleet.yaml declares. */
+  undeclared: string[];
 }
 
-/** A client file (schema-valid data) merged over the fleet defaults. */
-export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolved {
+/**
+ * A client file (`raw`: the data the schema accepted, see prune.ts) merged over the fleet
+ * defaults. `asWritten` is the file's data before pruning: a section the schema refused part
+ * of is still declared (its problem is reported, not a "not declared" warning).
+ */
+export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator, fileName: string, asWritten: Obj = raw): Resolved {
   const issues: ValidationIssue[] = [];
+  const undeclared: string[] = [];
   const d = fleet.defaults;
-  const name = raw.name as string;
+  const name = typeof raw.name === 'string' ? raw.name : fileName;
   const tz = fleet.timezone;
 
   const server = mergeDeep<Obj>({ port: 22, user: 'root', ...d.server }, raw.server);
-  if (server.os === undefined) issues.push(loc.issue(['server'], 'no os (set it here or in fleet.yaml defaults.server)', true));
+  // A value written but refused by the schema is reported there, not as "not set".
+  const missing = (path: Path, note = '') => {
+    if (!loc.written(path)) issues.push(loc.missing(path, note));
+  };
+  if (server.os === undefined) missing(['server', 'os']);
 
-  const rawInstances = (raw.instances ?? {}) as Record<string, Obj>;
+  const rawInstances = obj(raw.instances);
   const instances: InstanceSpec[] = [];
   for (const iname of Object.keys(rawInstances).sort(instanceOrder)) {
     const builtin: Obj = {
@@ -172,10 +225,7 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolve
     merged = mergeDeep<Obj>(merged, d.instances?.[iname]);
     merged = mergeDeep<Obj>(merged, rawInstances[iname]);
     for (const field of ['series', 'image', 'domain', 'httpPort'] as const) {
-      if (merged[field] === undefined) {
-        const where = field === 'httpPort' ? 'set it here (only production and test have a default port)' : 'set it here or in fleet.yaml defaults.instance';
-        issues.push(loc.issue(['instances', iname], `no ${field}: ${where}`, true));
-      }
+      if (merged[field] === undefined) missing(['instances', iname, field], field === 'httpPort' ? 'only production and test have a default port' : '');
     }
     instances.push({
       name: iname,
@@ -188,34 +238,49 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolve
       removeModules: merged.removeModules as string[],
       addons: merged.addons as InstanceSpec['addons'],
       options: merged.options as InstanceSpec['options'],
-      windows: (merged.windows as WindowInput[]).map((w) => resolveWindow(w, tz)),
+      windows: (merged.windows as (WindowInput | undefined)[]).map((w) => resolveWindow(w, tz)),
     });
   }
 
-  const b = mergeDeep<Obj>({ retention: { daily: 7, weekly: 4, monthly: 6 } }, d.backups);
-  const backups = mergeDeep<Obj>(b, raw.backups);
-  for (const field of ['schedule', 'destinations', 'encryptionKey'] as const) {
-    if (backups[field] === undefined) issues.push(loc.issue(['backups'], `no ${field} (set it here or in fleet.yaml defaults.backups)`, true));
-  }
-  const destinations: BackupDestinationSpec[] = [];
-  for (const [i, dn] of ((backups.destinations as string[] | undefined) ?? []).entries()) {
-    const dest = fleet.backupDestinations[dn];
-    if (!dest) {
-      const known = Object.keys(fleet.backupDestinations).join(', ') || 'none';
-      issues.push(loc.issue(['backups', 'destinations', i], `unknown backup destination "${dn}" (fleet.yaml backupDestinations: ${known})`));
-      continue;
+  let backups: ClientSpec['backups'];
+  if (asWritten.backups === undefined && d.backups === undefined) undeclared.push('backups');
+  else {
+    const b = mergeDeep<Obj>(mergeDeep<Obj>({ retention: { daily: 7, weekly: 4, monthly: 6 } }, d.backups), raw.backups);
+    for (const field of ['schedule', 'destinations', 'encryptionKey'] as const) {
+      if (b[field] === undefined) missing(['backups', field], 'backups are declared, so they need a schedule, destinations and an encryption key');
     }
-    const twice = destinations.find((x) => x.name === dn);
-    const sameSite = destinations.find((x) => x.site === dest.site);
-    if (twice) issues.push(loc.issue(['backups', 'destinations', i], `backup destination "${dn}" is used twice: the two copies must be on distinct sites`));
-    else if (sameSite) issues.push(loc.issue(['backups', 'destinations', i], `backup destinations "${sameSite.name}" and "${dn}" are both on site "${dest.site}": the two copies must be on distinct sites`));
-    destinations.push(clone(dest));
+    const destinations: BackupDestinationSpec[] = [];
+    for (const [i, dn] of ((b.destinations as (string | undefined)[] | undefined) ?? []).entries()) {
+      if (typeof dn !== 'string') continue;
+      const dest = fleet.backupDestinations[dn];
+      if (!dest) {
+        const known = Object.keys(fleet.backupDestinations).join(', ') || 'none';
+        issues.push(loc.issue(['backups', 'destinations', i], `unknown backup destination "${dn}" (fleet.yaml backupDestinations: ${known})`));
+        continue;
+      }
+      const twice = destinations.find((x) => x.name === dn);
+      const sameSite = destinations.find((x) => x.site === dest.site);
+      if (twice) issues.push(loc.issue(['backups', 'destinations', i], `backup destination "${dn}" is used twice: the two copies must be on distinct sites`));
+      else if (sameSite) issues.push(loc.issue(['backups', 'destinations', i], `backup destinations "${sameSite.name}" and "${dn}" are both on site "${dest.site}": the two copies must be on distinct sites`));
+      destinations.push(clone(dest));
+    }
+    backups = {
+      schedule: b.schedule as string,
+      timeZone: (b.timeZone as string | undefined) ?? tz,
+      retention: b.retention as NonNullable<ClientSpec['backups']>['retention'],
+      destinations,
+      encryptionKey: b.encryptionKey as string,
+    };
   }
 
   const m = mergeDeep<Obj>(d.maintenance ?? {}, raw.maintenance);
+  const declared = { ...obj(d.maintenance), ...obj(asWritten.maintenance) };
+  const maintenance: ClientSpec['maintenance'] = {};
   for (const field of ['security', 'os'] as const) {
-    if (m[field] === undefined) issues.push(loc.issue(['maintenance'], `no ${field} window (set it here or in fleet.yaml defaults.maintenance)`, true));
+    if (declared[field] === undefined) undeclared.push(`maintenance.${field}`);
+    if (m[field] !== undefined) maintenance[field] = resolveWindow(m[field] as WindowInput, tz);
   }
+  if (asWritten.monitoring === undefined && d.monitoring === undefined && fleet.monitoringServers.length === 0) undeclared.push('monitoring');
   const mon = mergeDeep<Obj>({ servers: fleet.monitoringServers, checks: [] }, mergeDeep(d.monitoring ?? {}, raw.monitoring));
 
   const spec: ClientSpec = {
@@ -229,18 +294,9 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolve
       os: server.os as string,
     },
     instances,
-    backups: {
-      schedule: backups.schedule as string,
-      timeZone: (backups.timeZone as string | undefined) ?? tz,
-      retention: backups.retention as ClientSpec['backups']['retention'],
-      destinations,
-      encryptionKey: backups.encryptionKey as string,
-    },
-    maintenance: {
-      security: m.security ? resolveWindow(m.security as WindowInput, tz) : (undefined as unknown as WindowSpec),
-      os: m.os ? resolveWindow(m.os as WindowInput, tz) : (undefined as unknown as WindowSpec),
-    },
+    ...(backups ? { backups } : {}),
+    maintenance,
     monitoring: mon as unknown as ClientSpec['monitoring'],
   };
-  return { spec, issues };
+  return { spec, issues, undeclared };
 }

@@ -1,9 +1,13 @@
 /**
- * JSON Schema validation (schema/*.json, 2020-12, ajv) with errors mapped to file:line:col.
+ * JSON Schema validation (schema/*.json, 2020-12, ajv) with errors mapped to file:line:col,
+ * and the parts of the data each error makes unusable (so the semantic checks, run in the
+ * same pass, see only values the schema accepts).
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
+import { issueAt } from './issues.ts';
+import { quoteForMessage } from './printable.ts';
 import type { ValidationIssue } from './types.ts';
 import { formatPath, positionOf, type Path, type YamlFile } from './yaml.ts';
 
@@ -40,7 +44,7 @@ function toPath(pointer: string): Path {
 }
 
 function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  const s = quoteForMessage(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -101,17 +105,63 @@ function describe(e: ErrorObject, path: Path, inner?: string): { message: string
     }
     case 'minItems':
       return { message: `${prefix}must list at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`, onKey: false, at: path };
+    case 'minProperties':
+      return { message: `${prefix}must hold at least ${String(p.limit)} entr${p.limit === 1 ? 'y' : 'ies'}`, onKey: true, at: path };
     default:
       return { message: `${prefix}${e.message ?? e.keyword}${got}`, onKey: false, at: path };
   }
 }
 
-/** Validates a parsed file against the fleet or client schema; issues located in the YAML. */
-export function schemaIssues(kind: 'client' | 'fleet', f: YamlFile): ValidationIssue[] {
+export interface SchemaCheck {
+  issues: ValidationIssue[];
+  /** Paths whose values the schema refused (or objects missing a required key), to leave out of the semantic checks. */
+  prune: Path[];
+  /** The file as a whole has the wrong shape (not a map): nothing to check further. */
+  unusable: boolean;
+}
+
+/** Objects that stay in the semantic checks even when a required key is missing (the checks handle the gap). */
+function keepWhenIncomplete(path: Path): boolean {
+  return path.length === 0 || (path.length === 1 && path[0] === 'server');
+}
+
+/** What the semantic checks must not see, for each schema error: the refused value, or an object left without a required key. */
+function prunePaths(errors: ErrorObject[]): { prune: Path[]; unusable: boolean } {
+  const prune: Path[] = [];
+  let unusable = false;
+  for (const e of errors) {
+    if (e.propertyName !== undefined) continue;
+    const path = toPath(e.instancePath);
+    const p = e.params as Record<string, unknown>;
+    if (e.keyword === 'additionalProperties') prune.push([...path, String(p.additionalProperty)]);
+    else if (e.keyword === 'propertyNames') prune.push([...path, String(p.propertyName)]);
+    else if (e.keyword === 'required') {
+      if (!keepWhenIncomplete(path)) prune.push(path);
+    } else if (e.keyword === 'minItems' || e.keyword === 'minProperties') continue;
+    else if (path.length === 0) unusable = true;
+    else prune.push(path);
+  }
+  return { prune, unusable };
+}
+
+/**
+ * Paths to prune from data that was already pruned once: taking a refused value out of an
+ * object may leave it without a required key (a window without its kind), and then the whole
+ * object goes. Empty when nothing more needs to go.
+ */
+export function prunePathsAgain(kind: 'client' | 'fleet', data: unknown): Path[] {
   const validate = compile()[kind];
-  if (validate(f.data)) return [];
+  if (validate(data)) return [];
+  return prunePaths((validate.errors ?? []).filter((e) => e.keyword === 'required')).prune;
+}
+
+/** Validates a parsed file against the fleet or client schema; issues located in the YAML. */
+export function schemaCheck(kind: 'client' | 'fleet', f: YamlFile): SchemaCheck {
+  const validate = compile()[kind];
+  if (validate(f.data)) return { issues: [], prune: [], unusable: false };
   const out: ValidationIssue[] = [];
   const errors = validate.errors ?? [];
+  const { prune, unusable } = prunePaths(errors);
   for (const e of errors) {
     // propertyNames reports the failure twice: inside (tagged with propertyName) and outside
     // (naming the key). Keep the outer one, with the inner explanation.
@@ -122,8 +172,12 @@ export function schemaIssues(kind: 'client' | 'fleet', f: YamlFile): ValidationI
       inner = (i?.parentSchema as { patternErrorMessage?: string } | undefined)?.patternErrorMessage ?? i?.message;
     }
     const d = describe(e, toPath(e.instancePath), inner);
-    const pos = positionOf(f, d.at, d.onKey);
-    out.push({ file: f.file, line: pos.line, col: pos.col, message: d.message });
+    out.push(issueAt(f.file, positionOf(f, d.at, d.onKey), d.message));
   }
-  return out;
+  return { issues: out, prune, unusable };
+}
+
+/** Schema issues of a parsed file (see schemaCheck). */
+export function schemaIssues(kind: 'client' | 'fleet', f: YamlFile): ValidationIssue[] {
+  return schemaCheck(kind, f).issues;
 }

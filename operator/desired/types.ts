@@ -3,6 +3,9 @@
  * Kept in lock-step with schema/client.schema.json and schema/fleet.schema.json
  * (test/desired/schema-types.test.ts checks it).
  */
+import type { ConfigSource } from './source.ts';
+
+export type { ConfigSource } from './source.ts';
 
 /** An update window, modelled on Argo CD sync windows. */
 export interface WindowSpec {
@@ -83,11 +86,12 @@ export interface BackupSpec {
   encryptionKey: SecretRef;
 }
 
+/** Declared, not yet enforced by odoops. Each window is optional (left out: a warning). */
 export interface MaintenanceSpec {
   /** Monthly security updates. */
-  security: WindowSpec;
+  security?: WindowSpec;
   /** Quarterly OS and software updates. */
-  os: WindowSpec;
+  os?: WindowSpec;
 }
 
 export interface NrpeCheckSpec {
@@ -109,20 +113,24 @@ export interface ClientSpec {
   server: ServerSpec;
   /** Instances in apply order: "test" first, "production" last, others in between by name. */
   instances: InstanceSpec[];
-  backups: BackupSpec;
+  /** Declared, not yet enforced by odoops; absent when neither the client nor fleet.yaml defaults declare backups. */
+  backups?: BackupSpec;
+  /** Declared, not yet enforced by odoops. */
   maintenance: MaintenanceSpec;
+  /** Declared, not yet enforced by odoops. */
   monitoring: MonitoringSpec;
 }
 
 export interface OperatorSettings {
-  /** How many servers are reconciled at once. Default 4. */
+  /** How many servers are reconciled at once. Default 20. */
   concurrency: number;
-  /** Cron schedule (fleet time zone) of drift detection runs. Default "0 6 * * *". */
-  driftSchedule: string;
+  /** Cron schedule (fleet time zone) of drift detection runs. Declared, not yet enforced by odoops. */
+  driftSchedule?: string;
+  /** Declared, not yet enforced by odoops. */
   forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef };
 }
 
-/** Security baseline every server must meet (fleet.yaml `security`). */
+/** Security baseline every server must meet (fleet.yaml `security`). Declared, not yet enforced by odoops. */
 export interface SecurityBaseline {
   sshPasswordAuthentication?: boolean;
   sshPermitRootLogin?: 'no' | 'prohibit-password' | 'yes';
@@ -154,10 +162,19 @@ export interface FleetDefaults {
   monitoring?: Partial<MonitoringSpec>;
 }
 
+/** What a fleet allows its client files beyond odoops' built-in rules (fleet.yaml `policy`). */
+export interface FleetPolicy {
+  /** file:/// directory prefixes under which addons repositories may be read on the servers. */
+  allowFileUrls: string[];
+  /** Extra odoo.conf options client files may set (e.g. options of an addon). */
+  allowOptions: string[];
+}
+
 export interface FleetSpec {
   /** Default IANA time zone of windows and backup schedules. */
   timezone: string;
   operator: OperatorSettings;
+  policy: FleetPolicy;
   monitoringServers: string[];
   security: SecurityBaseline;
   /** Backup destinations by name (resolved into each client's backups.destinations). */
@@ -168,14 +185,24 @@ export interface FleetSpec {
 
 /** The whole desired state at one revision of the config repo. */
 export interface DesiredState {
-  /** Commit SHA (40 hex) the state was read at. */
+  /**
+   * What the state was read at, as reports show it: the commit SHA (40 hex), or for a working
+   * tree with uncommitted changes `<commit>+dirty` (`worktree` before the first commit).
+   */
   revision: string;
+  /** The commit or working tree read; only a commit may be applied. */
+  source: ConfigSource;
+  /** Warnings of validation (the state is valid; they say what may not be meant). */
+  warnings: ValidationIssue[];
   /** Local path of the git repository read (the cache clone for a URL). */
   repoPath: string;
   fleet: FleetSpec;
   /** Clients sorted by name. */
   clients: ClientSpec[];
 }
+
+/** An error makes the config unusable; a warning does not (validate still succeeds). */
+export type IssueSeverity = 'error' | 'warning';
 
 /** One problem found in the config repo, located in a file. */
 export interface ValidationIssue {
@@ -184,5 +211,7 @@ export interface ValidationIssue {
   /** 1-based line and column. */
   line: number;
   col: number;
+  severity: IssueSeverity;
+  /** Starts with the key path it is about, e.g. "instances.production.image: ...". */
   message: string;
 }

@@ -1,7 +1,16 @@
 /**
- * YAML files of the config repo, parsed with node ranges kept so that any path into the
- * data (from the schema validator, the merge or a semantic check) maps back to line:col.
+ * YAML files of the config repo: plain data for the checks, and node ranges so that any path
+ * into the data (from the schema validator, the merge or a semantic check) maps back to
+ * line:col.
+ *
+ * `yaml` (with node ranges, strict, unique keys, bounded alias expansion) is the authority.
+ * Most files of a big fleet are valid and need no position at all, so a plain, well-formed
+ * file is first read with js-yaml's core schema (about twice as fast, no node tree), and the
+ * `yaml` document is built only when a position is asked for. Anything unusual — a syntax
+ * error, a directive, an anchor or alias, a key such as `null` that the two read differently
+ * — goes straight to `yaml`.
  */
+import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ValidationIssue } from './types.ts';
 
@@ -12,13 +21,62 @@ export const MAX_ALIAS_COUNT = 100;
 
 export type Path = (string | number)[];
 
-export interface YamlFile {
-  /** Path relative to the config repo root. */
-  file: string;
-  doc: Document.Parsed;
-  lines: LineCounter;
-  /** Plain data, or undefined when the file could not be parsed. */
-  data: unknown;
+const PARSE_OPTIONS = { prettyErrors: true, uniqueKeys: true, strict: true } as const;
+
+export class YamlFile {
+  private parsed: { doc: Document.Parsed; lines: LineCounter } | null;
+  constructor(
+    /** Path relative to the config repo root. */
+    readonly file: string,
+    readonly text: string,
+    /** Plain data, or undefined when the file could not be parsed. */
+    readonly data: unknown,
+    parsed?: { doc: Document.Parsed; lines: LineCounter },
+  ) {
+    this.parsed = parsed ?? null;
+  }
+  private full(): { doc: Document.Parsed; lines: LineCounter } {
+    if (!this.parsed) {
+      const lines = new LineCounter();
+      this.parsed = { doc: parseDocument(this.text, { ...PARSE_OPTIONS, lineCounter: lines }), lines };
+    }
+    return this.parsed;
+  }
+  /** The `yaml` document with node ranges (built on first use). */
+  get doc(): Document.Parsed {
+    return this.full().doc;
+  }
+  get lines(): LineCounter {
+    return this.full().lines;
+  }
+}
+
+const NULL_KEYS = new Set(['', '~', 'null', 'Null', 'NULL']);
+
+/** Whether data read by js-yaml is a plain tree `yaml` would read the same way (no shared node: no alias; no null-like key). */
+function plainTree(v: unknown, seen: Set<object>): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return true;
+  if (seen.has(v)) return false;
+  seen.add(v);
+  if (Array.isArray(v)) return v.every((x) => plainTree(x, seen));
+  for (const k of Object.keys(v)) if (NULL_KEYS.has(k) || !plainTree((v as Record<string, unknown>)[k], seen)) return false;
+  return true;
+}
+
+/** The data of an ordinary YAML text by the fast reader, or undefined when `yaml` must read it. */
+function fastData(text: string): unknown {
+  // Directives (%YAML 1.1 changes how scalars resolve), anchors and aliases, tags, and
+  // document markers: all rare in a config file, all left to `yaml`.
+  if (/^%|^---|^\.\.\.|[&*!]/m.test(text.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|#.*$/gm, ''))) return undefined;
+  let data: unknown;
+  try {
+    data = loadFast(text, { schema: CORE_SCHEMA, json: false });
+  } catch {
+    return undefined;
+  }
+  if (data === null || data === undefined || typeof data !== 'object') return undefined;
+  return plainTree(data, new Set()) ? data : undefined;
 }
 
 export interface Position {
@@ -29,21 +87,24 @@ export interface Position {
 /** Parses one file; problems (syntax, duplicate keys, alias bombs, size) go to `issues`. */
 export function parseYamlFile(file: string, text: string, issues: ValidationIssue[]): YamlFile | null {
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    issues.push({ file, line: 1, col: 1, message: `file is larger than ${MAX_FILE_BYTES / 1024} KiB: refusing to parse it` });
+    issues.push({ file, line: 1, col: 1, severity: 'error', message: `file is larger than ${MAX_FILE_BYTES / 1024} KiB: refusing to parse it` });
     return null;
   }
+  const fast = fastData(text);
+  if (fast !== undefined) return new YamlFile(file, text, fast);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true, strict: true });
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter: lines });
+  const yf = (data: unknown) => new YamlFile(file, text, data, { doc, lines });
   let ok = true;
   for (const e of [...doc.errors, ...doc.warnings]) {
     const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
     // prettyErrors appends " at line L, column C:" and a code frame: keep the first clause.
     let message = e.message.split(/ at line \d+, column \d+/)[0]!.split('\n')[0]!.trim();
     if (e.code === 'MULTIPLE_DOCS') message = 'a config file holds one YAML document (found another after ---)';
-    issues.push({ file, line: pos.line, col: pos.col, message: `YAML: ${message}` });
+    issues.push({ file, line: pos.line, col: pos.col, severity: 'error', message: `YAML: ${message}` });
     if (doc.errors.includes(e as never)) ok = false;
   }
-  if (!ok) return { file, doc, lines, data: undefined };
+  if (!ok) return yf(undefined);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -54,17 +115,18 @@ export function parseYamlFile(file: string, text: string, issues: ValidationIssu
       file,
       line: 1,
       col: 1,
+      severity: 'error',
       message: bomb
         ? `YAML: aliases expand too much (more than ${MAX_ALIAS_COUNT}): refusing a possible YAML bomb`
         : `YAML: ${msg.split('\n')[0]}`,
     });
-    return { file, doc, lines, data: undefined };
+    return yf(undefined);
   }
   if (data === null || data === undefined) {
-    issues.push({ file, line: 1, col: 1, message: 'file is empty' });
-    return { file, doc, lines, data: undefined };
+    issues.push({ file, line: 1, col: 1, severity: 'error', message: 'file is empty' });
+    return yf(undefined);
   }
-  return { file, doc, lines, data };
+  return yf(data);
 }
 
 function deref(f: YamlFile, n: unknown): unknown {
@@ -99,6 +161,22 @@ export function findPath(f: YamlFile, path: Path): Found {
     depth++;
   }
   return { depth, node: (node as Node | null) ?? null, key };
+}
+
+/** How many segments of `path` exist in the plain data of a file (as findPath, without building the YAML document). */
+export function dataDepth(f: YamlFile, path: Path): number {
+  let node = f.data;
+  let depth = 0;
+  for (const seg of path) {
+    if (Array.isArray(node) && typeof seg === 'number') {
+      if (seg >= node.length) break;
+      node = node[seg];
+    } else if (typeof node === 'object' && node !== null && !Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, String(seg))) {
+      node = (node as Record<string, unknown>)[String(seg)];
+    } else break;
+    depth++;
+  }
+  return depth;
 }
 
 export function hasPath(f: YamlFile, path: Path): boolean {

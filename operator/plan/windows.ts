@@ -7,6 +7,10 @@
  * Cron evaluation and time zones come from croner (DST-aware: a fire time inside a
  * spring-forward gap runs at the first valid instant after the gap, a repeated wall-clock
  * time fires once) and luxon; nothing here does calendar arithmetic by hand.
+ *
+ * A fleet plan asks the same few window lists (usually inherited from fleet.yaml) about the
+ * same minute thousands of times: statuses are cached per window list and minute (exact:
+ * window state only changes at whole minutes when durations are whole minutes).
  */
 import { Cron } from 'croner';
 import { DateTime, Duration, IANAZone } from 'luxon';
@@ -27,6 +31,14 @@ const SEARCH_BUDGET = 12_000;
 interface Budget {
   left: number;
 }
+
+/** Work done by one status computation, for tests that bound it instead of timing it. */
+export interface SearchStats {
+  /** Cron evaluations (croner next/previous run computations). */
+  cronEvaluations: number;
+}
+
+let stats: SearchStats | null = null;
 const SECOND_MS = Duration.fromObject({ seconds: 1 }).toMillis();
 
 const UNIT_MS: Record<string, number> = {
@@ -110,6 +122,7 @@ export function describeWindow(w: WindowSpec): string {
 
 /** Latest fire time <= t, or null. Fire times are whole minutes (5-part cron). */
 function latestFireAtOrBefore(c: Compiled, t: number): number | null {
+  if (stats) stats.cronEvaluations++;
   // croner's previousRuns excludes a run exactly at the reference: look from one second later.
   for (const d of c.cron.previousRuns(2, new Date(t + SECOND_MS))) {
     if (d.getTime() <= t) return d.getTime();
@@ -119,6 +132,7 @@ function latestFireAtOrBefore(c: Compiled, t: number): number | null {
 
 /** Earliest fire time > t, or null. */
 function nextFireAfter(c: Compiled, t: number): number | null {
+  if (stats) stats.cronEvaluations++;
   const d = c.cron.nextRun(new Date(t));
   if (!d) return null;
   // nextRun works at second resolution; make sure the answer is strictly after t.
@@ -166,7 +180,8 @@ function evaluate(all: Compiled[], t: number): Evaluation {
   return { open, allows, activeAllows, activeDenies };
 }
 
-function formatAt(ms: number, zone: string): string {
+/** "Sun 2026-11-29 02:00 Europe/Paris". */
+export function formatAt(ms: number, zone: string): string {
   return `${DateTime.fromMillis(ms, { zone }).setLocale('en-US').toFormat('ccc yyyy-LL-dd HH:mm')} ${zone}`;
 }
 
@@ -259,8 +274,53 @@ function overrideFrom(ev: Evaluation): boolean {
   return ev.allows.some((a) => a.spec.manualSync !== false);
 }
 
-/** Whether changes may be applied at `at`, when that changes next, and a line for humans. */
-export function windowStatus(windows: WindowSpec[], at: Date): WindowStatus {
+const STATUS_CACHE_MAX = 4096;
+const statusCache = new Map<string, WindowStatus>();
+const MINUTE_MS = Duration.fromObject({ minutes: 1 }).toMillis();
+
+function windowsKey(windows: WindowSpec[]): string {
+  let k = '';
+  for (const w of windows) k += `${w.kind}\u0000${w.schedule}\u0000${w.duration}\u0000${w.timeZone}\u0000${w.manualSync}\u0001`;
+  return k;
+}
+
+/**
+ * Whether changes may be applied at `at`, when that changes next, and a line for humans.
+ * Pass `work` to count the cron evaluations this call needs (the cache is then bypassed).
+ */
+export function windowStatus(windows: WindowSpec[], at: Date, work?: SearchStats): WindowStatus {
+  if (work) {
+    stats = work;
+    try {
+      return computeStatus(windows, at);
+    } finally {
+      stats = null;
+    }
+  }
+  if (windows.length === 0) return computeStatus(windows, at);
+  // Window state changes only at fire times (whole minutes) and at fire time + duration: with
+  // whole-minute durations every answer holds for the whole minute.
+  let wholeMinutes = true;
+  for (const w of windows) {
+    let ms: number;
+    try {
+      ms = parseDuration(w.duration);
+    } catch {
+      return computeStatus(windows, at);
+    }
+    if (ms % MINUTE_MS !== 0) wholeMinutes = false;
+  }
+  const t = at.getTime();
+  const key = `${wholeMinutes ? `m${Math.floor(t / MINUTE_MS)}` : `t${t}`}\u0002${windowsKey(windows)}`;
+  const hit = statusCache.get(key);
+  if (hit) return { ...hit };
+  const status = computeStatus(windows, at);
+  if (statusCache.size >= STATUS_CACHE_MAX) statusCache.clear();
+  statusCache.set(key, status);
+  return { ...status };
+}
+
+function computeStatus(windows: WindowSpec[], at: Date): WindowStatus {
   if (windows.length === 0) {
     return { open: true, nextOpening: null, closesAt: null, description: 'open (no update windows)', overrideAllowed: true };
   }
@@ -320,4 +380,35 @@ export function windowsNeverOpen(windows: WindowSpec[], from: Date = new Date())
   return hasAllow
     ? `deny windows cover every allow window: no opening within ${HORIZON_DAYS} days`
     : `deny windows are always active: no opening within ${HORIZON_DAYS} days`;
+}
+
+/**
+ * Whether a five-field schedule restricts both the day of the month and the day of the week.
+ * Cron (Vixie cron, croner, Argo CD) then fires on days matching EITHER field: "0 3 1-7 * 2"
+ * is every day from the 1st to the 7th plus every Tuesday, not "the first Tuesday".
+ */
+export function restrictsBothDays(schedule: string): boolean {
+  const f = schedule.trim().split(/\s+/);
+  if (f.length !== 5) return false;
+  const star = (x: string) => x === '*' || x === '?';
+  return !star(f[2]!) && !star(f[4]!);
+}
+
+/**
+ * The schedule that says "the Nth <weekday> of the month" for a day-of-month week range
+ * combined with one weekday ("0 3 1-7 * 2" -> "0 3 * * 2#1"), or null.
+ */
+export function nthWeekdaySchedule(schedule: string): string | null {
+  const f = schedule.trim().split(/\s+/);
+  if (f.length !== 5) return null;
+  const range = /^(\d+)-(\d+)$/.exec(f[2]!);
+  if (!range || !/^[0-7]$/.test(f[4]!)) return null;
+  const [from, to] = [Number(range[1]), Number(range[2])];
+  if (to - from !== 6 || (from - 1) % 7 !== 0 || from > 22) return null;
+  return `${f[0]} ${f[1]} * ${f[3]} ${f[4]}#${(from - 1) / 7 + 1}`;
+}
+
+/** The next `n` times a window opens on its own schedule after `from` (valid windows only). */
+export function windowOpenings(w: WindowSpec, from: Date, n: number): Date[] {
+  return cronFor(w.schedule, w.timeZone).nextRuns(n, from);
 }

@@ -200,6 +200,9 @@ export async function writeConfigRepo(
   };
   const fleet = plan.fleet.clone();
   rewriteAddons(fleet, addonsRepos);
+  // file:// addons URLs are read on the servers: the fleet allows the sandbox's directory of bare repos.
+  const dirs = [...new Set(Object.values(addonsRepos).map((u) => u.slice(0, u.lastIndexOf('/') + 1)))];
+  if (dirs.length > 0) fleet.setIn(['policy', 'allowFileUrls'], dirs);
   await write('fleet.yaml', fleet);
   for (const c of plan.clients) {
     const doc = c.template.doc.clone();

@@ -68,7 +68,7 @@ function resolve() {
   const f = parseYamlFile('fleet.yaml', fleetText, issues)!;
   const c = parseYamlFile('clients/my-client.yaml', clientText, issues)!;
   const fleet = resolveFleet(f.data as Record<string, unknown>);
-  const r = resolveClient(fleet, c.data as Record<string, unknown>, new Locator(c, f));
+  const r = resolveClient(fleet, c.data as Record<string, unknown>, new Locator(c, f), 'my-client');
   return { ...r, parseIssues: issues };
 }
 
@@ -95,11 +95,11 @@ test('instance layering: built-in < defaults.instance < defaults.instances.NAME 
 test('server, backups, maintenance, monitoring defaults', () => {
   const { spec } = resolve();
   assert.equal(spec.server, { host: '192.0.2.1', port: 22, user: 'root', hostKey: 'SHA256:AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK', os: 'ubuntu-24.04' });
-  assert.equal(spec.backups.retention, { daily: 30, weekly: 4, monthly: 6 });
-  assert.is(spec.backups.timeZone, 'Europe/Paris');
-  assert.equal(spec.backups.destinations.map((d) => d.site), ['site-a', 'site-b']);
-  assert.is(spec.maintenance.security.timeZone, 'America/Montreal');
-  assert.is(spec.maintenance.os.timeZone, 'UTC');
+  assert.equal(spec.backups!.retention, { daily: 30, weekly: 4, monthly: 6 });
+  assert.is(spec.backups!.timeZone, 'Europe/Paris');
+  assert.equal(spec.backups!.destinations.map((d) => d.site), ['site-a', 'site-b']);
+  assert.is(spec.maintenance.security!.timeZone, 'America/Montreal');
+  assert.is(spec.maintenance.os!.timeZone, 'UTC');
   assert.equal(spec.monitoring, { servers: ['nagios1.example'], checks: [] });
 });
 
@@ -107,13 +107,13 @@ test('a missing value after merging is located where it would be written', () =>
   const issues: ValidationIssue[] = [];
   const f = parseYamlFile('fleet.yaml', fleetText.replace('    image: reg.example/odoo:17.0-1\n', ''), issues)!;
   const c = parseYamlFile('clients/my-client.yaml', clientText, issues)!;
-  const r = resolveClient(resolveFleet(f.data as Record<string, unknown>), c.data as Record<string, unknown>, new Locator(c, f));
+  const r = resolveClient(resolveFleet(f.data as Record<string, unknown>), c.data as Record<string, unknown>, new Locator(c, f), 'my-client');
   assert.equal(
     r.issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`),
     [
-      'clients/my-client.yaml:9:3: instances.test: no image: set it here or in fleet.yaml defaults.instance',
-      'clients/my-client.yaml:12:3: instances.staging: no image: set it here or in fleet.yaml defaults.instance',
-      'clients/my-client.yaml:6:3: instances.production: no image: set it here or in fleet.yaml defaults.instance',
+      'clients/my-client.yaml:9:3: instances.test.image: not set: set it here, in fleet.yaml defaults.instances.test.image or in fleet.yaml defaults.instance.image',
+      'clients/my-client.yaml:12:3: instances.staging.image: not set: set it here, in fleet.yaml defaults.instances.staging.image or in fleet.yaml defaults.instance.image',
+      'clients/my-client.yaml:6:3: instances.production.image: not set: set it here, in fleet.yaml defaults.instances.production.image or in fleet.yaml defaults.instance.image',
     ],
   );
 });

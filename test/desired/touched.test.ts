@@ -43,7 +43,7 @@ test('fleet.yaml change touches exactly the clients inheriting the changed key',
   const e = commit(repo, { 'fleet.yaml': fleet.replace('check_load, warning: "4"', 'check_load, warning: "6"') }, 'load check');
   assert.equal(await touched(base, e), ['acme', 'boreal']);
   // boreal's maintenance.security is its own; os comes from the fleet (maps merge).
-  const f = commit(repo, { 'fleet.yaml': fleet.replace('security: { kind: allow, schedule: "0 3 1-7 * 2"', 'security: { kind: allow, schedule: "0 4 1-7 * 2"') }, 'security window');
+  const f = commit(repo, { 'fleet.yaml': fleet.replace('security: { kind: allow, schedule: "0 3 * * 2#1"', 'security: { kind: allow, schedule: "0 4 * * 2#1"') }, 'security window');
   assert.equal(await touched(base, f), ['acme', 'cobalt']);
 });
 

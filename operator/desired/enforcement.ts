@@ -1,0 +1,43 @@
+/**
+ * Sections of the config that odoops reads and checks but does not act on yet (their issues
+ * have not landed). They are optional: leaving one out is a warning saying what will then not
+ * be done, never an error. The schema descriptions say "Declared, not yet enforced by odoops"
+ * for each (test/desired/enforcement.test.ts checks it), `odoops show` lists them, and the
+ * README's config section says the same. Remove an entry when odoops enforces the section.
+ */
+
+export interface NotYetEnforced {
+  /** Key path as written, e.g. "backups" (client) or "operator.forge" (fleet.yaml). */
+  path: string;
+  where: 'client' | 'fleet';
+  /** Where a fleet sets it for every client (client sections only). */
+  fleetDefault?: string;
+  /** What is not done for a client or fleet that leaves it out. */
+  ifOmitted: string;
+}
+
+export const NOT_YET_ENFORCED: readonly NotYetEnforced[] = [
+  { path: 'backups', where: 'client', fleetDefault: 'defaults.backups', ifOmitted: 'no off-site backups are set up for it' },
+  { path: 'maintenance.security', where: 'client', fleetDefault: 'defaults.maintenance.security', ifOmitted: 'no window for monthly security updates' },
+  { path: 'maintenance.os', where: 'client', fleetDefault: 'defaults.maintenance.os', ifOmitted: 'no window for quarterly OS and software updates' },
+  { path: 'monitoring', where: 'client', fleetDefault: 'defaults.monitoring (or monitoringServers)', ifOmitted: 'no Nagios server may query it and no NRPE check is set up' },
+  { path: 'security', where: 'fleet', ifOmitted: 'no security baseline (sshd, fail2ban, firewall) is checked on the servers' },
+  { path: 'operator.forge', where: 'fleet', ifOmitted: 'plans and results are not posted on merge requests and drift opens no issue' },
+  { path: 'operator.driftSchedule', where: 'fleet', ifOmitted: 'drift is detected only when someone runs odoops drift' },
+];
+
+export const NOT_ENFORCED_NOTE = 'declared, not yet enforced by odoops';
+
+/** Client sections of NOT_YET_ENFORCED, by path. */
+export const CLIENT_SECTIONS = NOT_YET_ENFORCED.filter((s) => s.where === 'client');
+export const FLEET_SECTIONS = NOT_YET_ENFORCED.filter((s) => s.where === 'fleet');
+
+/** The not-yet-enforced sections a resolved client has (declared), for `odoops show`. */
+export function declaredNotEnforced(spec: { backups?: unknown; maintenance: { security?: unknown; os?: unknown }; monitoring: { servers: unknown[]; checks: unknown[] } }): string[] {
+  const out: string[] = [];
+  if (spec.backups) out.push('backups');
+  if (spec.maintenance.security) out.push('maintenance.security');
+  if (spec.maintenance.os) out.push('maintenance.os');
+  if (spec.monitoring.servers.length || spec.monitoring.checks.length) out.push('monitoring');
+  return out;
+}
