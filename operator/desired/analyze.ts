@@ -77,7 +77,7 @@ function undeclaredWarnings(fleetFile: YamlFile, undeclared: Map<string, string[
       issueAt(
         fleetFile.file,
         positionOf(fleetFile, fleetPath, true),
-        `${s.fleetDefault}: not set here nor in ${who}, so ${files.length === 1 ? 'that client gets' : 'those clients get'} ${s.ifOmitted.replace(/ for it$/, '')} ${note}`,
+        `${s.fleetDefault}: not set here nor in ${who}, so for ${files.length === 1 ? 'that client' : 'those clients'} ${s.ifOmitted} ${note}`,
         'warning',
       ),
     );

@@ -17,10 +17,10 @@ export interface NotYetEnforced {
 }
 
 export const NOT_YET_ENFORCED: readonly NotYetEnforced[] = [
-  { path: 'backups', where: 'client', fleetDefault: 'defaults.backups', ifOmitted: 'no off-site backups are set up for it' },
-  { path: 'maintenance.security', where: 'client', fleetDefault: 'defaults.maintenance.security', ifOmitted: 'no window for monthly security updates' },
-  { path: 'maintenance.os', where: 'client', fleetDefault: 'defaults.maintenance.os', ifOmitted: 'no window for quarterly OS and software updates' },
-  { path: 'monitoring', where: 'client', fleetDefault: 'defaults.monitoring (or monitoringServers)', ifOmitted: 'no Nagios server may query it and no NRPE check is set up' },
+  { path: 'backups', where: 'client', fleetDefault: 'defaults.backups', ifOmitted: 'no off-site backups are set up' },
+  { path: 'maintenance.security', where: 'client', fleetDefault: 'defaults.maintenance.security', ifOmitted: 'no window is set for monthly security updates' },
+  { path: 'maintenance.os', where: 'client', fleetDefault: 'defaults.maintenance.os', ifOmitted: 'no window is set for quarterly OS and software updates' },
+  { path: 'monitoring', where: 'client', fleetDefault: 'defaults.monitoring (or monitoringServers)', ifOmitted: 'no Nagios server is allowed to query NRPE and no check is set up' },
   { path: 'security', where: 'fleet', ifOmitted: 'no security baseline (sshd, fail2ban, firewall) is checked on the servers' },
   { path: 'operator.forge', where: 'fleet', ifOmitted: 'plans and results are not posted on merge requests and drift opens no issue' },
   { path: 'operator.driftSchedule', where: 'fleet', ifOmitted: 'drift is detected only when someone runs odoops drift' },

@@ -223,8 +223,8 @@ export function textsByOid(files: ConfigFiles): Map<string, string> {
 async function readCommitFiles(repo: ConfigRepo, commit: string, known?: ReadonlyMap<string, string>): Promise<ConfigFiles> {
   const base = repo.prefix ? `${repo.prefix}/` : '';
   const what = `cannot read revision ${commit.slice(0, 12)} of ${repo.label}`;
-  const entries = await lsTree(repo.gitdir, commit, [...(repo.prefix ? [repo.prefix] : []), `${base}fleet.yaml`, `${base}clients/`], what);
-  if (repo.prefix && !entries.some((e) => e.path === repo.prefix && e.type === 'tree')) {
+  const entries = await lsTree(repo.gitdir, commit, [`${base}fleet.yaml`, `${base}clients/`], what);
+  if (repo.prefix && entries.length === 0 && !(await lsTree(repo.gitdir, commit, [repo.prefix], what)).some((e) => e.type === 'tree')) {
     throw new OdoopsError(`folder ${repo.prefix} does not exist at revision ${commit.slice(0, 12)} of ${repo.repoPath}`);
   }
   const skipped: SkippedFile[] = [];

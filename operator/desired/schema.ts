@@ -81,7 +81,7 @@ function describe(e: ErrorObject, path: Path, inner?: string): { message: string
       return { message: `${prefix}unknown key "${key}"${suggestion(key, e.parentSchema)}`, onKey: true, at: [...path, key] };
     }
     case 'required':
-      return { message: `${prefix}missing required key "${String(p.missingProperty)}"`, onKey: true, at: path };
+      return { message: `${formatPath([...path, String(p.missingProperty)])}: not set (required)`, onKey: true, at: path };
     case 'propertyNames': {
       const name = String(p.propertyName);
       const why = inner ? `: ${inner}` : '';

@@ -188,8 +188,13 @@ function verdict(leaves: Leaf[], text: string, a: unknown, b: unknown): Verdict 
   return v;
 }
 
+/** How many clients had to be resolved on both sides (the rest were decided from fleet.yaml's changes and their text). */
+export interface TouchedWork {
+  compared: number;
+}
+
 /** Touched clients between two sides (pure). */
-export function touchedBetween(a: Side, b: Side): string[] {
+export function touchedBetween(a: Side, b: Side, work?: TouchedWork): string[] {
   const out = new Set<string>();
   const paths = new Set([...a.clients.keys(), ...b.clients.keys()]);
   const dataA = normalizeWindows(fleetData(a.fleet));
@@ -219,6 +224,7 @@ export function touchedBetween(a: Side, b: Side): string[] {
     else v = classifiable ? verdict(leaves, fa.text, dataA, dataB) : 'compare';
     if (v === 'touched') out.add(name);
     else if (v === 'compare') {
+      if (work) work.compared++;
       const [ca, cb] = contexts();
       if (fingerprint(ca, fa) !== fingerprint(cb, fb)) out.add(name);
     }
