@@ -54,3 +54,14 @@ export function exampleRepo(): { dir: string; head: string } {
 export function readExample(p: string): string {
   return fs.readFileSync(path.join(EXAMPLES, p), 'utf8');
 }
+
+/** Config files in memory (no git), as analyzeFiles takes them. */
+export function configFiles(fleet: string | null, clients: Record<string, string>) {
+  const file = (p: string, text: string) => ({ path: p, text, oid: `${p}:${text.length}` });
+  return { fleet: fleet === null ? null : file('fleet.yaml', fleet), clients: Object.entries(clients).map(([p, t]) => file(p, t)), skipped: [] };
+}
+
+/** The valid client of the invalid corpus (test/desired/fixtures/zeta.yaml). */
+export function zeta(): string {
+  return fs.readFileSync(path.join(root, 'test/desired/fixtures/zeta.yaml'), 'utf8');
+}
