@@ -26,7 +26,7 @@ const MAX_DURATION_MS = Duration.fromObject({ weeks: 1 }).toMillis();
  * Bound on cron evaluations per search, so a pathological schedule (e.g. a deny "* * * * *"
  * lasting 1m, contiguous all year) cannot stall a run; enough for an hourly window over the horizon.
  */
-const SEARCH_BUDGET = 12_000;
+export const SEARCH_BUDGET = 12_000;
 
 interface Budget {
   left: number;
@@ -40,6 +40,7 @@ export interface SearchStats {
 
 let stats: SearchStats | null = null;
 const SECOND_MS = Duration.fromObject({ seconds: 1 }).toMillis();
+const MINUTE_MS = Duration.fromObject({ minutes: 1 }).toMillis();
 
 const UNIT_MS: Record<string, number> = {
   h: Duration.fromObject({ hours: 1 }).toMillis(),
@@ -71,9 +72,34 @@ interface Compiled {
   spec: WindowSpec;
   cron: Cron;
   durationMs: number;
+  /** Answers of this schedule's cron queries by minute (see latestFireAtOrBefore). */
+  memo: CronMemo;
 }
 
+interface CronMemo {
+  latest: Map<number, number | null>;
+  next: Map<number, number | null>;
+}
+
+/** Bound on the answers remembered per schedule (a fleet run asks about a few minutes). */
+const MEMO_MAX = 4096;
 const cronCache = new Map<string, Cron>();
+const memoCache = new Map<string, CronMemo>();
+const zoneCache = new Map<string, boolean>();
+
+/** luxon builds an Intl.DateTimeFormat for every check: remember the answer per zone. */
+function validZone(zone: string): boolean {
+  let ok = zoneCache.get(zone);
+  if (ok === undefined) zoneCache.set(zone, (ok = IANAZone.isValidZone(zone)));
+  return ok;
+}
+
+function memoFor(schedule: string, timeZone: string): CronMemo {
+  const key = `${timeZone}\u0000${schedule}`;
+  let m = memoCache.get(key);
+  if (!m) memoCache.set(key, (m = { latest: new Map(), next: new Map() }));
+  return m;
+}
 
 function cronFor(schedule: string, timeZone: string): Cron {
   const key = `${timeZone}\u0000${schedule}`;
@@ -89,7 +115,7 @@ function cronFor(schedule: string, timeZone: string): Cron {
 /** Returns why a window is invalid (bad cron, unknown zone, bad duration), or null. */
 export function validateWindow(w: WindowSpec): string | null {
   if (w.kind !== 'allow' && w.kind !== 'deny') return `window kind "${String(w.kind)}" must be allow or deny`;
-  if (typeof w.timeZone !== 'string' || !IANAZone.isValidZone(w.timeZone)) {
+  if (typeof w.timeZone !== 'string' || !validZone(w.timeZone)) {
     return `unknown time zone "${String(w.timeZone)}" (expected an IANA name such as Europe/Paris)`;
   }
   try {
@@ -112,7 +138,7 @@ export function validateWindow(w: WindowSpec): string | null {
 function compile(w: WindowSpec): Compiled {
   const problem = validateWindow(w);
   if (problem) throw new OdoopsError(`update window ${describeWindow(w)}: ${problem}`);
-  return { spec: w, cron: cronFor(w.schedule, w.timeZone), durationMs: parseDuration(w.duration) };
+  return { spec: w, cron: cronFor(w.schedule, w.timeZone), durationMs: parseDuration(w.duration), memo: memoFor(w.schedule, w.timeZone) };
 }
 
 /** One line naming a window, e.g. `allow "0 2 * * 0" for 3h (Europe/Paris)`. */
@@ -120,8 +146,24 @@ export function describeWindow(w: WindowSpec): string {
   return `${w.kind} "${w.schedule}" for ${w.duration} (${w.timeZone})`;
 }
 
-/** Latest fire time <= t, or null. Fire times are whole minutes (5-part cron). */
+function remember(map: Map<number, number | null>, minute: number, value: number | null): number | null {
+  if (map.size >= MEMO_MAX) map.clear();
+  map.set(minute, value);
+  return value;
+}
+
+/**
+ * Latest fire time <= t, or null. Fire times are whole minutes (5-part cron), so the answer
+ * for t is the answer for t's minute: remembered per schedule and minute.
+ */
 function latestFireAtOrBefore(c: Compiled, t: number): number | null {
+  const minute = Math.floor(t / MINUTE_MS);
+  const known = c.memo.latest.get(minute);
+  if (known !== undefined) return known;
+  return remember(c.memo.latest, minute, latestFire(c, minute * MINUTE_MS));
+}
+
+function latestFire(c: Compiled, t: number): number | null {
   if (stats) stats.cronEvaluations++;
   // croner's previousRuns excludes a run exactly at the reference: look from one second later.
   for (const d of c.cron.previousRuns(2, new Date(t + SECOND_MS))) {
@@ -130,8 +172,15 @@ function latestFireAtOrBefore(c: Compiled, t: number): number | null {
   return null;
 }
 
-/** Earliest fire time > t, or null. */
+/** Earliest fire time > t, or null: the same for every t of a minute (fires are whole minutes), remembered. */
 function nextFireAfter(c: Compiled, t: number): number | null {
+  const minute = Math.floor(t / MINUTE_MS);
+  const known = c.memo.next.get(minute);
+  if (known !== undefined) return known;
+  return remember(c.memo.next, minute, nextFire(c, minute * MINUTE_MS));
+}
+
+function nextFire(c: Compiled, t: number): number | null {
   if (stats) stats.cronEvaluations++;
   const d = c.cron.nextRun(new Date(t));
   if (!d) return null;
@@ -276,8 +325,6 @@ function overrideFrom(ev: Evaluation): boolean {
 
 const STATUS_CACHE_MAX = 4096;
 const statusCache = new Map<string, WindowStatus>();
-const MINUTE_MS = Duration.fromObject({ minutes: 1 }).toMillis();
-
 function windowsKey(windows: WindowSpec[]): string {
   let k = '';
   for (const w of windows) k += `${w.kind}\u0000${w.schedule}\u0000${w.duration}\u0000${w.timeZone}\u0000${w.manualSync}\u0001`;

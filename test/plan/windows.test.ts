@@ -3,11 +3,16 @@ import * as assert from 'uvu/assert';
 import type { WindowSpec } from '../../operator/desired/types.ts';
 import {
   describeWindow,
+  nthWeekdaySchedule,
   overrideAllowed,
   parseDuration,
+  restrictsBothDays,
+  SEARCH_BUDGET,
   validateWindow,
+  windowOpenings,
   windowStatus,
   windowsNeverOpen,
+  type SearchStats,
 } from '../../operator/plan/windows.ts';
 
 function w(o: Partial<WindowSpec> = {}): WindowSpec {
@@ -183,16 +188,55 @@ test('windowsNeverOpen', () => {
   assert.match(windowsNeverOpen([w({ timeZone: 'Nowhere/City' })], from) ?? '', /window 1 .*unknown time zone/);
 });
 
-test('pathological schedules end the search quickly', () => {
-  const started = Date.now();
+test('pathological schedules end the search within a bounded number of cron evaluations', () => {
+  // Bounded work, not elapsed time: the answer is the same on a loaded machine.
+  const bound = 2 * SEARCH_BUDGET + 16;
   const everyMinute = w({ kind: 'deny', schedule: '* * * * *', duration: '1m', timeZone: 'UTC' });
-  const s = windowStatus([everyMinute], at('2026-06-01T00:00:30Z'));
+  const work: SearchStats = { cronEvaluations: 0 };
+  const s = windowStatus([everyMinute], at('2026-06-01T00:00:30Z'), work);
   assert.is(s.open, false);
   assert.is(s.nextOpening, null);
   assert.is(s.description, 'closed (deny window); no opening found within 400 days');
+  assert.ok(work.cronEvaluations > 0 && work.cronEvaluations <= bound, `${work.cronEvaluations} cron evaluations (bound ${bound})`);
   const hourly = w({ kind: 'deny', schedule: '0 * * * *', duration: '1h', timeZone: 'UTC' });
-  assert.is(windowStatus([hourly], at('2026-06-01T00:30:00Z')).nextOpening, null);
-  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  const hourlyWork: SearchStats = { cronEvaluations: 0 };
+  assert.is(windowStatus([hourly], at('2026-06-01T00:30:00Z'), hourlyWork).nextOpening, null);
+  assert.ok(hourlyWork.cronEvaluations <= bound, `${hourlyWork.cronEvaluations} cron evaluations`);
+  // An ordinary weekly window needs a handful.
+  const weekly: SearchStats = { cronEvaluations: 0 };
+  windowStatus([w()], at('2026-11-25T10:00:00Z'), weekly);
+  assert.ok(weekly.cronEvaluations <= 4, `${weekly.cronEvaluations} cron evaluations`);
+});
+
+test('statuses are cached per window list and minute, exactly', () => {
+  const win = [w({ schedule: '0 2 * * *', duration: '1h', timeZone: 'UTC' })];
+  const a = windowStatus(win, at('2026-06-01T01:59:10Z'));
+  const b = windowStatus(win, at('2026-06-01T01:59:50Z'));
+  assert.equal(a, b);
+  a.description = 'changed by a caller';
+  assert.is.not(windowStatus(win, at('2026-06-01T01:59:20Z')).description, 'changed by a caller', 'callers get copies');
+  assert.is(windowStatus(win, at('2026-06-01T02:00:00Z')).open, true, 'the next minute is computed');
+  // A duration in seconds changes state inside a minute: no minute cache.
+  const short = [w({ schedule: '0 2 * * *', duration: '30s', timeZone: 'UTC' })];
+  assert.is(windowStatus(short, at('2026-06-01T02:00:20Z')).open, true);
+  assert.is(windowStatus(short, at('2026-06-01T02:00:40Z')).open, false);
+  // Same schedule, another zone or kind: another entry.
+  assert.is(windowStatus([w({ schedule: '0 2 * * *', duration: '1h', timeZone: 'Europe/Paris' })], at('2026-06-01T02:00:00Z')).open, false);
+});
+
+test('schedules restricting both day fields (cron OR rule) and the #N rewrite', () => {
+  assert.is(restrictsBothDays('0 3 1-7 * 2'), true);
+  assert.is(restrictsBothDays('0 3 8-14 1,4,7,10 6'), true);
+  for (const one of ['0 3 * * 2#1', '0 3 1 * *', '0 3 ? * 2', '0 3 * * *', '0 3 1-7 * ?']) assert.is(restrictsBothDays(one), false, one);
+  assert.is(nthWeekdaySchedule('0 3 1-7 * 2'), '0 3 * * 2#1');
+  assert.is(nthWeekdaySchedule('0 3 8-14 1,4,7,10 6'), '0 3 * 1,4,7,10 6#2');
+  assert.is(nthWeekdaySchedule('0 22 22-28 * 0'), '0 22 * * 0#4');
+  for (const none of ['0 3 1-10 * 2', '0 3 2-8 * 2', '0 3 1-7 * 1-5', '0 3 29-35 * 2']) assert.is(nthWeekdaySchedule(none), null, none);
+  // What the OR rule does, and what the rewrite does instead (December 2026 starts on a Tuesday).
+  const or = windowOpenings(w({ schedule: '0 3 1-7 * 2', timeZone: 'UTC' }), at('2026-11-30T12:00:00Z'), 9).map((d) => d.toISOString().slice(0, 10));
+  assert.equal(or, ['2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05', '2026-12-06', '2026-12-07', '2026-12-08', '2026-12-15']);
+  const nth = windowOpenings(w({ schedule: '0 3 * * 2#1', timeZone: 'UTC' }), at('2026-11-30T12:00:00Z'), 3).map((d) => d.toISOString().slice(0, 10));
+  assert.equal(nth, ['2026-12-01', '2027-01-05', '2027-02-02']);
 });
 
 test('invalid window in windowStatus is a clear error', () => {
