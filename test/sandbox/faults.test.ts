@@ -16,17 +16,16 @@ t.after(async () => {
   await stopSandbox(info);
 });
 
-/** Try to connect and run `true`; returns the error (or null) and how long it took. */
-async function attempt(readyTimeoutMs: number): Promise<{ err: Error | null; ms: number }> {
-  const start = Date.now();
+/** Try to connect and run `true`; returns the error, or null. */
+async function attempt(readyTimeoutMs: number): Promise<{ err: Error | null }> {
   try {
     const s = await connectSsh(client, serverSpec(info!), { privateKeyPath: info!.privateKeyPath, readyTimeoutMs });
     const r = await s.exec(['true']);
     await s.close();
     assert.is(r.code, 0);
-    return { err: null, ms: Date.now() - start };
+    return { err: null };
   } catch (err) {
-    return { err: err as Error, ms: Date.now() - start };
+    return { err: err as Error };
   }
 }
 
@@ -37,7 +36,10 @@ t('link-down: a connection attempt fails within the ready timeout; link-up resto
   await sandboxFault({ dir: info!.dir, client, fault: 'link-down' });
   const down = await attempt(1500);
   assert.instance(down.err, UnreachableError);
-  assert.ok(down.ms < 5000, `failed after ${down.ms} ms`);
+  // What ended the attempt (no clock on a loaded machine): the ready timeout expiring, or the
+  // socket failing at once with no route (ssh2: "Connection lost before handshake") — never a
+  // connection left hanging.
+  assert.match(down.err!.message, /Timed out while waiting for handshake|Connection lost before handshake|EHOSTUNREACH|ENETUNREACH/);
   await sandboxFault({ dir: info!.dir, client, fault: 'link-up' });
   const up = await attempt(3000);
   assert.is(up.err, null, String(up.err));

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,32 @@ function odoops(args: string[], opts: { notRoot?: boolean } = {}) {
   const argv = opts.notRoot ? ['unshare', '--user', '--', process.execPath, bin, ...args] : [process.execPath, bin, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: os.tmpdir() });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** State letter and process group of a process, or null once it is gone (a zombie counts as gone). */
+async function procStat(pid: number): Promise<{ state: string; pgrp: number } | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+  const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return state === 'Z' ? null : { state: state!, pgrp: Number(pgrp) };
+}
+
+/** Live processes of a process group. */
+async function groupMembers(pgid: number): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
+  const out: number[] = [];
+  for (const pid of pids) if ((await procStat(pid))?.pgrp === pgid) out.push(pid);
+  return out;
+}
+
+/** Polls `check` until it returns true; fails with `what` after `limitMs` (a safety net, not a timing). */
+async function waitFor(what: string, check: () => Promise<boolean>, limitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await sleep(20);
+  }
 }
 
 function sh(cmd: string[]): string {
@@ -92,8 +118,9 @@ t('up on a stale sandbox (its processes died, e.g. after a reboot) cleans it and
   const first = await sandboxUp({ clients: 1, dir });
   infos.push(first);
   const old = (await readState(dir))!;
-  process.kill(old.servers[0]!.holderPid!, 'SIGKILL');
-  await sleep(100);
+  const holder = old.servers[0]!.holderPid!;
+  process.kill(holder, 'SIGKILL');
+  await waitFor(`holder ${holder} to die`, async () => (await procStat(holder)) === null);
   const again = await upSandbox({ clients: 1, dir });
   assert.not.ok(again.alreadyRunning);
   const st = (await readState(dir))!;
@@ -145,18 +172,20 @@ t('CLI: not root -> one clear message, exit 1', async () => {
 
 t('CLI: sandbox down --dir cleans up after an `up` that was killed half-way', async () => {
   const dir = await tempDir();
-  const child = spawn(process.execPath, [bin, 'sandbox', 'up', '--clients', '3', '--dir', dir], { stdio: 'ignore' });
-  // Kill it once some servers exist.
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const st = await readState(dir).catch(() => null);
-    if (st?.servers.some((s) => s.holderPid)) break;
-    if (Date.now() > deadline) throw new Error('up never started a server');
-    await sleep(20);
-  }
+  // Its own process group: what the killed `up` had started (ip, nsenter, initdb, ...) is
+  // found, and waited for, by group; the daemons it started leave the group (setsid).
+  const child = spawn(process.execPath, [bin, 'sandbox', 'up', '--clients', '3', '--dir', dir], { stdio: 'ignore', detached: true });
+  let exited: number | null | undefined;
+  const exit = new Promise((r) => child.once('exit', (code) => r((exited = code))));
+  // Kill it once some servers exist (an `up` that ends first cannot be killed half-way: fail).
+  await waitFor('up to start a server', async () => {
+    if (exited !== undefined) throw new Error(`up ended (exit ${exited}) before it could be killed half-way`);
+    return (await readState(dir).catch(() => null))?.servers.some((s) => s.holderPid) ?? false;
+  }, 600_000);
   child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
-  await sleep(300); // let already-spawned daemons settle
+  await exit;
+  // Commands the dead `up` had started may still be creating things: wait until they are done.
+  await waitFor(`the killed up's commands to end (process group ${child.pid})`, async () => (await groupMembers(child.pid!)).length === 0);
   const state = (await readState(dir))!;
   const r = odoops(['sandbox', 'down', '--dir', dir]);
   assert.is(r.code, 0, r.stderr);
