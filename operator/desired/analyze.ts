@@ -117,24 +117,45 @@ export interface ClientResult {
   undeclared: string[];
 }
 
-/**
- * Parses, checks and resolves one client file over the fleet (issues go to `issues`); null
- * when nothing can be resolved (unreadable YAML, wrong shape, no usable fleet.yaml).
- */
-export function analyzeClient(fc: FleetContext | null, path: string, text: string, issues: ValidationIssue[]): ClientResult | null {
+/** A client file parsed and checked on its own (what does not depend on fleet.yaml). */
+export interface CheckedClient {
+  path: string;
+  text: string;
+  /** Client name from the file name. */
+  name: string;
+  /** The file and the data the schema accepted; null when nothing can be resolved (unreadable YAML, wrong shape). */
+  checked: { y: YamlFile; data: Record<string, unknown> } | null;
+  /** YAML, schema and value issues of the file. */
+  issues: ValidationIssue[];
+}
+
+/** Parses and checks a client file; null when its path is not clients/<name>.yaml (reported in `issues`). */
+export function checkClientFile(path: string, text: string, issues: ValidationIssue[]): CheckedClient | null {
   const m = CLIENT_FILE.exec(path);
   if (!m) {
     issues.push(issueAt(path, { line: 1, col: 1 }, 'client files must be named clients/<name>.yaml'));
     return null;
   }
-  const checked = checkFile('client', path, text, issues);
-  // Without a usable fleet.yaml, a client gets its own checks only (resolving it over a
-  // missing fleet would report the fleet's problem once per client).
-  if (!checked || !fc) return null;
-  const { y, data } = checked;
+  const own: ValidationIssue[] = [];
+  const checked = checkFile('client', path, text, own);
+  issues.push(...own);
+  return { path, text, name: m[1]!, checked, issues: own };
+}
+
+/**
+ * Resolves a checked client file over the fleet and runs the checks that depend on it
+ * (issues go to `issues`); null when nothing can be resolved. Without a usable fleet.yaml a
+ * client gets its own checks only (resolving it over a missing fleet would report the
+ * fleet's problem once per client).
+ */
+export function resolveChecked(fc: FleetContext | null, c: CheckedClient, issues: ValidationIssue[], opts: { checks?: boolean } = {}): ClientResult | null {
+  if (!c.checked || !fc) return null;
+  const { y, data } = c.checked;
   const loc = new Locator(y, fc.file);
-  const r = resolveClient(fc.resolveWith, data, loc, m[1]!, y.data as Record<string, unknown>);
-  issues.push(...r.issues, ...clientChecks(r.spec, loc, fc.checks));
+  const r = resolveClient(fc.resolveWith, data, loc, c.name, y.data as Record<string, unknown>);
+  issues.push(...r.issues);
+  if (opts.checks !== false) issues.push(...clientChecks(r.spec, loc, fc.checks));
+  const { path, text } = c;
   return {
     spec: r.spec,
     undeclared: r.undeclared,
@@ -146,6 +167,12 @@ export function analyzeClient(fc: FleetContext | null, path: string, text: strin
       locate: (p) => positionOf(new YamlFile(path, text, undefined), p),
     },
   };
+}
+
+/** Parses, checks and resolves one client file over the fleet (issues go to `issues`). */
+export function analyzeClient(fc: FleetContext | null, path: string, text: string, issues: ValidationIssue[]): ClientResult | null {
+  const c = checkClientFile(path, text, issues);
+  return c ? resolveChecked(fc, c, issues) : null;
 }
 
 export function analyzeFiles(files: ConfigFiles, opts: AnalyzeOptions = {}): Analysis {

@@ -155,6 +155,11 @@ export function prunePathsAgain(kind: 'client' | 'fleet', data: unknown): Path[]
   return prunePaths((validate.errors ?? []).filter((e) => e.keyword === 'required')).prune;
 }
 
+/** Whether the schema accepts data as a whole. */
+export function schemaAccepts(kind: 'client' | 'fleet', data: unknown): boolean {
+  return compile()[kind](data) as boolean;
+}
+
 /** Validates a parsed file against the fleet or client schema; issues located in the YAML. */
 export function schemaCheck(kind: 'client' | 'fleet', f: YamlFile): SchemaCheck {
   const validate = compile()[kind];

@@ -12,12 +12,13 @@
  * both sides and compared. The classification errs towards "compare" and "touched", never
  * towards missing a client (test/desired/touched.test.ts compares it with the exact answer).
  */
-import { analyzeClient, CLIENT_FILE, prepareFleet, type FleetContext } from './analyze.ts';
+import { checkClientFile, CLIENT_FILE, prepareFleet, resolveChecked, type CheckedClient, type FleetContext } from './analyze.ts';
 import { canonical } from './canonical.ts';
 import { isPlainObject } from './merge.ts';
 import { openRepo, readConfigFiles, resolveRevision, textsByOid, type ConfigFile, type ConfigFiles } from './repo.ts';
 import type { ConfigSource } from './source.ts';
 import type { ValidationIssue } from './types.ts';
+import { schemaAccepts } from './schema.ts';
 import { parseYamlFile, type Path } from './yaml.ts';
 
 type Obj = Record<string, unknown>;
@@ -36,12 +37,26 @@ function clientName(path: string): string | null {
   return CLIENT_FILE.exec(path)?.[1] ?? null;
 }
 
-/** What decides whether a client changed: its resolved state, and its file when invalid. */
-function fingerprint(fc: FleetContext | null, file: ConfigFile): string {
-  const issues: ValidationIssue[] = [];
-  const r = analyzeClient(fc, file.path, file.text, issues);
+/**
+ * What decides whether a client changed: its resolved state, and whether it is valid (an
+ * invalid one also by its file). The checks that only read the resolved state and the fleet's
+ * policy (clientChecks) give the same answer for the same state under the same policy, so
+ * they run only when the policy differs (`checks`).
+ */
+function fingerprint(fc: FleetContext | null, file: ConfigFile, c: CheckedClient | null, checks: boolean): string {
+  if (!c) return `raw:${file.oid}`;
+  const issues: ValidationIssue[] = [...c.issues];
+  const r = resolveChecked(fc, c, issues, { checks });
   if (!r) return `raw:${file.oid}`;
   return issues.some((i) => i.severity === 'error') ? `${canonical(r.spec)}\u0000invalid:${file.oid}` : canonical(r.spec);
+}
+
+/** Fingerprints of a client file on both sides, its text parsed and checked once when unchanged. */
+function fingerprints(fcA: FleetContext | null, fa: ConfigFile, fcB: FleetContext | null, fb: ConfigFile): [string, string] {
+  const ca = checkClientFile(fa.path, fa.text, []);
+  const cb = fa.oid === fb.oid ? ca : checkClientFile(fb.path, fb.text, []);
+  const checks = canonical(fcA?.fleet.policy) !== canonical(fcB?.fleet.policy);
+  return [fingerprint(fcA, fa, ca, checks), fingerprint(fcB, fb, cb, checks)];
 }
 
 function fleetData(file: ConfigFile | null): unknown {
@@ -178,14 +193,63 @@ function classify(leaf: Leaf, text: string, a: unknown, b: unknown): Verdict {
   }
 }
 
-function verdict(leaves: Leaf[], text: string, a: unknown, b: unknown): Verdict {
+function verdict(leaves: Leaf[], classifyLeaf: (leaf: Leaf) => Verdict): Verdict {
   let v: Verdict = 'untouched';
   for (const leaf of leaves) {
-    const x = classify(leaf, text, a, b);
+    const x = classifyLeaf(leaf);
     if (x === 'touched') return 'touched';
     if (x === 'compare') v = 'compare';
   }
   return v;
+}
+
+function at(data: unknown, path: Path): unknown {
+  let node = data;
+  for (const seg of path) node = isPlainObject(node) ? node[String(seg)] : undefined;
+  return node;
+}
+
+/**
+ * The same question, answered from the client's data (parsed, and accepted by the schema as
+ * a whole, so nothing of it is pruned): a client that writes the changed leaf itself masks
+ * the default; one that does not inherits it. Used when the text alone cannot tell (the
+ * leaf's key appears in the file, maybe elsewhere).
+ */
+function classifyByData(leaf: Leaf, data: Obj, a: unknown, b: unknown): Verdict {
+  const [head, ...rest] = leaf.path;
+  const inherits = (builtin: boolean): Verdict => (builtin && leaf.kind !== 'changed' ? 'compare' : 'touched');
+  if (head === 'apiVersion' || head === 'kind' || head === 'operator' || head === 'security') return 'untouched';
+  if (head === 'monitoringServers') {
+    if (has(a, ['defaults', 'monitoring', 'servers']) && has(b, ['defaults', 'monitoring', 'servers'])) return 'untouched';
+    return has(data, ['monitoring', 'servers']) ? 'untouched' : inherits(false);
+  }
+  if (head !== 'defaults') return 'compare';
+  const [section, ...sub] = rest;
+  if (sub.length === 0) return 'compare';
+  if (section === 'server' || section === 'backups' || section === 'maintenance' || section === 'monitoring') {
+    return has(data, [section, ...sub]) ? 'untouched' : inherits(BUILTIN[section].has(String(sub[0])));
+  }
+  const instances = isPlainObject(data.instances) ? data.instances : {};
+  const builtin = sub.length === 1 && BUILTIN.instance.has(String(sub[0]));
+  if (section === 'instances') {
+    const [inst, ...rest2] = sub;
+    if (!isPlainObject(instances[String(inst)])) return 'untouched';
+    if (rest2.length === 0) return 'compare';
+    return has(instances[String(inst)], rest2) ? 'untouched' : inherits(rest2.length === 1 && BUILTIN.instance.has(String(rest2[0])));
+  }
+  if (section === 'instance') {
+    let v: Verdict = 'untouched';
+    for (const name of Object.keys(instances)) {
+      if (has(instances[name], sub)) continue;
+      const named = [a, b].map((d) => has(at(d, ['defaults', 'instances', name]), sub));
+      if (named[0] && named[1]) continue;
+      if (named[0] || named[1]) return 'compare';
+      v = inherits(builtin);
+      if (v === 'touched') return v;
+    }
+    return v;
+  }
+  return 'compare';
 }
 
 /** How many clients had to be resolved on both sides (the rest were decided from fleet.yaml's changes and their text). */
@@ -221,12 +285,20 @@ export function touchedBetween(a: Side, b: Side, work?: TouchedWork): string[] {
     let v: Verdict;
     if (fa.oid !== fb.oid) v = 'compare';
     else if (fleetSame) v = 'untouched';
-    else v = classifiable ? verdict(leaves, fa.text, dataA, dataB) : 'compare';
+    else {
+      v = classifiable ? verdict(leaves, (leaf) => classify(leaf, fa.text, dataA, dataB)) : 'compare';
+      if (v === 'compare' && classifiable) {
+        // The text could not tell: read the data (fast, no resolution) when the schema accepts all of it.
+        const y = parseYamlFile(p, fa.text, []);
+        if (isPlainObject(y?.data) && schemaAccepts('client', y.data)) v = verdict(leaves, (leaf) => classifyByData(leaf, y.data as Obj, dataA, dataB));
+      }
+    }
     if (v === 'touched') out.add(name);
     else if (v === 'compare') {
       if (work) work.compared++;
       const [ca, cb] = contexts();
-      if (fingerprint(ca, fa) !== fingerprint(cb, fb)) out.add(name);
+      const [x, y] = fingerprints(ca, fa, cb, fb);
+      if (x !== y) out.add(name);
     }
   }
   return [...out].sort();
@@ -240,7 +312,11 @@ export function touchedExact(a: Side, b: Side): string[] {
   for (const p of new Set([...a.clients.keys(), ...b.clients.keys()])) {
     const fa = a.clients.get(p);
     const fb = b.clients.get(p);
-    if (!fa || !fb || fingerprint(fcA, fa) !== fingerprint(fcB, fb)) out.push(clientName(p) ?? p);
+    if (!fa || !fb) out.push(clientName(p) ?? p);
+    else {
+      const [x, y] = fingerprints(fcA, fa, fcB, fb);
+      if (x !== y) out.push(clientName(p) ?? p);
+    }
   }
   return out.sort();
 }

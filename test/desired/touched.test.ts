@@ -115,10 +115,15 @@ test('a one-line change of an inherited default is decided without resolving any
   const work = { compared: 0 };
   assert.equal(touchedBetween(a, sideOf(fleet.replace('max_cron_threads: 1', 'max_cron_threads: 2')), work), CLIENTS);
   assert.is(work.compared, 0);
-  // boreal never writes "daily": touched unresolved; acme and cobalt do: resolved and compared (they set their own).
+  // boreal never writes "daily": touched from its text; acme and cobalt do: their data shows
+  // they set their own retention.daily. None is resolved.
   const w2 = { compared: 0 };
   assert.equal(touchedBetween(a, sideOf(fleet.replace('retention: { daily: 7,', 'retention: { daily: 10,')), w2), ['boreal']);
-  assert.is(w2.compared, 2);
+  assert.is(w2.compared, 0);
+  // A backup destination's URL: only acme names it (it is resolved); the others inherit the default list naming it.
+  const w4 = { compared: 0 };
+  assert.equal(touchedBetween(a, sideOf(fleet.replace('/integrator-backups\n    site: ovh-gra', '/integrator-backups-2\n    site: ovh-gra')), w4), CLIENTS);
+  assert.is(w4.compared, 1);
   const w3 = { compared: 0 };
   assert.equal(touchedBetween(a, sideOf(`${fleet}# comment\n`), w3), []);
   assert.is(w3.compared, 0);
