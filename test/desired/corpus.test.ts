@@ -1,5 +1,6 @@
 /**
- * The invalid corpus: each test/desired/invalid/NN-name.yaml holds one mistake; the exact
+ * The invalid corpus: each test/desired/invalid/NN-name.yaml holds one mistake (an error, or
+ * something that is only a warning, such as a window whose day fields cron ORs); the exact
  * expected `file:line:col: message` lines sit next to it in NN-name.expected. A client case
  * is committed as clients/zeta.yaml next to the example fleet; a `fleet-` case replaces
  * fleet.yaml (with the valid fixtures/zeta.yaml as client). Each case is a branch of one

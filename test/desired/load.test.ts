@@ -194,6 +194,16 @@ test('CLI: validate exit codes and output; show YAML and JSON; usage errors', ()
   const yaml = odoops('show', 'cobalt', '--repo', repo);
   assert.is(yaml.code, 0);
   assert.match(yaml.stdout, /\nname: cobalt\n/);
+  // When each window opens next: the instances' state now, then three openings per window.
+  assert.match(yaml.stdout, /\n# update windows \(now [A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\n#   test: open \(no update windows\)\n#   production: (open until|closed; next opening) /);
+  assert.match(yaml.stdout, /\n#   instances\.production\.windows\[0\] allow "30 1 \* \* 1" for 2h30m \(Europe\/Brussels\) opens (Mon \d{4}-\d\d-\d\d 01:30, ){2}Mon \d{4}-\d\d-\d\d 01:30 \(Europe\/Brussels\)\n/);
+  assert.match(yaml.stdout, /\n#   maintenance\.security allow "0 3 \* \* 2#1" for 2h \(Europe\/Paris\) opens (Tue \d{4}-\d\d-0[1-7] 03:00(, |\s)){3}/);
+  const shownJson = JSON.parse(odoops('show', 'cobalt', '--repo', repo, '--json').stdout);
+  assert.equal(shownJson.windows.map((w: { path: string; nextOpenings: string[] }) => [w.path, w.nextOpenings.length]), [
+    ['instances.production.windows[0]', 3],
+    ['maintenance.security', 3],
+    ['maintenance.os', 3],
+  ]);
   const unknown = odoops('show', 'nobody', '--repo', repo);
   assert.is(unknown.code, 1);
   assert.match(unknown.stderr, /^odoops: unknown client "nobody"/);

@@ -33,6 +33,7 @@ const MAPPINGS: { name: string; schema: J; type: string; schemaOnly?: string[]; 
   { name: 'operator', schema: fleet.properties.operator, type: 'OperatorSettings' },
   { name: 'operator.forge', schema: fleet.properties.operator.properties.forge, type: 'OperatorSettings.forge' },
   { name: 'security', schema: fleet.properties.security, type: 'SecurityBaseline' },
+  { name: 'policy', schema: fleet.properties.policy, type: 'FleetPolicy' },
   { name: 'backupDestination', schema: fleet.properties.backupDestinations.additionalProperties, type: 'BackupDestinationSpec', typeOnly: ['name'] },
   { name: 'defaults', schema: fleet.properties.defaults, type: 'FleetDefaults' },
 ];
