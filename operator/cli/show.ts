@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--rev <rev>', 'branch, tag or commit to read (default: the working tree when it has uncommitted changes, else HEAD)')
     .option('--json', 'print JSON instead of YAML')
     .action(async (name: string, opts: { repo?: string; rev?: string; json?: boolean }) => {
-      const state = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
+      const state = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: 'read' });
       const client = state.clients.find((c) => c.name === name);
       const where = state.source.kind === 'commit' ? state.revision.slice(0, 12) : describeSource(state.source);
       if (!client) {

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--rev <rev>', 'branch, tag or commit to read (default: the working tree when it has uncommitted changes, else HEAD)')
     .option('--json', 'print a JSON report')
     .action(async (opts: { repo?: string; rev?: string; json?: boolean }) => {
-      const r = await validateRepo({ repo: opts.repo, rev: opts.rev });
+      const r = await validateRepo({ repo: opts.repo, rev: opts.rev, worktree: 'read' });
       const errors = errorsOf(r.issues).length;
       const warnings = warningsOf(r.issues).length;
       if (opts.json) {

@@ -256,7 +256,7 @@ export function fleetChecks(fleet: FleetSpec, f: YamlFile, cache: WindowCache): 
     issueAt(f.file, positionOf(f, path), `${formatPath(path)}: ${message}`, severity);
   if (typeof fleet.timezone === 'string' && !IANAZone.isValidZone(fleet.timezone)) {
     out.push(at(['timezone'], `unknown time zone "${fleet.timezone}" (expected an IANA name such as Europe/Paris)`));
-  } else if (typeof fleet.timezone === 'string' && fleet.operator.driftSchedule !== undefined) {
+  } else if (typeof fleet.timezone === 'string') {
     const p = cache.validate({ kind: 'allow', schedule: fleet.operator.driftSchedule, duration: '1h', timeZone: fleet.timezone, manualSync: true });
     if (p) out.push(at(['operator', 'driftSchedule'], p));
   }

@@ -23,7 +23,6 @@ export const NOT_YET_ENFORCED: readonly NotYetEnforced[] = [
   { path: 'monitoring', where: 'client', fleetDefault: 'defaults.monitoring (or monitoringServers)', ifOmitted: 'no Nagios server is allowed to query NRPE and no check is set up' },
   { path: 'security', where: 'fleet', ifOmitted: 'no security baseline (sshd, fail2ban, firewall) is checked on the servers' },
   { path: 'operator.forge', where: 'fleet', ifOmitted: 'plans and results are not posted on merge requests and drift opens no issue' },
-  { path: 'operator.driftSchedule', where: 'fleet', ifOmitted: 'drift is detected only when someone runs odoops drift' },
 ];
 
 export const NOT_ENFORCED_NOTE = 'declared, not yet enforced by odoops';

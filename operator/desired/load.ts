@@ -16,9 +16,11 @@ export interface RepoOptions {
   /** Branch, tag, SHA (full or abbreviated), HEAD. Default: see `worktree`; HEAD (the remote's default branch for a URL). */
   rev?: string;
   /**
-   * Without `rev`, for a local repo with a work tree: `read` (default) reads the working tree
-   * when its config files differ from HEAD or there is no commit yet; `commit` refuses such a
-   * working tree (apply: only commits are applied); `head` reads HEAD whatever the working tree holds.
+   * Without `rev`, for a local repo with a work tree: `head` (default: what a daemon or any
+   * program should follow) reads HEAD whatever the working tree holds; `read` reads the
+   * working tree when its config files differ from HEAD or there is no commit yet (validate,
+   * show, plan, drift from the command line); `commit` refuses such a working tree (apply:
+   * only commits are applied).
    */
   worktree?: WorktreePolicy;
   /** The instant window openings are computed from (default: now); fixed in tests. */

@@ -85,7 +85,7 @@ export function resolveFleet(raw: Obj): FleetSpec {
     timezone: raw.timezone as string,
     operator: {
       concurrency: (op.concurrency as number | undefined) ?? 20,
-      ...(op.driftSchedule !== undefined ? { driftSchedule: op.driftSchedule as string } : {}),
+      driftSchedule: (op.driftSchedule as string | undefined) ?? '0 6 * * *',
       ...(op.forge ? { forge: op.forge as NonNullable<FleetSpec['operator']['forge']> } : {}),
     },
     policy: { allowFileUrls: strings(policy.allowFileUrls), allowOptions: strings(policy.allowOptions) },

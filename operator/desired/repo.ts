@@ -181,7 +181,7 @@ const CONFIG_PATH = /^(fleet\.yaml|clients\/[^/]+)$/;
  * when its config files differ from HEAD or HEAD has no commit (policy `read`), refused with
  * a clear message (policy `commit`), or ignored (policy `head`).
  */
-export async function resolveSource(repo: ConfigRepo, rev: string | undefined, policy: WorktreePolicy = 'read'): Promise<ConfigSource> {
+export async function resolveSource(repo: ConfigRepo, rev: string | undefined, policy: WorktreePolicy = 'head'): Promise<ConfigSource> {
   if (rev !== undefined || !repo.worktree || policy === 'head') return { kind: 'commit', commit: await resolveRevision(repo, rev) };
   const base = repo.prefix ? `${repo.prefix}/` : '';
   const status = await worktreeStatus(repo.worktree, [`${base}fleet.yaml`, `${base}clients`], `cannot read the status of ${repo.label}`);

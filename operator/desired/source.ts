@@ -20,9 +20,10 @@ export type ConfigSource =
 
 /**
  * What to read when no --rev is given for a local repo with a work tree:
- * - `read`: the working tree when it differs from HEAD (or there is no commit yet), else HEAD;
- * - `commit`: HEAD, refusing a working tree with uncommitted config changes (apply);
- * - `head`: HEAD, whatever the working tree holds (programs reading a clean checkout).
+ * - `head` (the default): HEAD, whatever the working tree holds (odoops serve, programs);
+ * - `read`: the working tree when it differs from HEAD (or there is no commit yet), else HEAD
+ *   (validate, show, plan and drift on the command line);
+ * - `commit`: HEAD, refusing a working tree with uncommitted config changes (apply).
  */
 export type WorktreePolicy = 'read' | 'commit' | 'head';
 

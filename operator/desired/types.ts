@@ -124,8 +124,8 @@ export interface ClientSpec {
 export interface OperatorSettings {
   /** How many servers are reconciled at once. Default 20. */
   concurrency: number;
-  /** Cron schedule (fleet time zone) of drift detection runs. Declared, not yet enforced by odoops. */
-  driftSchedule?: string;
+  /** Cron schedule (fleet time zone) of drift detection runs by `odoops serve`. Default "0 6 * * *". */
+  driftSchedule: string;
   /** Declared, not yet enforced by odoops. */
   forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef };
 }

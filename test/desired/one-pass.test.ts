@@ -54,7 +54,6 @@ instances:
 test('schema and semantic problems of both files, all in one round, each with its key path', async () => {
   const r = await validateRepo({ repo: repoWith({ 'fleet.yaml': FLEET, 'clients/shop.yaml': SHOP }), at: new Date('2026-06-01T00:00:00Z') });
   assert.equal(r.issues.map(formatIssue), [
-    'fleet.yaml:1:1: warning: operator.driftSchedule: not set, so drift is detected only when someone runs odoops drift (declared, not yet enforced by odoops)',
     'fleet.yaml:1:1: warning: operator.forge: not set, so plans and results are not posted on merge requests and drift opens no issue (declared, not yet enforced by odoops)',
     'fleet.yaml:1:1: warning: security: not set, so no security baseline (sshd, fail2ban, firewall) is checked on the servers (declared, not yet enforced by odoops)',
     'fleet.yaml:1:1: timezone: not set (required)',

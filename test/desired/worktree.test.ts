@@ -43,7 +43,7 @@ async function rejects(p: Promise<unknown>, re: RegExp): Promise<string> {
 test('a clean working tree: HEAD is read, as a commit', async () => {
   const { dir, head } = repo();
   fs.writeFileSync(path.join(dir, 'README.md'), 'not config\n');
-  const s = await loadDesiredState({ repo: dir });
+  const s = await loadDesiredState({ repo: dir, worktree: 'read' });
   assert.equal(s.source, { kind: 'commit', commit: head });
   assert.is(s.revision, head);
 });
@@ -52,7 +52,7 @@ test('uncommitted edits and new files are read and labelled <commit>+dirty; --re
   const { dir, head } = repo();
   fs.writeFileSync(path.join(dir, 'clients/acme.yaml'), readExample('clients/acme.yaml').replace('options: { workers: 3 }', 'options: { workers: 9 }'));
   fs.writeFileSync(path.join(dir, 'clients/dulac.yaml'), readExample('clients/cobalt.yaml').replace(/cobalt/g, 'dulac').replace('192.0.2.55', '192.0.2.56'));
-  const s = await loadDesiredState({ repo: dir });
+  const s = await loadDesiredState({ repo: dir, worktree: 'read' });
   assert.equal(s.source, { kind: 'worktree', dir, base: head, modified: ['clients/acme.yaml', 'clients/dulac.yaml'] });
   assert.is(s.revision, `${head.slice(0, 12)}+dirty`);
   assert.is(describeSource(s.source), `working tree, 2 files modified since ${head.slice(0, 12)}`);
@@ -65,22 +65,22 @@ test('uncommitted edits and new files are read and labelled <commit>+dirty; --re
   // A deleted client file is a change too.
   fs.rmSync(path.join(dir, 'clients/dulac.yaml'));
   fs.rmSync(path.join(dir, 'clients/boreal.yaml'));
-  const deleted = await validateRepo({ repo: dir });
+  const deleted = await validateRepo({ repo: dir, worktree: 'read' });
   assert.equal(deleted.source.kind === 'worktree' && deleted.source.modified, ['clients/acme.yaml', 'clients/boreal.yaml']);
   assert.is(deleted.clients, 2);
 });
 
-test('the "head" policy reads HEAD whatever the working tree holds', async () => {
+test('by default (policy "head": odoops serve, programs) HEAD is read whatever the working tree holds', async () => {
   const { dir, head } = repo();
   fs.writeFileSync(path.join(dir, 'clients/acme.yaml'), 'broken: [\n');
-  const s = await loadDesiredState({ repo: dir, worktree: 'head' });
-  assert.equal(s.source, { kind: 'commit', commit: head });
+  assert.equal((await loadDesiredState({ repo: dir })).source, { kind: 'commit', commit: head });
+  assert.equal((await loadDesiredState({ repo: dir, worktree: 'head' })).source, { kind: 'commit', commit: head });
 });
 
 test('an edit that breaks a file is reported from the working tree', async () => {
   const { dir } = repo();
   fs.writeFileSync(path.join(dir, 'clients/acme.yaml'), readExample('clients/acme.yaml').replace('series: "17.0"', 'series: "13.0"'));
-  const r = await validateRepo({ repo: dir });
+  const r = await validateRepo({ repo: dir, worktree: 'read' });
   assert.is(r.valid, false);
   assert.match(r.issues[0]!.message, /instances\.production\.series: must be one of/);
 });
@@ -90,10 +90,10 @@ test('files .gitignore excludes are not part of the config', async () => {
   fs.writeFileSync(path.join(dir, '.gitignore'), 'clients/*.local.yaml\n');
   commit(dir, {}, 'ignore');
   fs.writeFileSync(path.join(dir, 'clients/scratch.local.yaml'), 'not: [valid\n');
-  const s = await validateRepo({ repo: dir });
+  const s = await validateRepo({ repo: dir, worktree: 'read' });
   assert.is(s.source.kind, 'commit', 'an ignored file does not make the tree dirty');
   fs.writeFileSync(path.join(dir, 'clients/acme.yaml'), readExample('clients/acme.yaml').replace('workers: 3', 'workers: 4'));
-  const d = await validateRepo({ repo: dir });
+  const d = await validateRepo({ repo: dir, worktree: 'read' });
   assert.is(d.source.kind, 'worktree');
   assert.is(d.valid, true, 'the ignored file is not read');
   assert.is(d.clients, 3);
@@ -107,7 +107,7 @@ test('before the first commit: the working tree is read; --rev says there is no 
   fs.mkdirSync(path.join(dir, 'clients'));
   fs.writeFileSync(path.join(dir, 'fleet.yaml'), readExample('fleet.yaml'));
   fs.writeFileSync(path.join(dir, 'clients/acme.yaml'), readExample('clients/acme.yaml'));
-  const s = await loadDesiredState({ repo: dir });
+  const s = await loadDesiredState({ repo: dir, worktree: 'read' });
   assert.equal(s.source, { kind: 'worktree', dir, base: null, modified: ['clients/acme.yaml', 'fleet.yaml'] });
   assert.is(s.revision, 'worktree');
   assert.is(describeSource(s.source), 'working tree, no commit yet');
@@ -134,9 +134,9 @@ test('a config in a sub-folder: only its own files make the tree dirty', async (
   const head = commit(dir, files, 'config in a folder');
   fs.writeFileSync(path.join(dir, 'README.md'), 'edited\n');
   const sub = path.join(dir, 'config');
-  assert.equal((await loadDesiredState({ repo: sub })).source, { kind: 'commit', commit: head });
+  assert.equal((await loadDesiredState({ repo: sub, worktree: 'read' })).source, { kind: 'commit', commit: head });
   fs.writeFileSync(path.join(sub, 'clients/acme.yaml'), readExample('clients/acme.yaml').replace('workers: 3', 'workers: 6'));
-  const s = await loadDesiredState({ repo: sub });
+  const s = await loadDesiredState({ repo: sub, worktree: 'read' });
   assert.equal(s.source, { kind: 'worktree', dir, base: head, modified: ['clients/acme.yaml'] });
   assert.is(workers(s), 6);
 });
@@ -144,7 +144,7 @@ test('a config in a sub-folder: only its own files make the tree dirty', async (
 test('touched clients between a commit and the working tree', async () => {
   const { dir } = repo();
   fs.writeFileSync(path.join(dir, 'clients/acme.yaml'), readExample('clients/acme.yaml').replace('workers: 3', 'workers: 4'));
-  const s = await loadDesiredState({ repo: dir });
+  const s = await loadDesiredState({ repo: dir, worktree: 'read' });
   assert.equal(await touchedClients({ repo: dir, from: 'HEAD', to: s.source }), ['acme']);
 });
 
