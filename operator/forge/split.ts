@@ -78,35 +78,37 @@ function chunk(body: string, capacity: number, maxChunks: number): { chunks: str
   let state = CLEAN;
   while (pos < body.length && chunks.length < maxChunks) {
     let st = state;
-    let text = reopeners(st);
-    if (text.length + closers(st, true).length >= capacity / 2) {
+    let head = reopeners(st);
+    if (head.length + closers(st, true).length >= capacity / 2) {
       // Absurd nesting for this capacity: give up on Markdown repair for this part.
       st = CLEAN;
-      text = '';
+      head = '';
     }
-    const start = text.length;
+    // Lengths are tracked as numbers and the piece is sliced once: no repeated concatenation.
+    const from = pos;
+    let length = head.length;
+    let endsWithNewline = true;
     while (pos < body.length) {
       const nl = body.indexOf('\n', pos);
       const end = nl < 0 ? body.length : nl + 1;
-      const line = body.slice(pos, end);
-      const next = advance(st, line);
-      const candidate = text + line;
-      if (candidate.length + closers(next, candidate.endsWith('\n')).length > capacity) break;
-      text = candidate;
+      const next = advance(st, body.slice(pos, end));
+      const newline = nl >= 0;
+      if (length + (end - pos) + closers(next, newline).length > capacity) break;
+      length += end - pos;
+      endsWithNewline = newline;
       st = next;
       pos = end;
     }
-    if (text.length === start) {
+    if (pos === from) {
       // A single line longer than a part: cut it (never between the halves of a surrogate pair).
-      const room = capacity - text.length - closers(st, false).length;
+      const room = capacity - length - closers(st, false).length;
       let cut = pos + Math.max(1, room);
       const code = body.charCodeAt(cut - 1);
       if (code >= 0xd800 && code <= 0xdbff && cut - 1 > pos) cut -= 1;
-      text += body.slice(pos, cut);
       pos = cut;
+      endsWithNewline = false;
     }
-    text += closers(st, text.endsWith('\n'));
-    chunks.push(text);
+    chunks.push(head + body.slice(from, pos) + closers(st, endsWithNewline));
     state = st;
   }
   return { chunks, consumed: pos };
