@@ -20,15 +20,16 @@ export function githubDelivery(headers: WebhookHeaders): Delivery {
 
 const userAt = (payload: unknown, path: string): ForgeUser => ({ id: num(payload, `${path}.id`), username: str(payload, `${path}.login`) });
 
-function pullSnapshot(pr: unknown): MrSnapshot {
+function pullSnapshot(payload: unknown): MrSnapshot {
+  const p = 'pull_request';
   return {
-    number: num(pr, 'number'),
-    title: str(pr, 'title'),
-    url: str(pr, 'html_url'),
-    sourceBranch: str(pr, 'head.ref'),
-    targetBranch: str(pr, 'base.ref'),
-    headSha: str(pr, 'head.sha'),
-    draft: optBool(pr, 'draft') ?? false,
+    number: num(payload, `${p}.number`),
+    title: str(payload, `${p}.title`),
+    url: str(payload, `${p}.html_url`),
+    sourceBranch: str(payload, `${p}.head.ref`),
+    targetBranch: str(payload, `${p}.base.ref`),
+    headSha: str(payload, `${p}.head.sha`),
+    draft: optBool(payload, `${p}.draft`) ?? false,
   };
 }
 
@@ -37,10 +38,10 @@ const PR_ACTIONS: Readonly<Record<string, MrAction>> = { opened: 'opened', synch
 function pullRequest(payload: Record<string, unknown>, delivery: Delivery): ForgeEvent {
   const base = { delivery, project: str(payload, 'repository.full_name'), actor: userAt(payload, 'sender') };
   const action = str(payload, 'action');
-  const pr = obj(payload, 'pull_request');
-  const mr = pullSnapshot(pr);
+  obj(payload, 'pull_request');
+  const mr = pullSnapshot(payload);
   let mapped: MrAction | undefined = PR_ACTIONS[action];
-  if (action === 'closed') mapped = optBool(pr, 'merged') === true ? 'merged' : 'closed';
+  if (action === 'closed') mapped = optBool(payload, 'pull_request.merged') === true ? 'merged' : 'closed';
   if (!mapped) return { kind: 'ignored', ...base, reason: `pull request #${mr.number} ${action.replace(/_/g, ' ')}` };
   return {
     kind: 'merge-request',
@@ -48,7 +49,7 @@ function pullRequest(payload: Record<string, unknown>, delivery: Delivery): Forg
     action: mapped,
     mr,
     previousHeadSha: mapped === 'new-commits' ? optStr(payload, 'before') : null,
-    mergeCommitSha: mapped === 'merged' ? optStr(pr, 'merge_commit_sha') : null,
+    mergeCommitSha: mapped === 'merged' ? optStr(payload, 'pull_request.merge_commit_sha') : null,
   };
 }
 

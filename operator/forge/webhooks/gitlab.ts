@@ -27,32 +27,33 @@ export function gitlabDelivery(headers: WebhookHeaders): Delivery {
   return { platform: 'gitlab', id: null, idHeader: null, event };
 }
 
-function mrSnapshot(attrs: unknown): MrSnapshot {
+function mrSnapshot(payload: unknown): MrSnapshot {
+  const a = 'object_attributes';
   return {
-    number: num(attrs, 'iid'),
-    title: str(attrs, 'title'),
-    url: optStr(attrs, 'url') ?? '',
-    sourceBranch: str(attrs, 'source_branch'),
-    targetBranch: str(attrs, 'target_branch'),
-    headSha: str(attrs, 'last_commit.id'),
-    draft: optBool(attrs, 'draft') ?? optBool(attrs, 'work_in_progress') ?? false,
+    number: num(payload, `${a}.iid`),
+    title: str(payload, `${a}.title`),
+    url: optStr(payload, `${a}.url`) ?? '',
+    sourceBranch: str(payload, `${a}.source_branch`),
+    targetBranch: str(payload, `${a}.target_branch`),
+    headSha: str(payload, `${a}.last_commit.id`),
+    draft: optBool(payload, `${a}.draft`) ?? optBool(payload, `${a}.work_in_progress`) ?? false,
   };
 }
 
 const actorOf = (payload: unknown): ForgeUser => ({ id: num(payload, 'user.id'), username: str(payload, 'user.username') });
 
 function mergeRequest(payload: Record<string, unknown>, delivery: Delivery): ForgeEvent {
-  const attrs = obj(payload, 'object_attributes');
+  obj(payload, 'object_attributes');
   const base = { delivery, project: str(payload, 'project.path_with_namespace'), actor: actorOf(payload) };
-  const action = str(attrs, 'action');
-  const mr = mrSnapshot(attrs);
+  const action = str(payload, 'object_attributes.action');
+  const mr = mrSnapshot(payload);
   const event = (a: MrAction, previousHeadSha: string | null = null) => ({
     kind: 'merge-request' as const,
     ...base,
     action: a,
     mr,
     previousHeadSha,
-    mergeCommitSha: a === 'merged' ? optStr(attrs, 'merge_commit_sha') : null,
+    mergeCommitSha: a === 'merged' ? optStr(payload, 'object_attributes.merge_commit_sha') : null,
   });
   switch (action) {
     case 'open':
@@ -65,7 +66,7 @@ function mergeRequest(payload: Record<string, unknown>, delivery: Delivery): For
       return event('merged');
     case 'update': {
       // oldrev is only present when the update brought new code (push, applied suggestion).
-      const oldrev = optStr(attrs, 'oldrev');
+      const oldrev = optStr(payload, 'object_attributes.oldrev');
       if (oldrev) return event('new-commits', oldrev);
       if (optBool(payload, 'changes.draft.previous') === true && optBool(payload, 'changes.draft.current') === false) return event('ready');
       const changed = Object.keys(has(payload, 'changes') ? obj(payload, 'changes') : {}).filter((k) => !['updated_at', 'updated_by_id', 'last_edited_at', 'last_edited_by_id'].includes(k));
@@ -87,19 +88,20 @@ function push(payload: Record<string, unknown>, delivery: Delivery): ForgeEvent 
 }
 
 function note(payload: Record<string, unknown>, delivery: Delivery, opts: WebhookOptions): ForgeEvent {
-  const attrs = obj(payload, 'object_attributes');
+  const a = 'object_attributes';
+  obj(payload, a);
   const base = { delivery, project: str(payload, 'project.path_with_namespace'), actor: actorOf(payload) };
-  const type = str(attrs, 'noteable_type');
+  const type = str(payload, `${a}.noteable_type`);
   if (type !== 'MergeRequest') return { kind: 'ignored', ...base, reason: `comment on a ${type}, not a merge request` };
-  if (optBool(attrs, 'system') === true) return { kind: 'ignored', ...base, reason: 'system note' };
+  if (optBool(payload, `${a}.system`) === true) return { kind: 'ignored', ...base, reason: 'system note' };
   // `action` exists since GitLab 16.11 (edits send Note Hooks too); older ones only create.
-  const action = optStr(attrs, 'action') ?? 'create';
+  const action = optStr(payload, `${a}.action`) ?? 'create';
   if (action !== 'create') return { kind: 'ignored', ...base, reason: `comment ${action}d, not created` };
   return commentEvent({
     base,
     mr: num(payload, 'merge_request.iid'),
-    comment: { id: num(attrs, 'id'), discussionId: optStr(attrs, 'discussion_id'), url: optStr(attrs, 'url'), author: base.actor },
-    body: str(attrs, 'note'),
+    comment: { id: num(payload, `${a}.id`), discussionId: optStr(payload, `${a}.discussion_id`), url: optStr(payload, `${a}.url`), author: base.actor },
+    body: str(payload, `${a}.note`),
     botUser: opts.botUser,
   });
 }
