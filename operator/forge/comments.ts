@@ -5,7 +5,7 @@
  * the bot (never a system note, never someone else's comment that copied the marker), and
  * long bodies become numbered parts instead of failing.
  */
-import type { CommentRef, EnsureCommentInput, EnsureCommentResult, ForgeUser } from './types.ts';
+import type { CommentRef, EnsureCommentInput, EnsureCommentResult, ForgeUser, FoundComment } from './types.ts';
 import { assertTopic, parseCommentMarker } from './marker.ts';
 import { composeComment, type SplitLimits } from './split.ts';
 
@@ -84,4 +84,15 @@ export async function ensureCommentRemoved(port: CommentPort, bot: ForgeUser, mr
   const mine = ownComments(await port.list(mr), bot, topic);
   for (const { comment } of mine) await port.remove(mr, comment.id);
   return mine.length;
+}
+
+export async function findComment(port: CommentPort, bot: ForgeUser, mr: number, topic: string): Promise<FoundComment | null> {
+  assertTopic(topic);
+  const byIndex = new Map<number, StoredComment>();
+  for (const { comment, index } of ownComments(await port.list(mr), bot, topic)) if (!byIndex.has(index)) byIndex.set(index, comment);
+  if (byIndex.size === 0) return null;
+  const parts = [...byIndex.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, c]) => ({ id: c.id, url: c.url, author: c.author, text: c.body.replace(/^[^\n]*(\n|$)/, '') }));
+  return { parts };
 }

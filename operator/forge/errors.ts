@@ -46,7 +46,8 @@ export function isForgeError(err: unknown): err is ForgeError {
 type HeaderBag = Record<string, string | string[] | number | undefined>;
 
 function header(headers: HeaderBag, name: string): string | undefined {
-  const v = headers[name] ?? headers[name.toLowerCase()];
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  const v = key === undefined ? undefined : headers[key];
   if (v === undefined) return undefined;
   return Array.isArray(v) ? v[0] : String(v);
 }

@@ -15,6 +15,7 @@ import type {
   EnsureIssueInput,
   EnsureIssueResult,
   Forge,
+  FoundComment,
   ForgeUser,
   MergeRequestInfo,
   Mergeability,
@@ -22,7 +23,7 @@ import type {
   SetStatusInput,
 } from './types.ts';
 import { githubAccess, noAccess } from './access.ts';
-import { ensureComment, ensureCommentRemoved, type CommentPort, type StoredComment } from './comments.ts';
+import { ensureComment, ensureCommentRemoved, findComment, type CommentPort, type StoredComment } from './comments.ts';
 import { ForgeError } from './errors.ts';
 import { githubApiUrl, githubClient } from './github-http.ts';
 import { ensureIssue, type IssuePort } from './issues.ts';
@@ -128,6 +129,10 @@ export class GitHubForge implements Forge {
 
   async ensureComment(input: EnsureCommentInput): Promise<EnsureCommentResult> {
     return ensureComment(this.commentPort(), await this.whoAmI(), { maxChars: COMMENT_MAX_CHARS.github, maxParts: this.maxParts }, input);
+  }
+
+  async findComment(input: { mr: number; topic: string }): Promise<FoundComment | null> {
+    return findComment(this.commentPort(), await this.whoAmI(), input.mr, input.topic);
   }
 
   async ensureCommentRemoved(input: { mr: number; topic: string }): Promise<number> {

@@ -14,6 +14,7 @@ import type {
   EnsureIssueInput,
   EnsureIssueResult,
   Forge,
+  FoundComment,
   ForgeUser,
   MergeRequestInfo,
   Mergeability,
@@ -21,7 +22,7 @@ import type {
   SetStatusInput,
 } from './types.ts';
 import { gitlabAccess, noAccess } from './access.ts';
-import { ensureComment, ensureCommentRemoved, type CommentPort, type StoredComment } from './comments.ts';
+import { ensureComment, ensureCommentRemoved, findComment, type CommentPort, type StoredComment } from './comments.ts';
 import { ForgeError } from './errors.ts';
 import { gitlabRequesterFn } from './gitlab-http.ts';
 import { ensureIssue, type IssuePort, type StoredIssue } from './issues.ts';
@@ -164,6 +165,10 @@ export class GitLabForge implements Forge {
 
   async ensureComment(input: EnsureCommentInput): Promise<EnsureCommentResult> {
     return ensureComment(this.commentPort(), await this.whoAmI(), { maxChars: COMMENT_MAX_CHARS.gitlab, maxParts: this.maxParts }, input);
+  }
+
+  async findComment(input: { mr: number; topic: string }): Promise<FoundComment | null> {
+    return findComment(this.commentPort(), await this.whoAmI(), input.mr, input.topic);
   }
 
   async ensureCommentRemoved(input: { mr: number; topic: string }): Promise<number> {

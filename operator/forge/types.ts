@@ -44,6 +44,10 @@ export interface EnsureCommentResult {
   trimmedChars: number;
 }
 
+export interface FoundComment {
+  parts: (CommentRef & { text: string })[];
+}
+
 /** Commit status contexts odoops writes: `odoops/plan`, `odoops/apply` (or a more specific one). */
 export type StatusContext = `odoops/${string}`;
 export type StatusState = 'pending' | 'success' | 'failed';
@@ -179,6 +183,11 @@ export interface Forge {
    * marker); duplicates deleted; bodies over the platform limit split into numbered parts.
    */
   ensureComment(input: EnsureCommentInput): Promise<EnsureCommentResult>;
+  /**
+   * odoops' comment of a topic as it stands: each part's text without its marker line, in
+   * order (part 1 holds the start of the body, so a line put first can be read back), or null.
+   */
+  findComment(input: { mr: number; topic: Topic }): Promise<FoundComment | null>;
   /** Deletes odoops' comments of that topic on the MR; returns how many were deleted. */
   ensureCommentRemoved(input: { mr: number; topic: Topic }): Promise<number>;
   /** A reply to a comment (a command): in its thread on GitLab, a quoting comment on GitHub. */

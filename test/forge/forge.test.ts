@@ -148,6 +148,22 @@ scenario(
   { forge: { maxParts: 2 } },
 );
 
+scenario("findComment reads odoops' comment back (not a copy of it), part by part", async ({ fake, forge, platform }) => {
+  const mr = fake.seedMergeRequest();
+  assert.is(await forge.findComment({ mr: mr.number, topic: 'plan' }), null);
+  fake.addComment(mr.number, 'dev', `${commentMarker('plan')}\nplanned-at: forged`);
+  assert.is(await forge.findComment({ mr: mr.number, topic: 'plan' }), null);
+  await forge.ensureComment({ mr: mr.number, topic: 'plan', body: `planned-at: ${mr.headSha}\nPlan: 1 change` });
+  const found = await forge.findComment({ mr: mr.number, topic: 'plan' });
+  assert.equal(found?.parts.map((p) => p.text), [`planned-at: ${mr.headSha}\nPlan: 1 change`]);
+  const long = `planned-at: ${mr.headSha}\n${'z'.repeat(100)}\n`.repeat(Math.ceil(COMMENT_MAX_CHARS[platform] / 100));
+  await forge.ensureComment({ mr: mr.number, topic: 'plan', body: long });
+  const parts = (await forge.findComment({ mr: mr.number, topic: 'plan' }))?.parts ?? [];
+  assert.is(parts.length, 2);
+  assert.ok(parts[0]?.text.startsWith(`planned-at: ${mr.headSha}\n`));
+  assert.is(reassemble(fake.comments(mr.number).filter((c) => c.authorId === fake.bot.id).map((c) => c.body)), long);
+});
+
 // ---- statuses, reactions, replies -----------------------------------------------------
 
 scenario('commit statuses odoops/plan and odoops/apply: pending, success, failed, with link and a 140-character description', async ({ fake, forge, platform }) => {
