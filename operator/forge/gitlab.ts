@@ -176,14 +176,18 @@ export class GitLabForge implements Forge {
   }
 
   async replyToComment(input: { mr: number; to: CommentRef; body: string }): Promise<CommentRef> {
-    let note: GlNote;
     if (input.to.discussionId) {
-      note = (await this.api.MergeRequestDiscussions.addNote(this.project, input.mr, input.to.discussionId, input.body)) as unknown as GlNote;
-    } else {
-      const mention = input.to.author ? `@${input.to.author.username} ` : '';
-      note = (await this.api.MergeRequestNotes.create(this.project, input.mr, `${mention}${input.body}`)) as unknown as GlNote;
+      try {
+        const note = (await this.api.MergeRequestDiscussions.addNote(this.project, input.mr, input.to.discussionId, input.body)) as unknown as GlNote;
+        return { id: note.id, url: this.noteUrl(input.mr, note.id), author: user(note.author), discussionId: input.to.discussionId };
+      } catch (err) {
+        // The thread is gone (the command was deleted): answer on the MR instead.
+        if (!(err instanceof ForgeError && err.code === 'not-found')) throw err;
+      }
     }
-    return { id: note.id, url: this.noteUrl(input.mr, note.id), author: user(note.author), discussionId: input.to.discussionId ?? null };
+    const mention = input.to.author ? `@${input.to.author.username} ` : '';
+    const note = (await this.api.MergeRequestNotes.create(this.project, input.mr, `${mention}${input.body}`)) as unknown as GlNote;
+    return { id: note.id, url: this.noteUrl(input.mr, note.id), author: user(note.author), discussionId: null };
   }
 
   async react(input: { mr: number; comment: CommentRef; reaction: Reaction }): Promise<void> {

@@ -206,6 +206,19 @@ scenario('a reply answers the comment: in its thread on GitLab, mentioning its a
   else assert.is(stored?.body, '@dev, about [your comment](http://forge/mr#c):\n\napply needs an approved MR');
 });
 
+test('gitlab: a reply whose thread is gone is posted on the MR, mentioning the author', async () => {
+  const { fake, forge } = await setup('gitlab');
+  try {
+    const mr = fake.seedMergeRequest();
+    const reply = await forge.replyToComment({ mr: mr.number, to: { id: 1, discussionId: 'f'.repeat(40), author: { id: 2, username: 'dev' } }, body: 'done' });
+    assert.is(reply.discussionId, null);
+    assert.is(fake.comments(mr.number).find((c) => c.id === reply.id)?.body, '@dev done');
+    assert.equal(fake.calls.filter((c) => c.method === 'POST').map((c) => c.status), [404, 201]);
+  } finally {
+    await fake.close();
+  }
+});
+
 // ---- MR facts --------------------------------------------------------------------------
 
 scenario('MR info: head and target commits, state, draft, approvals and mergeability', async ({ fake, forge }) => {
