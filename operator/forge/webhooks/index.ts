@@ -5,7 +5,7 @@
  *   401 unauthorized — missing or wrong token/signature; nothing runs
  *   202 unsupported  — an event odoops does not handle (logged, ignored)
  *   400 malformed    — not JSON, or a field odoops needs is missing or of the wrong type
- *   200 ok           — `event`: work to queue, or `ignored` with the reason
+ *   202 ok           — `event`: work to queue (it runs in the background), or `ignored` with the reason
  * The body size limit (413) is the server's, checked before the body is read: see
  * WEBHOOK_MAX_BODY_BYTES.
  */
@@ -25,7 +25,7 @@ export const WEBHOOK_MAX_BODY_BYTES = 25 * 1024 * 1024;
 
 function parsed(delivery: Delivery, build: () => ForgeEvent): WebhookResult {
   try {
-    return { outcome: 'ok', status: 200, event: build() };
+    return { outcome: 'ok', status: 202, event: build() };
   } catch (err) {
     if (err instanceof MalformedPayload) return { outcome: 'malformed', status: 400, delivery, reason: err.message };
     throw err;

@@ -101,7 +101,7 @@ export interface CommandError {
 
 /** Outcome of one delivery, with the HTTP status the server answers. */
 export type WebhookResult =
-  | { outcome: 'ok'; status: 200; event: ForgeEvent }
+  | { outcome: 'ok'; status: 202; event: ForgeEvent }
   | { outcome: 'unsupported'; status: 202; delivery: Delivery; reason: string }
   | { outcome: 'malformed'; status: 400; delivery: Delivery; reason: string }
   | { outcome: 'unauthorized'; status: 401; reason: string };
