@@ -64,6 +64,7 @@ function undeclaredWarnings(fleetFile: YamlFile, undeclared: Map<string, string[
   const out: ValidationIssue[] = [];
   const note = `(${NOT_ENFORCED_NOTE})`;
   for (const s of FLEET_SECTIONS) {
+    if (!s.ifOmitted) continue;
     const path = s.path.split('.');
     if (findPath(fleetFile, path).depth === path.length) continue;
     out.push(issueAt(fleetFile.file, positionOf(fleetFile, path, true), `${s.path}: not set, so ${s.ifOmitted} ${note}`, 'warning'));

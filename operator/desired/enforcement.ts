@@ -12,8 +12,8 @@ export interface NotYetEnforced {
   where: 'client' | 'fleet';
   /** Where a fleet sets it for every client (client sections only). */
   fleetDefault?: string;
-  /** What is not done for a client or fleet that leaves it out. */
-  ifOmitted: string;
+  /** What is not done for a client or fleet that leaves it out (absent: a built-in default applies, no warning). */
+  ifOmitted?: string;
 }
 
 export const NOT_YET_ENFORCED: readonly NotYetEnforced[] = [
@@ -21,7 +21,8 @@ export const NOT_YET_ENFORCED: readonly NotYetEnforced[] = [
   { path: 'maintenance.security', where: 'client', fleetDefault: 'defaults.maintenance.security', ifOmitted: 'no window is set for monthly security updates' },
   { path: 'maintenance.os', where: 'client', fleetDefault: 'defaults.maintenance.os', ifOmitted: 'no window is set for quarterly OS and software updates' },
   { path: 'monitoring', where: 'client', fleetDefault: 'defaults.monitoring (or monitoringServers)', ifOmitted: 'no Nagios server is allowed to query NRPE and no check is set up' },
-  { path: 'security', where: 'fleet', ifOmitted: 'no security baseline (sshd, fail2ban, firewall) is checked on the servers' },
+  // Left out, the built-in baseline (merge.ts BUILTIN_SECURITY) applies: nothing to warn about.
+  { path: 'security', where: 'fleet' },
   { path: 'operator.forge', where: 'fleet', ifOmitted: 'plans and results are not posted on merge requests and drift opens no issue' },
 ];
 
@@ -38,5 +39,7 @@ export function declaredNotEnforced(spec: { backups?: unknown; maintenance: { se
   if (spec.maintenance.security) out.push('maintenance.security');
   if (spec.maintenance.os) out.push('maintenance.os');
   if (spec.monitoring.servers.length || spec.monitoring.checks.length) out.push('monitoring');
+  // Always resolved (the built-in baseline when nothing is declared); rendered, not applied yet.
+  out.push('security');
   return out;
 }

@@ -7,7 +7,9 @@
  * Built-in: server.port 22, server.user root, httpPort 8069 (production) / 8070 (test),
  * database <client>_<instance> ('-' -> '_'), empty modules/removeModules/addons/options/
  * windows, window manualSync true, window and backup timeZone = fleet timezone, backup
- * retention 7 daily / 4 weekly / 6 monthly, monitoring.servers = fleet monitoringServers.
+ * retention 7 daily / 4 weekly / 6 monthly, monitoring.servers = the addresses (else host) of
+ * fleet monitoringServers, security = BUILTIN_SECURITY < fleet security < client security,
+ * proxy.certResolver letsencrypt.
  *
  * Resolution runs on data the schema may have refused parts of (those parts are pruned
  * first, see prune.ts), so it never assumes a key is present or a list has no holes.
@@ -20,6 +22,9 @@ import type {
   FleetSpec,
   InstanceSpec,
   IssueSeverity,
+  LogHostSpec,
+  MonitoringServerSpec,
+  SecuritySpec,
   ValidationIssue,
   WindowInput,
   WindowSpec,
@@ -65,6 +70,31 @@ export function instanceOrder(a: string, b: string): number {
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+/** The security baseline where neither fleet.yaml nor the client file says otherwise. */
+export const BUILTIN_SECURITY: SecuritySpec = {
+  sshPasswordAuthentication: false,
+  sshPermitRootLogin: 'prohibit-password',
+  fail2ban: true,
+  firewallAllowTcp: [22, 80, 443],
+  unattendedUpgrades: false,
+  fail2banMaxRetry: 5,
+  fail2banBanTime: '1h',
+  heldPackages: ['odoo'],
+};
+
+/** A monitoringServers entry: the SSH-target form, or the older bare host name (no host key). */
+function resolveMonitoringServer(entry: string | Obj): MonitoringServerSpec {
+  if (typeof entry === 'string') return { name: entry, host: entry, port: 22, user: 'root', addresses: [entry] };
+  return {
+    name: entry.name as string,
+    host: entry.host as string,
+    port: (entry.port as number | undefined) ?? 22,
+    user: (entry.user as string | undefined) ?? 'root',
+    hostKey: entry.hostKey as string,
+    addresses: (entry.addresses as string[] | undefined) ?? [entry.host as string],
+  };
+}
+
 function obj(v: unknown): Obj {
   return isPlainObject(v) ? v : {};
 }
@@ -89,7 +119,17 @@ export function resolveFleet(raw: Obj): FleetSpec {
       ...(op.forge ? { forge: op.forge as NonNullable<FleetSpec['operator']['forge']> } : {}),
     },
     policy: { allowFileUrls: strings(policy.allowFileUrls), allowOptions: strings(policy.allowOptions) },
-    monitoringServers: strings(raw.monitoringServers),
+    monitoringServers: (Array.isArray(raw.monitoringServers) ? raw.monitoringServers : [])
+      .filter((m): m is string | Obj => typeof m === 'string' || isPlainObject(m))
+      .map(resolveMonitoringServer),
+    nagios: {
+      statusSource: '/var/lib/odoops/status.json',
+      certificateWarningDays: 21,
+      certificateCriticalDays: 7,
+      contacts: [],
+      ...obj(raw.nagios),
+    } as FleetSpec['nagios'],
+    ...(isPlainObject(raw.logHost) ? { logHost: { port: 6514, serverName: raw.logHost.host, ...raw.logHost } as LogHostSpec } : {}),
     security: (raw.security as FleetSpec['security'] | undefined) ?? {},
     backupDestinations: dests,
     defaults: obj(raw.defaults) as FleetDefaults,
@@ -168,11 +208,13 @@ export function fleetPaths(path: Path): Path[] {
       ['defaults', 'instance', ...tail],
     ];
   }
-  if (head === 'server' || head === 'backups' || head === 'maintenance' || head === 'monitoring') {
+  if (head === 'server' || head === 'backups' || head === 'maintenance' || head === 'monitoring' || head === 'proxy') {
     const out: Path[] = [['defaults', head, ...rest]];
-    if (head === 'monitoring' && rest[0] === 'servers') out.push(['monitoringServers', ...rest.slice(1)]);
+    if (head === 'monitoring' && rest[0] === 'servers') out.push(['monitoringServers']);
     return out;
   }
+  // A client's security overrides fleet.yaml's own `security` (not under defaults).
+  if (head === 'security') return [path];
   return [];
 }
 
@@ -281,7 +323,19 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator, fileName
     if (m[field] !== undefined) maintenance[field] = resolveWindow(m[field] as WindowInput, tz);
   }
   if (asWritten.monitoring === undefined && d.monitoring === undefined && fleet.monitoringServers.length === 0) undeclared.push('monitoring');
-  const mon = mergeDeep<Obj>({ servers: fleet.monitoringServers, checks: [] }, mergeDeep(d.monitoring ?? {}, raw.monitoring));
+  const monitoringSources = fleet.monitoringServers.flatMap((s) => s.addresses);
+  const mon = mergeDeep<Obj>({ servers: monitoringSources, checks: [] }, mergeDeep(d.monitoring ?? {}, raw.monitoring));
+  const security = mergeDeep<SecuritySpec>(mergeDeep(BUILTIN_SECURITY, fleet.security), raw.security);
+  const proxy = mergeDeep<ClientSpec['proxy']>(mergeDeep({ certResolver: 'letsencrypt', protect: {} }, d.proxy), raw.proxy);
+  // Protection the fleet sets for an instance the client does not have (defaults.proxy.protect.test
+  // for a production-only client) does not apply; written in the client file, it is a mistake.
+  for (const iname of Object.keys(proxy.protect ?? {})) {
+    if (iname in rawInstances) continue;
+    if (isPlainObject(asWritten.proxy) && isPlainObject(asWritten.proxy.protect) && iname in asWritten.proxy.protect) {
+      issues.push(loc.issue(['proxy', 'protect', iname], `no instance "${iname}" to protect (instances: ${Object.keys(rawInstances).join(', ')})`, true));
+    }
+    delete proxy.protect[iname];
+  }
 
   const spec: ClientSpec = {
     name,
@@ -297,6 +351,8 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator, fileName
     ...(backups ? { backups } : {}),
     maintenance,
     monitoring: mon as unknown as ClientSpec['monitoring'],
+    security,
+    proxy,
   };
   return { spec, issues, undeclared };
 }

@@ -14,7 +14,7 @@
  */
 import { checkClientFile, CLIENT_FILE, prepareFleet, resolveChecked, type CheckedClient, type FleetContext } from './analyze.ts';
 import { canonical } from './canonical.ts';
-import { isPlainObject } from './merge.ts';
+import { isPlainObject, resolveFleet } from './merge.ts';
 import { openRepo, readConfigFiles, resolveRevision, textsByOid, type ConfigFile, type ConfigFiles } from './repo.ts';
 import type { ConfigSource } from './source.ts';
 import type { ValidationIssue } from './types.ts';
@@ -109,8 +109,20 @@ const BUILTIN = {
   backups: new Set(['retention', 'timeZone']),
   monitoring: new Set(['servers', 'checks']),
   maintenance: new Set<string>(),
+  proxy: new Set(['certResolver', 'protect']),
   instance: new Set(['database', 'modules', 'removeModules', 'addons', 'options', 'windows', 'httpPort']),
 };
+const SECTIONS = new Set(['server', 'backups', 'maintenance', 'monitoring', 'proxy'] as const);
+type Section = typeof SECTIONS extends Set<infer T> ? T : never;
+const isSection = (s: unknown): s is Section => SECTIONS.has(s as Section);
+
+/** fleet.yaml parts no client's resolved state reads. */
+const FLEET_ONLY = new Set(['apiVersion', 'kind', 'operator', 'nagios', 'logHost']);
+
+/** The addresses the monitoring servers query from: what clients inherit of monitoringServers. */
+function monitoringSources(data: unknown): string {
+  return canonical(isPlainObject(data) ? resolveFleet(data).monitoringServers.flatMap((m) => m.addresses) : []);
+}
 
 type Verdict = 'touched' | 'untouched' | 'compare';
 
@@ -146,14 +158,15 @@ function classify(leaf: Leaf, text: string, a: unknown, b: unknown): Verdict {
     if (builtin && leaf.kind !== 'changed') return 'compare';
     return 'touched';
   };
+  if (FLEET_ONLY.has(String(head))) return 'untouched';
   switch (head) {
-    case 'apiVersion':
-    case 'kind':
-    case 'operator':
     case 'security':
-      return 'untouched';
+      // fleet.yaml security is every client's baseline, below the client's own security.
+      if (rest.length === 0) return 'compare';
+      return inherits(lastKey(rest), leaf.kind !== 'changed');
     case 'monitoringServers':
       if (has(a, ['defaults', 'monitoring', 'servers']) && has(b, ['defaults', 'monitoring', 'servers'])) return 'untouched';
+      if (monitoringSources(a) === monitoringSources(b)) return 'untouched';
       return inherits('servers', false);
     case 'backupDestinations': {
       const name = String(rest[0]);
@@ -163,7 +176,8 @@ function classify(leaf: Leaf, text: string, a: unknown, b: unknown): Verdict {
     }
     case 'defaults': {
       const [section, ...sub] = rest;
-      if (section === 'server' || section === 'backups' || section === 'maintenance' || section === 'monitoring') {
+      if (section === 'proxy' && sub[0] === 'protect') return 'compare';
+      if (isSection(section)) {
         if (sub.length === 0) return 'compare';
         return inherits(lastKey(sub), BUILTIN[section].has(String(sub[0])));
       }
@@ -218,15 +232,19 @@ function at(data: unknown, path: Path): unknown {
 function classifyByData(leaf: Leaf, data: Obj, a: unknown, b: unknown): Verdict {
   const [head, ...rest] = leaf.path;
   const inherits = (builtin: boolean): Verdict => (builtin && leaf.kind !== 'changed' ? 'compare' : 'touched');
-  if (head === 'apiVersion' || head === 'kind' || head === 'operator' || head === 'security') return 'untouched';
+  if (FLEET_ONLY.has(String(head))) return 'untouched';
+  if (head === 'security') return rest.length > 0 && has(data, ['security', ...rest]) ? 'untouched' : rest.length > 0 ? inherits(true) : 'compare';
   if (head === 'monitoringServers') {
     if (has(a, ['defaults', 'monitoring', 'servers']) && has(b, ['defaults', 'monitoring', 'servers'])) return 'untouched';
+    if (monitoringSources(a) === monitoringSources(b)) return 'untouched';
     return has(data, ['monitoring', 'servers']) ? 'untouched' : inherits(false);
   }
   if (head !== 'defaults') return 'compare';
   const [section, ...sub] = rest;
   if (sub.length === 0) return 'compare';
-  if (section === 'server' || section === 'backups' || section === 'maintenance' || section === 'monitoring') {
+  // defaults.proxy.protect.<instance> applies only to the instances a client has: resolve to know.
+  if (section === 'proxy' && sub[0] === 'protect') return 'compare';
+  if (isSection(section)) {
     return has(data, [section, ...sub]) ? 'untouched' : inherits(BUILTIN[section].has(String(sub[0])));
   }
   const instances = isPlainObject(data.instances) ? data.instances : {};

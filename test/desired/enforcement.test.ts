@@ -43,7 +43,7 @@ test('a client with no backups anywhere: a warning, not an error; declared but i
   const omitted = zeta().replace(/backups:\n.*\n/, '');
   const a = analyzeFiles(configFiles(fleetNoBackups, { 'clients/zeta.yaml': omitted }));
   assert.equal(a.issues.map(formatIssue), [
-    'fleet.yaml:41:1: warning: defaults.backups: not set here nor in clients/zeta.yaml, so for that client no off-site backups are set up (declared, not yet enforced by odoops)',
+    'fleet.yaml:71:1: warning: defaults.backups: not set here nor in clients/zeta.yaml, so for that client no off-site backups are set up (declared, not yet enforced by odoops)',
   ]);
   assert.is(a.clients[0]!.backups, undefined);
   const partial = analyzeFiles(configFiles(fleetNoBackups, { 'clients/zeta.yaml': zeta() }));
@@ -60,7 +60,7 @@ test('many clients without a section: one warning in fleet.yaml, naming a few of
   }
   const a = analyzeFiles(configFiles(fleetNoBackups, clients));
   assert.equal(a.issues.map(formatIssue), [
-    'fleet.yaml:41:1: warning: defaults.backups: not set here nor in any of the 5 client files, so for those clients no off-site backups are set up (declared, not yet enforced by odoops)',
+    'fleet.yaml:71:1: warning: defaults.backups: not set here nor in any of the 5 client files, so for those clients no off-site backups are set up (declared, not yet enforced by odoops)',
   ]);
 });
 
@@ -73,15 +73,15 @@ test('CLI: validate succeeds with warnings and prints them apart; show lists the
     const v = run('validate', '--repo', dir);
     assert.is(v.status, 0, v.stderr);
     const lines = v.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^fleet\.yaml:41:1: warning: defaults\.backups: not set/);
+    assert.match(lines[0]!, /^fleet\.yaml:71:1: warning: defaults\.backups: not set/);
     assert.match(lines[1]!, /^valid, 1 warning \([0-9a-f]{12}, 1 client\)$/);
     const json = JSON.parse(run('validate', '--repo', dir, '--json').stdout);
     assert.equal([json.valid, json.errors, json.warnings, json.issues[0].severity], [true, 0, 1, 'warning']);
     const show = run('show', 'zeta', '--repo', dir);
     assert.is(show.status, 0, show.stderr);
-    assert.match(show.stdout, /\n# declared, not yet enforced by odoops: maintenance\.security, maintenance\.os, monitoring\n/);
+    assert.match(show.stdout, /\n# declared, not yet enforced by odoops: maintenance\.security, maintenance\.os, monitoring, security\n/);
     const shown = JSON.parse(run('show', 'zeta', '--repo', dir, '--json').stdout);
-    assert.equal(shown.notYetEnforced, ['maintenance.security', 'maintenance.os', 'monitoring']);
+    assert.equal(shown.notYetEnforced, ['maintenance.security', 'maintenance.os', 'monitoring', 'security']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

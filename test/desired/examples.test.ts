@@ -40,7 +40,6 @@ test('examples/minimal: valid in one round; the warnings say what is not done', 
   assert.is(r.valid, true);
   assert.equal(r.issues.map(formatIssue), [
     'fleet.yaml:5:1: warning: operator.forge: not set, so plans and results are not posted on merge requests and drift opens no issue (declared, not yet enforced by odoops)',
-    'fleet.yaml:5:1: warning: security: not set, so no security baseline (sshd, fail2ban, firewall) is checked on the servers (declared, not yet enforced by odoops)',
     'fleet.yaml:8:1: warning: defaults.backups: not set here nor in clients/shop.yaml, so for that client no off-site backups are set up (declared, not yet enforced by odoops)',
     'fleet.yaml:8:1: warning: defaults.maintenance.os: not set here nor in clients/shop.yaml, so for that client no window is set for quarterly OS and software updates (declared, not yet enforced by odoops)',
     'fleet.yaml:8:1: warning: defaults.maintenance.security: not set here nor in clients/shop.yaml, so for that client no window is set for monthly security updates (declared, not yet enforced by odoops)',

@@ -55,7 +55,6 @@ test('schema and semantic problems of both files, all in one round, each with it
   const r = await validateRepo({ repo: repoWith({ 'fleet.yaml': FLEET, 'clients/shop.yaml': SHOP }), at: new Date('2026-06-01T00:00:00Z') });
   assert.equal(r.issues.map(formatIssue), [
     'fleet.yaml:1:1: warning: operator.forge: not set, so plans and results are not posted on merge requests and drift opens no issue (declared, not yet enforced by odoops)',
-    'fleet.yaml:1:1: warning: security: not set, so no security baseline (sshd, fail2ban, firewall) is checked on the servers (declared, not yet enforced by odoops)',
     'fleet.yaml:1:1: timezone: not set (required)',
     'fleet.yaml:3:1: warning: defaults.backups: not set here nor in clients/shop.yaml, so for that client no off-site backups are set up (declared, not yet enforced by odoops)',
     'fleet.yaml:3:1: warning: defaults.maintenance.os: not set here nor in clients/shop.yaml, so for that client no window is set for quarterly OS and software updates (declared, not yet enforced by odoops)',
