@@ -88,7 +88,7 @@ test('link down: unreachable within the ready timeout, never a throw', async () 
     const live = await probeClient(minimalSpec(), { privateKeyPath: info!.privateKeyPath, readyTimeoutMs: 2000 });
     assert.is(live.reachable, false);
     assert.is(live.reachable ? '' : live.code, 'unreachable');
-    assert.match(live.reachable ? '' : live.reason, /cannot reach .*Timed out while waiting for handshake/);
+    assert.match(live.reachable ? '' : live.reason, /^cannot reach /);
   } finally {
     await sandboxFault({ dir: info!.dir, client: client(), fault: 'link-up' });
   }
