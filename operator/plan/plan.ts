@@ -72,7 +72,8 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
 
   const fromSeries = seriesMismatch(spec, live);
   if (fromSeries) blocked.push({ code: 'major-upgrade', message: `major upgrade ${fromSeries} -> ${spec.series}: out of routine scope` });
-  else if (liveSeries(live) === null && live.imagePresent !== false) {
+  // An image on the server with no series anywhere (metadata, tag) could be any Odoo: never act on it.
+  else if (live.image !== null && live.imagePresent !== false && liveSeries(live) === null) {
     blocked.push({ code: 'series-unknown', message: `the Odoo series of image ${live.image ?? '(none)'} is unknown (no ODOO_VERSION, no odoo.version label, no series in its tag)` });
   }
 
