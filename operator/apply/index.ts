@@ -222,10 +222,7 @@ async function applyInstance(ctx: ExecContext, ip: InstancePlan, journal: Journa
   if (!failure) return finish({ instance: ip.instance, outcome: 'applied', actions: results });
 
   const what = `${failure.action.kind} failed: ${failure.err.message}`;
-  if (ctx.touched.size === 0) {
-    const because = failure.action.kind === 'snapshot' ? 'snapshot failed, ' : '';
-    return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; ${because}nothing was changed`, actions: results });
-  }
+  if (ctx.touched.size === 0) return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; nothing was changed`, actions: results });
   // Undo exactly what this run touched.
   const scope = describeTouched(ctx.touched).join(', ');
   await progress({ instance: ip.instance, step: 'rollback', status: 'start', message: `restoring ${scope}${ctx.snapshot ? ` from ${ctx.snapshot.dir}` : ''}` });
@@ -243,9 +240,8 @@ async function applyInstance(ctx: ExecContext, ip: InstancePlan, journal: Journa
   }
   await journal.write({ instance: ip.instance, step: 'rollback', outcome: 'ok', durationMs, detail: scope, ...snapshot });
   if (rb.kind === 'restarted' || rb.kind === 'nothing-changed') {
-    const because = failure.action.kind === 'snapshot' ? 'snapshot failed, ' : '';
     await progress({ instance: ip.instance, step: 'rollback', status: 'ok', message: 'odoo started again' });
-    return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; ${because}nothing was changed (odoo, stopped for the snapshot, started again)`, actions: results });
+    return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; nothing was changed (odoo, stopped for the snapshot, started again)`, actions: results });
   }
   await progress({ instance: ip.instance, step: 'rollback', status: 'ok', message: `restored ${rb.what.join(', ')} (${durationMs} ms)` });
   return finish({ instance: ip.instance, outcome: 'rolled-back', detail: `${what}; restored ${rb.what.join(', ')} from the pre-change snapshot ${ctx.snapshot!.dir}`, actions: results });

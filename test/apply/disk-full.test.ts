@@ -51,7 +51,7 @@ test('not enough room for the snapshot: refused before anything is stopped or wr
   const t = outcome(r, 'test')!;
   assert.is(t.outcome, 'failed', JSON.stringify(t, null, 1));
   assert.match(t.detail ?? '', /not enough free space for the snapshot in \/var\/lib\/odoops\/snapshots\/test: need \d+ KiB \(database \d+ KiB and filestore \d+ KiB, twice.*\), \d+ KiB free/);
-  assert.match(t.detail ?? '', /snapshot failed, nothing was changed$/);
+  assert.match(t.detail ?? '', /^snapshot failed: .*; nothing was changed$/);
   assert.not.ok(await installed('crm'));
   assert.match(await onServer(info, 'curl -fsS http://127.0.0.1:8070/web/health'), /pass/);
   assert.is((await leftovers()).trim(), '');
@@ -75,7 +75,7 @@ test('the disk fills up during the dump: partial files removed, the real error r
   const t = outcome(result!, 'test')!;
   assert.is(t.outcome, 'failed', JSON.stringify(t, null, 1));
   assert.match(t.detail ?? '', /No space left on device/);
-  assert.match(t.detail ?? '', /snapshot failed, nothing was changed/);
+  assert.match(t.detail ?? '', /^snapshot failed: .*; nothing was changed \(odoo, stopped for the snapshot, started again\)$/);
   assert.is((await leftovers()).trim(), '', 'no partial dump or snapshot left');
   assert.not.ok(await installed('crm'));
   assert.match(await onServer(info, 'curl -fsS http://127.0.0.1:8070/web/health'), /pass/, 'odoo, stopped for the dump, serves again');
