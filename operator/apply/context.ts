@@ -9,7 +9,6 @@ import { guarded, hostEdit as hostEditCommand, type HostEdit } from '../host/com
 import type { ExecFailure, ExecResult, HostSession } from '../live/ssh.ts';
 import type { LiveInstance } from '../live/types.ts';
 import type { ResolvedSecrets } from '../reconcile/secrets.ts';
-import type { Journal } from './journal.ts';
 
 /** The pre-change snapshot of an instance on the server. */
 export interface SnapshotRef {
@@ -43,7 +42,6 @@ export interface ExecContext {
   /** Modules upgraded in this run: the read-back checks they are at the manifest version. */
   upgraded: Set<string>;
   secrets: ResolvedSecrets;
-  journal: Journal;
   note(line: string): void;
 }
 

@@ -42,7 +42,11 @@ export interface ApplyOptions {
   runId?: string;
   /** How long to wait for a lock held by another run; default 0 (fail at once). */
   lockWaitMs?: number;
-  /** A lock the caller already holds (reconcile takes it before probing). */
+  /**
+   * A lock the caller already holds (reconcile takes it, deals with a dead run's leftovers and
+   * probes again before planning). Without it applyPlan takes its own; a stale lock is then
+   * recovered too, but the plan it was given is not made again: use reconcile.
+   */
   lock?: ServerLock;
   /** What the probe read (rollback decisions, notes). */
   live?: LiveState;
@@ -157,7 +161,6 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
         healthTimeoutMs: opts.healthTimeoutMs ?? 60_000,
         upgraded: new Set(),
         secrets,
-        journal,
         note: () => undefined,
       };
       const ir = await applyInstance(ctx, ip, journal, progress);

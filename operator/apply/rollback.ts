@@ -80,7 +80,7 @@ export async function rollback(ctx: ExecContext, onStep: (label: string) => void
     if (asideDatabase !== null || asideFilestore !== null) {
       await step('drop what the failed change left', () => run(ctx, dropAside(inst.name, snap.dumped ? asideDatabase : null, asideFilestore)));
     }
-    return { kind: 'restored', what: restored };
+    return { kind: 'restored', what: restored.length ? restored : ['the odoo container (started again on its pre-change files)'] };
   } catch (e) {
     const message = e instanceof ActionFailure || e instanceof Error ? e.message : errorMessage(e);
     const markerWritten = await writeMarker(ctx, {
