@@ -42,7 +42,8 @@ export function unfinishedInstances(entries: JournalEntry[]): DeadInstance[] {
   for (const e of entries) if (e.instance !== '-') byInstance.set(e.instance, [...(byInstance.get(e.instance) ?? []), e]);
   const out: DeadInstance[] = [];
   for (const [instance, lines] of byInstance) {
-    if (lines.some((l) => l.step === 'instance')) continue; // it finished this one
+    // It finished this one: an instance outcome, or a rollback that ended (a failed one left its marker).
+    if (lines.some((l) => l.step === 'instance' || (l.step === 'rollback' && l.outcome !== 'start'))) continue;
     const d: DeadInstance = { instance, touched: new Set(), snapshot: null, snapshotWithDatabase: false, snapshotDumped: false, lastStep: lines.at(-1)?.step ?? '?', inRollback: false };
     for (const l of lines) {
       if (l.step === 'snapshot' && l.outcome === 'start' && l.database) {
