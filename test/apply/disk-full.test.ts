@@ -10,7 +10,7 @@ import { reconcile, type ClientOutcome, type ReconcileOptions } from '../../oper
 import type { InstanceSpec } from '../../operator/desired/types.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 import { clientSpec, instanceSpec, ssh } from './fixture.ts';
-import { onServer, sql, startOnServer, waitFor, PSQL } from './server.ts';
+import { onServer, processes, sql, startOnServer, waitFor, PSQL } from './server.ts';
 
 const test = suite('disk full during the snapshot');
 let info: SandboxInfo;
@@ -66,7 +66,7 @@ test('the disk fills up during the dump: partial files removed, the real error r
   let result: ClientOutcome | undefined;
   const running = apply().then((r) => (result = r));
   try {
-    await waitFor('the test pg_dump', async () => ((await onServer(info, 'pgrep -af "[p]g_dump" || true')).includes('acme_test') ? true : undefined), 1200);
+    await waitFor('the test pg_dump', async () => ((await processes(info, 'bin/pg_dump ')).some((p) => p.includes('acme_test')) ? true : undefined), 1200);
     await onServer(info, 'head -c 200m /dev/zero > /var/lib/odoops/filler 2>/dev/null; df -k /var/lib/odoops | tail -1');
   } finally {
     await locker.stop();

@@ -6,7 +6,7 @@ import { guarded } from '../../operator/host/commands.ts';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 import { adhoc } from '../host/adhoc.ts';
-import { waitFor } from './server.ts';
+import { processes, waitFor } from './server.ts';
 
 let info: SandboxInfo | undefined;
 const open: HostSession[] = [];
@@ -58,7 +58,7 @@ test('a waiting run gets the lock once the holder releases within --lock-timeout
   const first = held(await tryLock(a, client(), { runId: 'holder' }));
   const waiting = tryLock(b, client(), { runId: 'waiter', waitMs: 60_000 });
   // Release only once the waiter is really waiting on the server (its flock -w is running).
-  await waitFor('the waiter to wait', async () => ((await onServer('pgrep -f "[f]lock -w 60" || true')) ? true : undefined));
+  await waitFor('the waiter to wait', async () => ((await processes(info!, 'flock -w 60 9')).length ? true : undefined));
   await first.release();
   const second = held(await waiting);
   assert.is(second.takenOver, null);
@@ -88,7 +88,7 @@ test('a run that dies holding the lock frees it; the next one sees it stale and 
   held(await tryLock(dying, client(), { runId: 'dead-run' }));
   // A command of the dead run that would run for a long time (sleep 47.3 s under its fence).
   const long = dying.exec(guarded(adhoc(['sleep', '47.3']), 'dead-run'));
-  await waitFor('the dead run\'s command', async () => ((await onServer('pgrep -f "^[s]leep 47.3" || true')) ? true : undefined));
+  await waitFor('the dead run\'s command', async () => ((await processes(info!, 'sleep 47.3')).length ? true : undefined));
   // The connection drops without a release (odoops killed): the kernel drops the flock.
   await dying.close();
   await long.catch(() => undefined);
@@ -96,7 +96,7 @@ test('a run that dies holding the lock frees it; the next one sees it stale and 
   const lock = held(await tryLock(b, client(), { runId: 'rescuer', waitMs: 30_000 }));
   assert.is(lock.takenOver?.runId, 'dead-run');
   assert.is(lock.stoppedCommands, 1);
-  assert.is(await onServer('pgrep -f "^[s]leep 47.3" || true'), '', 'the dead run\'s command was stopped before the lock was granted');
+  assert.equal(await processes(info!, 'sleep 47.3'), [], 'the dead run\'s command was stopped before the lock was granted');
   assert.is(JSON.parse(await lockJson()).runId, 'rescuer');
   await lock.release();
 });
@@ -106,7 +106,7 @@ test('link lost while holding: the server drops the silent holder after the idle
   held(await tryLock(a, client(), { runId: 'lost-link', idleMs: 2000 }));
   await sandboxFault({ dir: info!.dir, client: client(), fault: 'link-down' });
   // The holder gives up on its own once it has heard nothing for idleMs: wait for that, not for a time.
-  await waitFor('the silent holder to exit', async () => ((await onServer('pgrep -f "[o]doops-lock" || true')) === '' ? true : undefined));
+  await waitFor('the silent holder to exit', async () => ((await processes(info!, 'odoops-lock')).length === 0 ? true : undefined));
   await sandboxFault({ dir: info!.dir, client: client(), fault: 'link-up' });
   const b = await connect();
   const lock = held(await tryLock(b, client(), { runId: 'after-link', waitMs: 2000 }));

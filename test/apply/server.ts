@@ -89,3 +89,23 @@ export async function modes(info: SandboxInfo, paths: string, client?: string): 
   const out = await onServer(info, `stat -c '%a %n' ${paths}`, client);
   return new Map(out.trim().split('\n').map((l) => [l.slice(l.indexOf(' ') + 1), l.slice(0, l.indexOf(' '))]));
 }
+
+/**
+ * Processes of this server whose command line contains `needle` ("<pid> <cmdline>" lines).
+ * /proc is the machine's: only processes in the server's network namespace count, so other
+ * sandboxes (other tests, another suite running alongside) never match.
+ */
+export async function processes(info: SandboxInfo, needle: string, client = info.servers[0]!.client): Promise<string[]> {
+  const script = [
+    'self=$(readlink /proc/self/ns/net)',
+    'for d in /proc/[0-9]*; do',
+    '  p=${d#/proc/}',
+    '  [ "$p" = "$$" ] && continue',
+    '  [ "$(readlink "$d/ns/net" 2>/dev/null)" = "$self" ] || continue',
+    '  c=$(tr "\\0" " " < "$d/cmdline" 2>/dev/null) || continue',
+    '  case "$c" in *"$1"*) echo "$p $c" ;; esac',
+    'done',
+  ].join('\n');
+  const r = await sandboxExec(info, client, ['sh', '-c', script, 'sh', needle]);
+  return r.stdout.split('\n').filter(Boolean);
+}

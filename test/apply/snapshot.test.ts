@@ -57,7 +57,7 @@ test('a create/drop-table loop in production during the snapshot: the database a
     r = await apply({
       onProgress: async (e) => {
         if (e.instance !== 'production' || e.status !== 'start') return;
-        if (e.step !== 'snapshot' && e.step !== 'backup') await loop.stop();
+        if (e.step !== 'snapshot') await loop.stop();
         if (e.step === 'health-check') await breakReadBack('production');
       },
     });
@@ -100,7 +100,7 @@ test('a change that may restore the database stops Odoo before the dump: no writ
   const r = await apply({
     onProgress: async (e) => {
       // The first step after the snapshot: Odoo must already be stopped (nothing can write).
-      if (e.instance === 'test' && e.status === 'start' && servingAfterSnapshot === null && e.step !== 'snapshot' && e.step !== 'backup') {
+      if (e.instance === 'test' && e.status === 'start' && servingAfterSnapshot === null && e.step !== 'snapshot') {
         servingAfterSnapshot = (await onServer(info, 'curl -fsS http://127.0.0.1:8070/web/health >/dev/null 2>&1 && echo up || echo down')).trim() === 'up';
       }
     },

@@ -13,7 +13,7 @@ import { parseDocument, type YAMLSeq } from 'yaml';
 import { loadDesiredState } from '../../operator/desired/load.ts';
 import { reconcile } from '../../operator/reconcile/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
-import { onServer, sql, startOnServer, waitFor, PSQL, type ServerProcess } from './server.ts';
+import { onServer, processes, sql, startOnServer, waitFor, PSQL, type ServerProcess } from './server.ts';
 
 const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const test = suite('takeover after a killed run');
@@ -42,7 +42,7 @@ function commit(message: string): void {
 }
 
 /** pg_dump processes on the server, one line each (empty when none). */
-const dumps = async () => (await onServer(info, 'pgrep -af "[p]g_dump" || true')).trim();
+const dumps = async () => (await processes(info, 'bin/pg_dump ')).join('\n');
 
 test('SIGKILL mid-snapshot: the next run stops the dead run\'s dump before it goes on, and converges', async () => {
   const first = odoops(['apply', '--repo', info.repoDir, '--client', 'acme', '--ignore-windows']);
@@ -78,7 +78,7 @@ test('SIGKILL mid-snapshot: the next run stops the dead run\'s dump before it go
     ssh: { privateKeyPath: info.privateKeyPath },
     onProgress: async (e) => {
       events.push(`${e.instance ?? '-'} ${e.step} ${e.status}: ${e.message}`);
-      if (e.instance === 'production' && e.status === 'start' && (e.step === 'snapshot' || e.step === 'backup') && leftover === null) {
+      if (e.instance === 'production' && e.status === 'start' && e.step === 'snapshot' && leftover === null) {
         leftover = await dumps();
         await locker.stop();
       }

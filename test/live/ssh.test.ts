@@ -4,6 +4,7 @@ import { connectSsh, HostKeyMismatchError, type HostSession } from '../../operat
 import { probeClient } from '../../operator/live/probe.ts';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
 import { adhoc } from '../host/adhoc.ts';
+import { processes, waitFor } from '../apply/server.ts';
 import type { ClientSpec } from '../../operator/desired/types.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
@@ -57,8 +58,7 @@ test('exec timeout: killed on the server, reported with the command', async () =
   assert.is(r.code, 124);
   assert.is(r.failure, 'timeout');
   assert.match(r.stderr, 'timed out after 1 s: sleep 41.5');
-  const left = await sandboxExec(info!, client(), ['sh', '-c', 'pgrep -f "^[s]leep 41.5" || true']);
-  assert.is(left.stdout.trim(), '', 'no sleep left running on the server');
+  assert.equal(await processes(info!, 'sleep 41.5'), [], 'no sleep left running on the server');
 });
 
 test('output is read back up to a limit: a runaway command is stopped and fails clearly', async () => {
@@ -70,12 +70,7 @@ test('output is read back up to a limit: a runaway command is stopped and fails 
   assert.ok(r.stdout.length <= limit, `read ${r.stdout.length} bytes`);
   assert.match(r.stderr, /output over the 1 MiB limit: stopped flood/);
   // The server-side command was killed too: nothing of it keeps running.
-  let left = 'x';
-  for (let i = 0; i < 100 && left; i++) {
-    left = (await sandboxExec(info!, client(), ['sh', '-c', 'pgrep -f "^[s]leep 41.6" || true'])).stdout.trim();
-    if (left) await new Promise((res) => setTimeout(res, 100));
-  }
-  assert.is(left, '', 'nothing left running');
+  await waitFor('the flood to be stopped on the server', async () => ((await processes(info!, 'sleep 41.6')).length === 0 ? true : undefined));
   // The default limit (16 MiB) applies without asking.
   const big = await session!.exec(adhoc(['head', '-c', String(17 * 1024 * 1024), '/dev/zero']));
   assert.is(big.failure, 'output-limit');
