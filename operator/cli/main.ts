@@ -13,6 +13,7 @@ import { register as registerApply } from './apply.ts';
 import { register as registerDrift } from './drift.ts';
 import { register as registerResolve } from './resolve.ts';
 import { register as registerServe } from './serve.ts';
+import { register as registerRender } from './render.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerDrift(program);
   registerResolve(program);
   registerServe(program);
+  registerRender(program);
   return program;
 }
 

@@ -10,7 +10,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HOME = /^operator\/host\//;
-const EXEMPT = [/^operator\/sandbox\//, /^operator\/util\/shell\.ts$/];
+/** Modules that may look like they build commands, each with why; `what` limits the exemption to some patterns. */
+const EXEMPT: { file: RegExp; what?: string[]; why: string }[] = [
+  { file: /^operator\/sandbox\//, why: 'the test fleet runs its own programs on this machine, not commands on a client server' },
+  { file: /^operator\/util\/shell\.ts$/, why: 'the quoting helper itself' },
+  {
+    file: /^operator\/render\//,
+    why: 'pure renderings: file contents may hold command lines for other programs (Nagios command definitions), '
+      + 'and each rendering declares, as data, the command that validates it; whatever runs those on a server must go through operator/host/',
+  },
+  { file: /^operator\/desired\/merge\.ts$/, what: ['a server path written again'], why: 'a default value of the desired state (where the Nagios check reads odoops status)' },
+];
+const exempt = (file: string, what: string) => EXEMPT.some((e) => e.file.test(file) && (!e.what || e.what.includes(what)));
 
 /** What building a server command looks like in TypeScript source. */
 const PATTERNS: { what: string; re: RegExp }[] = [
@@ -32,17 +43,17 @@ function code(src: string): string {
   return src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
 }
 
-export function violations(file: string, src: string): string[] {
+export function violations(file: string, src: string, { exemptions = true } = {}): string[] {
   const out: string[] = [];
   const lines = code(src).split('\n');
   lines.forEach((line, i) => {
-    for (const p of PATTERNS) if (p.re.test(line)) out.push(`${file}:${i + 1}: ${p.what}: ${line.trim()}`);
+    for (const p of PATTERNS) if (p.re.test(line) && !(exemptions && exempt(file, p.what))) out.push(`${file}:${i + 1}: ${p.what}: ${line.trim()}`);
   });
   return out;
 }
 
 test('no product module outside operator/host/ builds server argv or sh -c text', () => {
-  const checked = files('operator').filter((f) => !HOME.test(f) && !EXEMPT.some((e) => e.test(f)));
+  const checked = files('operator').filter((f) => !HOME.test(f));
   assert.ok(checked.length >= 40, `found ${checked.length} files`);
   const bad = checked.flatMap((f) => violations(f, readFileSync(path.join(root, f), 'utf8')));
   assert.equal(bad, []);
