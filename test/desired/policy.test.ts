@@ -28,7 +28,7 @@ function withOption(key: string, value = '1'): string {
 
 test('every option a config repo manages is accepted', () => {
   for (const o of MANAGED_OPTIONS) {
-    const value = /passw/.test(o) ? 'env:ODOO_SECRET' : '1';
+    const value = /passw/.test(o) ? '{ secret: env:ODOO_SECRET }' : '1';
     assert.equal(errors(fleet, withOption(o, value)), [], o);
   }
 });
