@@ -6,13 +6,14 @@ import { OdoopsError, UsageError } from '../util/errors.ts';
 import { generateKey } from './keys.ts';
 import { ensureTemplate, postgresUser, PG_BIN } from './postgres.ts';
 import { isAlive, mapLimit, netnsOf, pidsInNamespace, run, runOk, sleep, stopPid, type RunResult } from './proc.ts';
-import { provisionServer, standInsPresent, STANDIN_BIN } from './provision.ts';
+import { checkSandboxDir, mkdirReachable } from './paths.ts';
+import { provisionServer } from './provision.ts';
+import { installRuntime, runtimePaths, standInsPresent, STANDINS_SOURCE } from './runtime.ts';
 import { createAddonsRepos, planClients, writeConfigRepo, type ServerFacts } from './repos.ts';
 import {
   enterArgv,
   linkIsUp,
   newRecord,
-  PER_SERVER_DIRS,
   prepareMachine,
   serverEnv,
   startPostgres,
@@ -67,21 +68,6 @@ export function parseClientCount(value: unknown): number {
   return n;
 }
 
-function checkDir(dir: string): void {
-  // Paths go into sshd_config, where whitespace, quotes and % (token expansion) mean something.
-  for (const [what, p] of [['--dir', dir], ['the odoops checkout', STANDIN_BIN]]) {
-    if (!/^[A-Za-z0-9_@+=:,./-]+$/.test(p!)) throw new UsageError(`${what} ${p}: use a path of letters, digits and _@+=:,./- only`);
-  }
-  for (const p of [...PER_SERVER_DIRS, '/proc', '/sys', '/dev']) {
-    if (dir === p || dir.startsWith(p + '/')) {
-      throw new UsageError(`--dir ${dir}: must not be under ${p} (each server has its own ${p})`);
-    }
-  }
-  if (STANDIN_BIN.startsWith('/root/') || STANDIN_BIN.startsWith('/srv/')) {
-    throw new OdoopsError(`the odoops checkout (${STANDIN_BIN}) must not be under /root or /srv: servers have their own`);
-  }
-}
-
 /** Every server's namespace holder still runs: the sandbox is up (faults aside). */
 async function isRunning(state: SandboxState): Promise<boolean> {
   if (state.servers.length !== state.clients) return false;
@@ -100,11 +86,22 @@ export interface UpResult {
 }
 
 export async function upSandbox(opts: { clients: number; dir: string; log?: (line: string) => void }): Promise<UpResult> {
+  // Whatever the caller's umask, what the sandbox creates must be reachable by user postgres
+  // and by the hosts' daemons.
+  const umask = process.umask(0o022);
+  try {
+    return await up(opts);
+  } finally {
+    process.umask(umask);
+  }
+}
+
+async function up(opts: { clients: number; dir: string; log?: (line: string) => void }): Promise<UpResult> {
   const started = Date.now();
   const clients = parseClientCount(opts.clients);
   const dir = path.resolve(opts.dir);
-  checkDir(dir);
   await preflight();
+  await checkSandboxDir(dir);
   const log = opts.log ?? (() => {});
 
   const existing = await readState(dir);
@@ -113,6 +110,8 @@ export async function upSandbox(opts: { clients: number; dir: string; log?: (lin
       throw new OdoopsError(`sandbox in ${dir} is being started by process ${existing.upPid}`);
     }
     if (existing.status === 'up' && (await isRunning(existing))) {
+      // Hosts run the stand-ins from DIR/runtime: bring the copy up to date with the checkout.
+      if (standInsPresent()) await installRuntime(dir);
       return { info: publicInfo(existing), alreadyRunning: true, seconds: (Date.now() - started) / 1000 };
     }
     log(`sandbox in ${dir} is stale: cleaning it up first`);
@@ -121,9 +120,10 @@ export async function upSandbox(opts: { clients: number; dir: string; log?: (lin
     throw new OdoopsError(`--dir ${dir}: exists, is not empty and holds no sandbox.json; refusing to use it`);
   }
 
-  await mkdir(dir, { recursive: true });
+  await mkdirReachable(dir);
   // PostgreSQL runs as user postgres and must traverse DIR (mkdtemp makes it 0700).
   await chmod(dir, 0o755);
+  const runtime = runtimePaths(dir);
   const plan = await planClients(clients);
   const slot = await claimSlot(dir, await slotsInUse());
   const state: SandboxState = {
@@ -139,7 +139,7 @@ export async function upSandbox(opts: { clients: number; dir: string; log?: (lin
     publicKeyPath: path.join(dir, 'id_ed25519.pub'),
     addonsRepos: {},
     // The stand-ins are node scripts: node's own directory comes last in case it is elsewhere.
-    serverPath: [STANDIN_BIN, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', path.dirname(process.execPath)]
+    serverPath: [runtime.standinBin, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', runtime.nodeDir]
       .filter((p, i, all) => all.indexOf(p) === i)
       .join(':'),
     servers: [],
@@ -156,6 +156,7 @@ export async function upSandbox(opts: { clients: number; dir: string; log?: (lin
       createAddonsRepos(dir),
       generateKey(state.privateKeyPath, 'odoops-sandbox-operator'),
       prepareMachine(),
+      standInsPresent() ? installRuntime(dir) : undefined,
     ]);
     state.addonsRepos = addonsRepos;
     await writeFile(path.join(dir, 'authorized_keys'), await readFile(state.publicKeyPath, 'utf8'));
@@ -175,7 +176,7 @@ export async function upSandbox(opts: { clients: number; dir: string; log?: (lin
     const facts: Record<string, ServerFacts> = {};
     for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
     await writeConfigRepo(state.repoDir, plan, facts, addonsRepos);
-    const warning = provision ? undefined : `stand-ins ${STANDIN_BIN}/{odoo,docker} are missing: instances were not provisioned`;
+    const warning = provision ? undefined : `stand-ins ${STANDINS_SOURCE}/bin/{odoo,docker} are missing: instances were not provisioned`;
     if (provision) log(`instances provisioned, ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
     state.status = 'up';
     await writeState(state);

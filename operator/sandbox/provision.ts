@@ -5,22 +5,14 @@
  * database is initialised with `odoo -i base` and the instance is started with `up -d`.
  * Servers start with base only: modules and addons are odoops' job (`odoops apply`).
  */
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { OdoopsError } from '../util/errors.ts';
 import { run } from './proc.ts';
-import { REPO_ROOT, type PlannedInstance } from './repos.ts';
+import type { PlannedInstance } from './repos.ts';
 import { enterArgv, serverEnv, serverRoot } from './server.ts';
 import type { SandboxState, ServerRecord } from './state.ts';
-
-/** The odoo/docker stand-ins, first on every server's PATH. */
-export const STANDIN_BIN = path.join(REPO_ROOT, 'operator/sandbox/standins/bin');
-
-export function standInsPresent(): boolean {
-  return existsSync(path.join(STANDIN_BIN, 'docker')) && existsSync(path.join(STANDIN_BIN, 'odoo'));
-}
 
 export function composeYaml(inst: PlannedInstance): string {
   const base = `/srv/odoo/${inst.name}`;

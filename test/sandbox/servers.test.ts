@@ -10,7 +10,6 @@ import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { run } from '../../operator/sandbox/proc.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const STANDINS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../operator/sandbox/standins/bin');
 const t = suite('sandbox servers');
 let info: SandboxInfo | undefined;
 const sessions: HostSession[] = [];
@@ -88,7 +87,8 @@ t('key-only authentication: a key that is not authorised is rejected', async () 
   assert.match(String(err?.message), /authentication/i);
 });
 
-t('SSH sessions and sandboxExec put the odoo/docker stand-ins first on PATH', async () => {
+t('SSH sessions and sandboxExec put the odoo/docker stand-ins (copied into the sandbox directory) first on PATH', async () => {
+  const STANDINS = path.join(info!.dir, 'runtime/standins/bin');
   const ssh = await connect(info!.servers[0]!.client);
   const r = await ssh.exec(['sh', '-c', 'echo "$PATH"']);
   assert.is(r.stdout.trim().split(':')[0], STANDINS);
