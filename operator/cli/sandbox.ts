@@ -22,9 +22,10 @@ export function register(program: Command): void {
     .description('start N client servers and write an operator key and a config repo into DIR')
     .option('--clients <n>', 'number of client servers', '3')
     .option('--dir <dir>', DIR_HELP, defaultSandboxDir())
-    .action(async (opts: { clients: string; dir: string }) => {
+    .option('--bare', 'servers with nothing provisioned: base OS, sshd, python3, git and the docker/odoo stand-ins; no /srv/odoo, no Odoo database')
+    .action(async (opts: { clients: string; dir: string; bare?: boolean }) => {
       const clients = parseClientCount(opts.clients);
-      const r = await upSandbox({ clients, dir: opts.dir, log: (l) => process.stderr.write(`${l}\n`) });
+      const r = await upSandbox({ clients, dir: opts.dir, bare: !!opts.bare, log: (l) => process.stderr.write(`${l}\n`) });
       const { info } = r;
       const dirArg = dirOption(info.dir);
       const out: string[] = [];

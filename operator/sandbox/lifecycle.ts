@@ -3,25 +3,16 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm, rmdir, stat, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OdoopsError, UsageError } from '../util/errors.ts';
-import { generateKey } from './keys.ts';
+import type { ClientSpec } from '../desired/types.ts';
+import { fingerprintOfPublicKeyFile, generateKey } from './keys.ts';
 import { ensureTemplate, postgresUser, PG_BIN } from './postgres.ts';
 import { isAlive, mapLimit, netnsOf, pidsInNamespace, run, runOk, sleep, stopPid, type RunResult } from './proc.ts';
 import { checkSandboxDir, mkdirReachable } from './paths.ts';
 import { provisionServer } from './provision.ts';
 import { installRuntime, runtimePaths, standInsPresent, STANDINS_SOURCE } from './runtime.ts';
-import { createAddonsRepos, planClients, writeConfigRepo, type ServerFacts } from './repos.ts';
-import {
-  enterArgv,
-  linkIsUp,
-  newRecord,
-  prepareMachine,
-  serverEnv,
-  startPostgres,
-  startServer,
-  startSshd,
-  stopPostgres,
-  stopSshd,
-} from './server.ts';
+import { createAddonsRepos, loadSandboxDesired, planClients, writeConfigRepo, type ServerFacts } from './repos.ts';
+import { enterArgv, hostKeyPath, linkIsUp, prepareMachine, startSshd, stopSshd } from './host.ts';
+import { newServerRecord, serverEnv, startPostgres, startServer, stopPostgres } from './server.ts';
 import {
   claimSlot,
   MAX_CLIENTS,
@@ -85,7 +76,15 @@ export interface UpResult {
   warning?: string;
 }
 
-export async function upSandbox(opts: { clients: number; dir: string; log?: (line: string) => void }): Promise<UpResult> {
+export interface UpOptions {
+  clients: number;
+  dir: string;
+  /** Servers with nothing provisioned: base OS, sshd, the host contract's programs; no /srv/odoo, no Odoo database. */
+  bare?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function upSandbox(opts: UpOptions): Promise<UpResult> {
   // Whatever the caller's umask, what the sandbox creates must be reachable by user postgres
   // and by the hosts' daemons.
   const umask = process.umask(0o022);
@@ -96,7 +95,7 @@ export async function upSandbox(opts: { clients: number; dir: string; log?: (lin
   }
 }
 
-async function up(opts: { clients: number; dir: string; log?: (line: string) => void }): Promise<UpResult> {
+async function up(opts: UpOptions): Promise<UpResult> {
   const started = Date.now();
   const clients = parseClientCount(opts.clients);
   const dir = path.resolve(opts.dir);
@@ -127,11 +126,12 @@ async function up(opts: { clients: number; dir: string; log?: (line: string) => 
   const plan = await planClients(clients);
   const slot = await claimSlot(dir, await slotsInUse());
   const state: SandboxState = {
-    version: 1,
+    version: 2,
     status: 'starting',
     dir,
     slot,
     clients,
+    options: { bare: !!opts.bare },
     upPid: process.pid,
     createdAt: new Date().toISOString(),
     repoDir: path.join(dir, 'config'),
@@ -144,12 +144,12 @@ async function up(opts: { clients: number; dir: string; log?: (line: string) => 
       .join(':'),
     servers: [],
   };
-  state.servers = plan.clients.map((c, i) => newRecord(state, i + 1, c.name, netnsName(slot, i + 1), vethName(slot, i + 1)));
+  state.servers = plan.clients.map((c, i) => newServerRecord(state, i + 1, c.name, netnsName(slot, i + 1), vethName(slot, i + 1)));
   await writeState(state);
 
   try {
-    await mkdir(path.join(dir, 'servers'), { recursive: true, mode: 0o755 });
-    for (const rec of state.servers) await mkdir(rec.home, { recursive: true, mode: 0o755 });
+    for (const rec of state.servers) await mkdir(rec.home, { recursive: true });
+    // Host keys first: the config repo pins them, and what the servers run comes from it.
     const [template, pg, addonsRepos] = await Promise.all([
       ensureTemplate(),
       postgresUser(),
@@ -157,26 +157,39 @@ async function up(opts: { clients: number; dir: string; log?: (line: string) => 
       generateKey(state.privateKeyPath, 'odoops-sandbox-operator'),
       prepareMachine(),
       standInsPresent() ? installRuntime(dir) : undefined,
+      ...state.servers.map(async (rec) => {
+        await generateKey(hostKeyPath(rec), `root@${rec.client}`);
+        rec.hostKey = await fingerprintOfPublicKeyFile(`${hostKeyPath(rec)}.pub`);
+      }),
     ]);
     state.addonsRepos = addonsRepos;
+    await writeState(state);
     await writeFile(path.join(dir, 'authorized_keys'), await readFile(state.publicKeyPath, 'utf8'));
+    const facts: Record<string, ServerFacts> = {};
+    for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
+    // Servers start while the generated repo is written and resolved by the product.
+    const desired = writeConfigRepo(state.repoDir, plan, facts, addonsRepos).then(() => loadSandboxDesired(state.repoDir));
+    desired.catch(() => {}); // awaited below; no unhandled rejection meanwhile
+    const specOf = async (rec: ServerRecord): Promise<ClientSpec> => {
+      const spec = (await desired).get(rec.client);
+      if (!spec) throw new OdoopsError(`sandbox: client ${rec.client} is missing from its generated config repo`);
+      return spec;
+    };
     // Each server is provisioned as soon as it is up: CPU-bound provisioning overlaps
     // with other servers' process start-ups.
-    const provision = standInsPresent();
+    const provision = standInsPresent() && !state.options.bare;
     let serversUp = 0;
-    await mapLimit(state.servers, CONCURRENCY, async (rec, i) => {
-      await startServer({ state, template, pg, os: plan.clients[i]!.os }, rec);
+    await mapLimit(state.servers, CONCURRENCY, async (rec) => {
+      await startServer({ state, template, pg, spec: specOf(rec) }, rec);
       await writeState(state);
       if (++serversUp === state.servers.length) log(`${clients} server(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (provision) {
-        rec.instances = await provisionServer(state, rec, plan.clients[i]!.instances);
+        rec.instances = await provisionServer(state, rec, await specOf(rec));
         await writeState(state);
       }
     });
-    const facts: Record<string, ServerFacts> = {};
-    for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
-    await writeConfigRepo(state.repoDir, plan, facts, addonsRepos);
-    const warning = provision ? undefined : `stand-ins ${STANDINS_SOURCE}/bin/{odoo,docker} are missing: instances were not provisioned`;
+    await desired;
+    const warning = standInsPresent() ? undefined : `stand-ins ${STANDINS_SOURCE}/bin/{odoo,docker} are missing: instances were not provisioned`;
     if (provision) log(`instances provisioned, ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
     state.status = 'up';
     await writeState(state);
@@ -188,7 +201,7 @@ async function up(opts: { clients: number; dir: string; log?: (line: string) => 
   }
 }
 
-export async function sandboxUp(opts: { clients: number; dir: string }): Promise<SandboxInfo> {
+export async function sandboxUp(opts: UpOptions): Promise<SandboxInfo> {
   return (await upSandbox(opts)).info;
 }
 
@@ -291,7 +304,7 @@ export async function sandboxFault(opts: { dir: string; client: string; fault: F
       await stopSshd(rec);
       break;
     case 'sshd-start':
-      if (!(rec.sshdPid && (await netnsOf(rec.sshdPid)) === rec.netnsInode)) await startSshd(state, rec);
+      if (!(rec.sshdPid && (await netnsOf(rec.sshdPid)) === rec.netnsInode)) await startSshd(rec, state.serverPath);
       break;
     case 'db-stop':
       await stopPostgres(rec);

@@ -70,9 +70,10 @@ async function closedComponent(p: string): Promise<{ dir: string; mode: number }
 export async function checkSandboxDir(dir: string): Promise<void> {
   const better = suggestion(dir);
   if (!path.isAbsolute(dir)) throw new OdoopsError(`sandbox directory ${dir} must be absolute`);
-  // The path goes into sshd_config, where whitespace, quotes and % (token expansion) mean something.
-  if (!/^[A-Za-z0-9_@+=:,./-]+$/.test(dir)) {
-    throw new UsageError(`--dir ${dir}: use a path of letters, digits and _@+=:,./- only (it is written into sshd_config), e.g. ${better}`);
+  // The path goes into sshd_config, where whitespace, quotes and % (token expansion) mean
+  // something, and into overlayfs mount options, which split on ',' and ':'.
+  if (!/^[A-Za-z0-9_@+=./-]+$/.test(dir)) {
+    throw new UsageError(`--dir ${dir}: use a path of letters, digits and _@+=./- only (it is written into sshd_config and mount options), e.g. ${better}`);
   }
   for (const p of ['/proc', '/sys', '/dev']) {
     if (under(dir, p)) throw new UsageError(`--dir ${dir}: must not be under ${p}; use e.g. ${better}`);

@@ -9,6 +9,7 @@ import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, isMap, isScalar, parseDocument, visit } from 'yaml';
+import { loadDesiredState, ValidationFailed, formatIssue, type ClientSpec } from '../desired/index.ts';
 import { OdoopsError } from '../util/errors.ts';
 import { runOk } from './proc.ts';
 
@@ -68,19 +69,9 @@ export interface ClientTemplate {
   doc: Document;
 }
 
-export interface PlannedInstance {
-  name: string;
-  database: string;
-  httpPort: number;
-  image: string;
-  series: string;
-}
-
 export interface PlannedClient {
   name: string;
   template: ClientTemplate;
-  os: string;
-  instances: PlannedInstance[];
 }
 
 function parseYaml(file: string, text: string): Document {
@@ -109,26 +100,15 @@ async function loadTemplates(source: string): Promise<{ fleet: Document; clients
   return { fleet, clients };
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
-/** A value from the client file, else fleet.yaml defaults (instances.<I>, instance, top level). */
-function lookup(fleet: Document, client: Document, inst: string, key: string): unknown {
-  const candidates = [
-    client.getIn(['instances', inst, key]),
-    fleet.getIn(['defaults', 'instances', inst, key]),
-    fleet.getIn(['defaults', 'instance', key]),
-    fleet.getIn(['defaults', key]),
-  ];
-  return candidates.find((v) => v !== undefined && v !== null);
-}
-
 function renamed(value: string, from: string, to: string): string {
   return from === to ? value : value.split(from).join(to);
 }
 
-/** Decide client names (cycling through the examples) and what each server will run. */
+/**
+ * Decide client names, cycling through the examples (acme, boreal, cobalt, acme2, ...).
+ * What each server runs is not decided here: it is the desired state the product resolves
+ * from the generated repo (loadSandboxDesired).
+ */
 export async function planClients(count: number): Promise<{ source: string; fleet: Document; clients: PlannedClient[] }> {
   const source = fleetSource();
   const { fleet, clients: templates } = await loadTemplates(source);
@@ -136,25 +116,25 @@ export async function planClients(count: number): Promise<{ source: string; flee
   for (let i = 0; i < count; i++) {
     const template = templates[i % templates.length]!;
     const round = Math.floor(i / templates.length);
-    const name = round === 0 ? template.name : `${template.name}${round + 1}`;
-    const os = str(template.doc.getIn(['server', 'os'])) ?? str(fleet.getIn(['defaults', 'server', 'os'])) ?? 'ubuntu-22.04';
-    const instancesNode = template.doc.get('instances');
-    const instanceNames = isMap(instancesNode) ? instancesNode.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
-    const instances = instanceNames.map((inst, k): PlannedInstance => {
-      const db = str(lookup(fleet, template.doc, inst, 'database'));
-      const series = str(lookup(fleet, template.doc, inst, 'series')) ?? '17.0';
-      const portDefault = inst === 'production' ? 8069 : inst === 'test' ? 8070 : 8071 + k;
-      return {
-        name: inst,
-        database: db ? renamed(db, template.name, name) : `${name}_${inst === 'production' ? 'prod' : inst}`,
-        httpPort: Number(lookup(fleet, template.doc, inst, 'httpPort') ?? portDefault),
-        image: str(lookup(fleet, template.doc, inst, 'image')) ?? `odoo:${series}`,
-        series,
-      };
-    });
-    planned.push({ name, template, os, instances });
+    planned.push({ name: round === 0 ? template.name : `${template.name}${round + 1}`, template });
   }
   return { source, fleet, clients: planned };
+}
+
+/**
+ * The generated repo read, validated and resolved by the product (defaults, inheritance),
+ * exactly as `odoops validate`/`plan` read it: the sandbox provisions what this says.
+ */
+export async function loadSandboxDesired(repoDir: string): Promise<Map<string, ClientSpec>> {
+  try {
+    const state = await loadDesiredState({ repo: repoDir });
+    return new Map(state.clients.map((c) => [c.name, c]));
+  } catch (err) {
+    if (err instanceof ValidationFailed) {
+      throw new OdoopsError(`sandbox: the config repo it generated (${repoDir}) does not validate:\n  ${err.errors.map(formatIssue).join('\n  ')}`);
+    }
+    throw err;
+  }
 }
 
 /** Point every `{ name: <fixture repo>, url: ... }` map at the sandbox's bare repo. */
@@ -212,10 +192,13 @@ export async function writeConfigRepo(
     doc.setIn(['server', 'port'], facts.port);
     doc.setIn(['server', 'user'], facts.user);
     doc.setIn(['server', 'hostKey'], facts.hostKey);
-    for (const inst of c.instances) {
-      if (doc.hasIn(['instances', inst.name, 'database'])) doc.setIn(['instances', inst.name, 'database'], inst.database);
-      const domain = doc.getIn(['instances', inst.name, 'domain']);
-      if (typeof domain === 'string') doc.setIn(['instances', inst.name, 'domain'], renamed(domain, from, c.name));
+    // A cycled client (acme2) gets its own database names and domains where the example writes them.
+    const instances = doc.get('instances');
+    for (const inst of isMap(instances) ? instances.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : []) {
+      for (const key of ['database', 'domain']) {
+        const value = doc.getIn(['instances', inst, key]);
+        if (typeof value === 'string') doc.setIn(['instances', inst, key], renamed(value, from, c.name));
+      }
     }
     const key = doc.getIn(['backups', 'encryptionKey']);
     if (typeof key === 'string') doc.setIn(['backups', 'encryptionKey'], renamed(key, from.toUpperCase(), c.name.toUpperCase()));

@@ -32,27 +32,45 @@ export interface SandboxInfo {
   servers: SandboxServer[];
 }
 
-/** Internal per-server record (PIDs, namespace inodes, paths). */
-export interface ServerRecord extends SandboxServer {
+/** Internal record of any sandbox host (PIDs, namespace inodes, paths). */
+export interface HostRecord {
+  /** 1-based, per role. */
   index: number;
+  host: string;
+  port: number;
+  hostKey: string;
+  netns: string;
+  user: string;
   /** Root-namespace end of the veth pair. */
   veth: string;
-  /** Per-server directory DIR/servers/<client>. */
+  /** Per-host directory DIR/servers/<client> (or DIR/hosts/<name>). */
   home: string;
   netnsInode?: number;
   holderPid?: number;
   sshdPid?: number;
+}
+
+/** Internal per-server record of a client server. */
+export interface ServerRecord extends HostRecord, SandboxServer {
   postgresPid?: number;
   /** Instances provisioned on this server: name -> database. */
   instances?: Record<string, { database: string; httpPort: number }>;
 }
 
+/** What `up` was asked for, beyond the number of clients. */
+export interface SandboxOptions {
+  /** Servers with nothing provisioned (no /srv/odoo, no Odoo database). */
+  bare: boolean;
+}
+
 export interface SandboxState {
-  version: 1;
+  /** 1: before per-host overlays and options (still understood by `down`). */
+  version: 1 | 2;
   status: 'starting' | 'up';
   dir: string;
   slot: number;
   clients: number;
+  options: SandboxOptions;
   /** PID of the `up` process while status is "starting". */
   upPid: number;
   createdAt: string;
@@ -81,7 +99,8 @@ export async function readState(dir: string): Promise<SandboxState | null> {
   }
   try {
     const s = JSON.parse(text) as SandboxState;
-    if (s.version !== 1 || typeof s.slot !== 'number') throw new Error('unknown format');
+    if ((s.version !== 1 && s.version !== 2) || typeof s.slot !== 'number') throw new Error('unknown format');
+    s.options ??= { bare: false };
     return s;
   } catch (err) {
     throw new OdoopsError(`${statePath(dir)}: not a sandbox record (${(err as Error).message})`);

@@ -1,0 +1,125 @@
+/**
+ * The files of one Odoo instance on a server, rendered from the desired state (pure: no
+ * I/O). Layout and shapes are the host contract's (operator/sandbox/standins/README.md):
+ *   /srv/odoo/<I>/compose.yaml  compose project odoo-<I>: services odoo and db
+ *   /srv/odoo/<I>/.env          ODOO_IMAGE=<image> (odoops switches images by rewriting it)
+ *   /srv/odoo/<I>/odoo.conf     [options]: connection, data_dir, addons_path, managed options
+ * plus the directories addons/ (git checkouts) and filestore/ (Odoo's data_dir).
+ * Provisioning writes these; the sandbox uses them for its pre-installed servers.
+ */
+import { stringify } from 'yaml';
+import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
+import { confFile, confValue, composeFile, containerAddonsPath, envFile, instanceDir, ODOO_CONF } from '../live/commands.ts';
+import { OdoopsError } from '../util/errors.ts';
+
+export interface RenderedFile {
+  /** Absolute path on the server. */
+  path: string;
+  content: string;
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+}
+
+export interface RenderedDirectory {
+  path: string;
+  mode: number;
+}
+
+/** Where the odoo service sees its files (the official image's paths). */
+export const CONTAINER = { addons: '/mnt/extra-addons', dataDir: '/var/lib/odoo' } as const;
+
+/**
+ * The db service: PostgreSQL 15 as in the official image. It publishes no port, so its
+ * password only guards the compose project's own network.
+ */
+export const DB_SERVICE = { image: 'postgres:15', host: 'db', port: 5432, user: 'odoo', password: 'odoo' } as const;
+
+/** odoo.conf keys odoops sets itself; the desired state's `options` may not name them (see the schema). */
+export function ownedOption(key: string): boolean {
+  return key.startsWith('db_') || key === 'addons_path' || key === 'data_dir';
+}
+
+function refuseLineBreaks(what: string, value: string): string {
+  if (/[\r\n\0]/.test(value)) throw new OdoopsError(`${what}: refusing a value with a line break: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}
+
+export function composeYaml(inst: InstanceSpec): string {
+  const dir = instanceDir(inst.name);
+  const doc = {
+    name: `odoo-${inst.name}`,
+    services: {
+      odoo: {
+        image: '${ODOO_IMAGE}',
+        depends_on: ['db'],
+        ports: [`127.0.0.1:${inst.httpPort}:8069`],
+        volumes: [`${dir}/odoo.conf:${ODOO_CONF}`, `${dir}/addons:${CONTAINER.addons}`, `${dir}/filestore:${CONTAINER.dataDir}`],
+        restart: 'unless-stopped',
+      },
+      db: {
+        image: DB_SERVICE.image,
+        environment: { POSTGRES_USER: DB_SERVICE.user, POSTGRES_PASSWORD: DB_SERVICE.password, POSTGRES_DB: 'postgres' },
+        volumes: ['db-data:/var/lib/postgresql/data'],
+        restart: 'unless-stopped',
+      },
+    },
+    volumes: { 'db-data': {} },
+  };
+  return `# Odoo instance "${inst.name}", rendered by odoops from the desired state.\n${stringify(doc)}`;
+}
+
+export function envContent(inst: InstanceSpec): string {
+  return `ODOO_IMAGE=${refuseLineBreaks(`instance ${inst.name}: image`, inst.image)}\n`;
+}
+
+export function odooConf(inst: InstanceSpec): string {
+  const lines = [
+    '[options]',
+    `db_host = ${DB_SERVICE.host}`,
+    `db_port = ${DB_SERVICE.port}`,
+    `db_user = ${DB_SERVICE.user}`,
+    `db_password = ${DB_SERVICE.password}`,
+    `db_name = ${refuseLineBreaks(`instance ${inst.name}: database`, inst.database)}`,
+    `data_dir = ${CONTAINER.dataDir}`,
+  ];
+  if (inst.addons.length > 0) lines.push(`addons_path = ${inst.addons.map((a) => containerAddonsPath(a.name)).join(',')}`);
+  const options: [string, string][] = Object.keys(inst.options)
+    .sort()
+    .map((key) => {
+      if (ownedOption(key)) throw new OdoopsError(`instance ${inst.name}: options.${key} is set by odoops itself (db_*, addons_path, data_dir)`);
+      if (!/^[a-z][a-z0-9_]*$/.test(key)) throw new OdoopsError(`instance ${inst.name}: options.${key}: not an odoo.conf option name`);
+      return [key, refuseLineBreaks(`instance ${inst.name}: options.${key}`, confValue(inst.options[key]!))];
+    });
+  // One database per instance: Odoo serves only it, even when list_db is on.
+  if (!options.some(([k]) => k === 'dbfilter')) lines.push(`dbfilter = ^${escapeRegExp(inst.database)}$`);
+  for (const [k, v] of options) lines.push(`${k} = ${v}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The directories an instance needs (created before its files). */
+export function instanceDirectories(inst: InstanceSpec): RenderedDirectory[] {
+  const dir = instanceDir(inst.name);
+  return [
+    { path: dir, mode: 0o755 },
+    { path: `${dir}/addons`, mode: 0o755 },
+    { path: `${dir}/filestore`, mode: 0o755 },
+  ];
+}
+
+/** The files of one instance. .env is root's only; odoo.conf must stay readable by the container's odoo user. */
+export function renderInstance(inst: InstanceSpec): RenderedFile[] {
+  return [
+    { path: composeFile(inst.name), content: composeYaml(inst), mode: 0o644 },
+    { path: envFile(inst.name), content: envContent(inst), mode: 0o600 },
+    { path: confFile(inst.name), content: odooConf(inst), mode: 0o644 },
+  ];
+}
+
+/** Every instance's files, in the client's instance order. */
+export function renderClient(client: ClientSpec): RenderedFile[] {
+  return client.instances.flatMap((inst) => renderInstance(inst));
+}

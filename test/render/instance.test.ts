@@ -1,0 +1,134 @@
+// The instance renderer (operator/render/instance.ts): desired state -> compose.yaml, .env and
+// odoo.conf as the host contract describes them; pure (its imports are checked).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { ClientSpec, InstanceSpec } from '../../operator/desired/types.ts';
+import { composeYaml, instanceDirectories, odooConf, renderClient, renderInstance } from '../../operator/render/instance.ts';
+import { OdoopsError } from '../../operator/util/errors.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const t = suite('render: instance files');
+
+function instance(over: Partial<InstanceSpec> = {}): InstanceSpec {
+  return {
+    name: 'production',
+    series: '17.0',
+    image: 'registry.example.com/odoo:17.0-20261101',
+    database: 'acme_prod',
+    domain: 'erp.acme.example',
+    httpPort: 8069,
+    modules: ['sale_management'],
+    removeModules: [],
+    addons: [
+      { name: 'integrator-addons', url: 'https://git.example.com/integrator/odoo-addons.git', ref: 'v1.0' },
+      { name: 'oca-web', url: 'https://github.com/OCA/web.git', ref: '17.0' },
+    ],
+    options: { workers: 3, proxy_mode: true, limit_memory_hard: 2684354560, list_db: false },
+    windows: [],
+    ...over,
+  };
+}
+
+t('renders the three files of the host contract, with their paths and modes', () => {
+  const files = renderInstance(instance());
+  assert.equal(
+    files.map((f) => [f.path, f.mode.toString(8)]),
+    [
+      ['/srv/odoo/production/compose.yaml', '644'],
+      ['/srv/odoo/production/.env', '600'],
+      ['/srv/odoo/production/odoo.conf', '644'],
+    ],
+  );
+  assert.is(files[1]!.content, 'ODOO_IMAGE=registry.example.com/odoo:17.0-20261101\n');
+  assert.equal(instanceDirectories(instance({ name: 'test' })).map((d) => d.path), ['/srv/odoo/test', '/srv/odoo/test/addons', '/srv/odoo/test/filestore']);
+});
+
+t('compose.yaml: project odoo-<I>, the image from .env, the instance httpPort on loopback, the volumes odoops reads', () => {
+  const doc = parse(composeYaml(instance({ name: 'test', httpPort: 8070 })));
+  assert.is(doc.name, 'odoo-test');
+  assert.is(doc.services.odoo.image, '${ODOO_IMAGE}');
+  assert.equal(doc.services.odoo.ports, ['127.0.0.1:8070:8069']);
+  assert.equal(doc.services.odoo.volumes, [
+    '/srv/odoo/test/odoo.conf:/etc/odoo/odoo.conf',
+    '/srv/odoo/test/addons:/mnt/extra-addons',
+    '/srv/odoo/test/filestore:/var/lib/odoo',
+  ]);
+  assert.equal(doc.services.odoo.depends_on, ['db']);
+  assert.is(doc.services.db.image, 'postgres:15');
+  assert.is(doc.services.db.ports, undefined, 'the database publishes no port');
+});
+
+t('odoo.conf: connection, data_dir, addons_path in order, managed options as Odoo writes them, dbfilter on the database', () => {
+  assert.is(
+    odooConf(instance()),
+    [
+      '[options]',
+      'db_host = db',
+      'db_port = 5432',
+      'db_user = odoo',
+      'db_password = odoo',
+      'db_name = acme_prod',
+      'data_dir = /var/lib/odoo',
+      'addons_path = /mnt/extra-addons/integrator-addons,/mnt/extra-addons/oca-web',
+      'dbfilter = ^acme_prod$',
+      'limit_memory_hard = 2684354560',
+      'list_db = False',
+      'proxy_mode = True',
+      'workers = 3',
+      '',
+    ].join('\n'),
+  );
+  const bare = odooConf(instance({ addons: [], options: {} }));
+  assert.not.match(bare, /addons_path/, 'no addons: Odoo uses its core addons');
+  assert.match(odooConf(instance({ options: { dbfilter: '^%d$' } })), /^dbfilter = \^%d\$$/m);
+  assert.is((odooConf(instance({ options: { dbfilter: '^%d$' } })).match(/^dbfilter/gm) ?? []).length, 1);
+});
+
+t('options odoops owns, bad option names and line breaks are refused with the instance and key', () => {
+  for (const [over, message] of [
+    [{ options: { db_name: 'other' } }, /instance production: options\.db_name is set by odoops itself/],
+    [{ options: { addons_path: '/x' } }, /options\.addons_path is set by odoops/],
+    [{ options: { data_dir: '/x' } }, /options\.data_dir is set by odoops/],
+    [{ options: { 'workers = 1\nadmin_passwd': 1 } }, /not an odoo\.conf option name/],
+    [{ options: { workers: '2\nadmin_passwd = x' } }, /options\.workers: refusing a value with a line break/],
+    [{ image: 'odoo:17.0\nEVIL=1' }, /instance production: image: refusing a value with a line break/],
+  ] as [Partial<InstanceSpec>, RegExp][]) {
+    try {
+      renderInstance(instance(over));
+      assert.unreachable(JSON.stringify(over));
+    } catch (err) {
+      assert.instance(err, OdoopsError);
+      assert.match((err as Error).message, message);
+    }
+  }
+});
+
+t('renderClient: every instance, in the client order; the same spec always renders the same bytes', () => {
+  const client = { instances: [instance({ name: 'test', database: 'acme_test', httpPort: 8070 }), instance()] } as ClientSpec;
+  const files = renderClient(client);
+  assert.equal(files.map((f) => f.path.split('/')[3]), ['test', 'test', 'test', 'production', 'production', 'production']);
+  assert.equal(renderClient(client), files);
+});
+
+t('operator/render imports no I/O module', () => {
+  const allowed = /^(yaml|\.\.\/desired\/types\.ts|\.\.\/live\/commands\.ts|\.\.\/util\/errors\.ts|\.\/[\w.-]+\.ts)$/;
+  const dir = path.join(root, 'operator/render');
+  const bad: string[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+    const src = readFileSync(path.join(dir, f), 'utf8');
+    for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const spec = (m[1] ?? m[2])!;
+      if (!allowed.test(spec)) bad.push(`${f}: ${spec}`);
+    }
+  }
+  // live/commands.ts is a module of constants and argv builders: it must stay free of I/O too.
+  const commands = readFileSync(path.join(root, 'operator/live/commands.ts'), 'utf8');
+  for (const m of commands.matchAll(/(?:^|\n)\s*import\b[^'"]*?from\s*['"]([^'"]+)['"]/g)) if (m[1] !== '../util/errors.ts') bad.push(`live/commands.ts: ${m[1]}`);
+  assert.equal(bad, []);
+});
+
+t.run();

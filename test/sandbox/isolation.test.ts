@@ -1,0 +1,143 @@
+/**
+ * Bare servers and the machine's own files (issue 8 item 1): `sandbox up --bare` gives servers
+ * with the host contract's programs and nothing provisioned, and whatever odoops may write
+ * on a server outside /srv and /var/lib/odoops (schedules, secrets, sshd/nftables/fail2ban/
+ * rsyslog/apt configs, logs, programs) lands in that server's own copy: the machine's /etc
+ * is byte-for-byte the same after a run that writes there through SSH.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
+import { sandboxDown, sandboxUp } from '../../operator/sandbox/index.ts';
+import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
+
+const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
+const t = suite('sandbox: bare servers, the machine never changed');
+let info: SandboxInfo | undefined;
+const sessions: HostSession[] = [];
+
+t.before(async () => {
+  info = await sandboxUp({ clients: 2, dir: await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-')), bare: true });
+});
+t.after(async () => {
+  for (const s of sessions) await s.close().catch(() => {});
+  if (info) await sandboxDown({ dir: info.dir });
+});
+
+async function ssh(client: string): Promise<HostSession> {
+  const s = await connectSsh(client, serverSpec(info!, client), { privateKeyPath: info!.privateKeyPath, readyTimeoutMs: 10_000 });
+  sessions.push(s);
+  return s;
+}
+
+function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info!.privateKeyPath } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** path -> digest of what it is: type, mode, owner and content (file bytes, link target). */
+async function tree(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (p: string): Promise<void> => {
+    const st = await lstat(p);
+    const head = `${st.mode.toString(8)} ${st.uid}:${st.gid}`;
+    if (st.isSymbolicLink()) out.set(p, `${head} -> ${await readlink(p)}`);
+    else if (st.isFile()) out.set(p, `${head} ${createHash('sha256').update(await readFile(p)).digest('hex')}`);
+    else if (st.isDirectory()) {
+      out.set(p, `${head} dir`);
+      for (const e of (await readdir(p)).sort()) await walk(path.join(p, e));
+    } else out.set(p, `${head} special`);
+  };
+  await walk(root);
+  return out;
+}
+
+function differences(a: Map<string, string>, b: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) out.push(`${k}: ${a.get(k) ?? 'absent'} -> ${b.get(k) ?? 'absent'}`);
+  return out.sort();
+}
+
+t('bare: sshd, python3, git and the docker/odoo stand-ins are there; no /srv/odoo, no Odoo database', async () => {
+  for (const s of info!.servers) {
+    const session = await ssh(s.client);
+    const r = await session.exec(['sh', '-c', 'for c in python3 git docker odoo; do command -v $c >/dev/null && echo $c; done; ls -A /srv; test -e /srv/odoo && echo has-srv-odoo; true']);
+    assert.is(r.stdout, 'python3\ngit\ndocker\nodoo\n', r.stderr);
+    const dbs = await session.exec(['psql', '-h', '/var/run/postgresql', '-U', 'odoo', '-d', 'postgres', '-Atc', 'SELECT datname FROM pg_database ORDER BY 1']);
+    assert.is(dbs.stdout, 'postgres\ntemplate0\ntemplate1\n', dbs.stderr);
+    const ps = await session.exec(['docker', 'ps', '--format', 'json']);
+    assert.is(ps.stdout.trim(), '', 'no container');
+  }
+});
+
+t('bare: the generated config repo validates; the plan blocks every instance as not provisioned', async () => {
+  const v = await odoops(['validate', '--repo', info!.repoDir]);
+  assert.is(v.code, 0, v.stdout + v.stderr);
+  const p = await odoops(['plan', '--repo', info!.repoDir, '--json']);
+  const plans = JSON.parse(p.stdout) as { client: string; instances: { instance: string; blocked?: string }[] }[];
+  assert.equal(plans.map((c) => c.client).sort(), info!.servers.map((s) => s.client).sort());
+  for (const c of plans) for (const i of c.instances) assert.match(i.blocked ?? '', /not provisioned/, `${c.client}/${i.instance}`);
+});
+
+t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own copy: the machine\'s /etc is unchanged', async () => {
+  const [a, b] = info!.servers.map((s) => s.client) as [string, string];
+  const before = await tree('/etc');
+  const written = [
+    '/etc/cron.d/odoops-backup',
+    '/etc/odoops/secrets/restic-password',
+    '/etc/nagios/nrpe.d/odoops.cfg',
+    '/etc/ssh/sshd_config.d/50-odoops.conf',
+    '/etc/fail2ban/jail.d/odoops.local',
+    '/etc/rsyslog.d/50-odoops.conf',
+    '/etc/apt/apt.conf.d/50odoops',
+    '/etc/restic/env',
+    '/var/log/odoops/backup.log',
+    '/var/spool/cron/crontabs/root',
+    '/usr/local/bin/odoops-reboot',
+    '/opt/odoops/marker',
+  ];
+  const session = await ssh(a);
+  // As odoops writes files on a server: an argv, values as positional parameters, the
+  // secret on stdin, umask 077 for it.
+  const script = [
+    'set -e',
+    'for f in "$@"; do mkdir -p "$(dirname "$f")"; printf "written by the test\\n" > "$f"; done',
+    'rm -f /etc/odoops/secrets/restic-password; (umask 077; cat > /etc/odoops/secrets/restic-password)',
+    // Existing machine files: changed, appended to, removed, made a directory of.
+    'printf "flush ruleset\\n" > /etc/nftables.conf',
+    'echo "# odoops" >> /etc/hosts',
+    'rm -f /etc/motd /etc/issue.net',
+    'chmod 600 /etc/hostname',
+    'mkdir -p /etc/odoops-dir && touch /etc/odoops-dir/x',
+  ].join('\n');
+  const w = await session.exec(['sh', '-c', script, 'sh', ...written], { stdin: 'not-a-real-secret\n' });
+  assert.is(w.code, 0, w.stderr);
+  const seen = await session.exec(['sh', '-c', 'cat "$@"; stat -c %a /etc/odoops/secrets/restic-password; cat /etc/nftables.conf; test -e /etc/motd || echo no-motd', 'sh', ...written.filter((f) => !f.includes('secrets'))]);
+  assert.is(seen.stdout, 'written by the test\n'.repeat(written.length - 1) + '600\nflush ruleset\nno-motd\n', seen.stderr);
+
+  const after = await tree('/etc');
+  assert.equal(differences(before, after), [], 'the machine\'s /etc changed');
+  for (const f of [...written, '/etc/odoops-dir']) assert.not.ok(existsSync(f), `${f} leaked to the machine`);
+  assert.is.not(await readFile('/etc/nftables.conf', 'utf8'), 'flush ruleset\n', 'the machine\'s nftables.conf is untouched');
+
+  // The other server has its own copy too: none of it there.
+  const other = await ssh(b);
+  const r = await other.exec(['sh', '-c', 'for f in "$@"; do test -e "$f" && echo "$f"; done; test -e /etc/motd && echo motd-still-there; true', 'sh', ...written]);
+  assert.is(r.stdout, 'motd-still-there\n', r.stderr);
+});
+
+t.run();
