@@ -14,8 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
-import { sandboxExec, upSandbox } from '../operator/sandbox/index.ts';
-import { assertRoot, downSandbox as sandboxDown, parseClientCount } from '../operator/sandbox/lifecycle.ts';
+import { assertRoot, downSandbox as sandboxDown, parseClientCount, sandboxExec, upSandbox } from '../operator/sandbox/index.ts';
 import { checkSandboxDir, defaultSandboxDir } from '../operator/sandbox/paths.ts';
 import { errorMessage, OdoopsError } from '../operator/util/errors.ts';
 

@@ -9,12 +9,12 @@
  *     writes there stays on the host and the machine's own files are never changed;
  * while every other path, binaries included, is the machine's.
  */
-import { mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OdoopsError } from '../util/errors.ts';
 import { PER_HOST_DIRS, PER_HOST_OVERLAYS } from './paths.ts';
-import { run, runOk, sleep, startDaemon, stopPid } from './proc.ts';
-import { gatewayAddress, type HostRecord } from './state.ts';
+import { runOk, sleep, startDaemon, stopPid } from './proc.ts';
+import type { HostRecord } from './state.ts';
 
 export function hostRoot(rec: HostRecord): string {
   return path.join(rec.home, 'root');
@@ -51,26 +51,6 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (Date.now() > deadline) throw new OdoopsError(`timed out waiting for ${what}`);
     await sleep(5);
   }
-}
-
-/** Create the network namespace and the veth pair; record the namespace inode. */
-export async function createNetwork(slot: number, rec: HostRecord): Promise<void> {
-  const gw = gatewayAddress(slot);
-  await runOk(['ip', 'netns', 'add', rec.netns], { what: `ip netns add ${rec.netns}` });
-  rec.netnsInode = (await stat(`/run/netns/${rec.netns}`)).ino;
-  await runOk(['ip', '-batch', '-'], {
-    input: [
-      `link add ${rec.veth} type veth peer name eth0 netns ${rec.netns}`,
-      `addr add ${gw} peer ${rec.host}/32 dev ${rec.veth}`,
-      `link set ${rec.veth} up`,
-      '',
-    ].join('\n'),
-    what: `creating veth ${rec.veth}`,
-  });
-  await runOk(['ip', '-n', rec.netns, '-batch', '-'], {
-    input: [`addr add ${rec.host} peer ${gw}/32 dev eth0`, 'link set lo up', 'link set eth0 up', ''].join('\n'),
-    what: `configuring ${rec.netns}`,
-  });
 }
 
 /**
@@ -173,12 +153,6 @@ export async function startSshd(rec: HostRecord, pathVar: string): Promise<void>
 export async function stopSshd(rec: HostRecord): Promise<void> {
   await stopPid(rec.sshdPid, rec.netnsInode);
   rec.sshdPid = undefined;
-}
-
-/** Does the link to this host carry traffic? */
-export async function linkIsUp(rec: HostRecord): Promise<boolean> {
-  const r = await run(['ip', '-o', 'link', 'show', 'dev', rec.veth]);
-  return r.code === 0 && /[<,]UP[,>]/.test(r.stdout);
 }
 
 /** Root-namespace preparation shared by all hosts (mount points, sshd privilege separation dir). */

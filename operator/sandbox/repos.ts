@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Document, isMap, isScalar, parseDocument, visit } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { loadDesiredState, ValidationFailed, formatIssue, type ClientSpec } from '../desired/index.ts';
 import { OdoopsError } from '../util/errors.ts';
 import { runOk } from './proc.ts';
@@ -147,6 +147,48 @@ function rewriteAddons(doc: Document, addonsRepos: Record<string, string>): void
   });
 }
 
+/** A backup destination on the sandbox network, replacing the examples' (fleet.yaml backupDestinations). */
+export interface SandboxDestination {
+  name: string;
+  url: string;
+  site: string;
+  credentials: string;
+}
+
+/** What the sandbox network adds to the generated repo. */
+export interface NetworkFacts {
+  /** When non-empty: the only backup destinations; the examples' destination names map onto them in order. */
+  destinations: SandboxDestination[];
+  /** When non-empty: fleet.yaml monitoringServers. */
+  monitoringServers: string[];
+}
+
+/** Rename backup destinations in a `destinations` list of names. */
+function renameDestinations(doc: Document, at: string[], renames: Map<string, string>): void {
+  const list = doc.getIn(at);
+  if (!isSeq(list)) return;
+  list.items = list.items.map((item) => {
+    const name = isScalar(item) ? String(item.value) : String(item);
+    return doc.createNode(renames.get(name) ?? name);
+  });
+}
+
+/** Point fleet.yaml's backup destinations and monitoring servers at the sandbox network's hosts. */
+function useNetwork(fleet: Document, network: NetworkFacts): Map<string, string> {
+  const renames = new Map<string, string>();
+  if (network.destinations.length > 0) {
+    const old = fleet.get('backupDestinations');
+    const oldNames = isMap(old) ? old.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
+    oldNames.forEach((n, i) => renames.set(n, network.destinations[i % network.destinations.length]!.name));
+    const map: Record<string, Omit<SandboxDestination, 'name'>> = {};
+    for (const d of network.destinations) map[d.name] = { url: d.url, site: d.site, credentials: d.credentials };
+    fleet.set('backupDestinations', fleet.createNode(map));
+    renameDestinations(fleet, ['defaults', 'backups', 'destinations'], renames);
+  }
+  if (network.monitoringServers.length > 0) fleet.set('monitoringServers', fleet.createNode(network.monitoringServers, { flow: true }));
+  return renames;
+}
+
 export interface ServerFacts {
   host: string;
   port: number;
@@ -160,6 +202,7 @@ export async function writeConfigRepo(
   plan: { source: string; fleet: Document; clients: PlannedClient[] },
   servers: Record<string, ServerFacts>,
   addonsRepos: Record<string, string>,
+  network: NetworkFacts = { destinations: [], monitoringServers: [] },
 ): Promise<void> {
   await rm(repoDir, { recursive: true, force: true });
   await cp(plan.source, repoDir, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
@@ -180,6 +223,7 @@ export async function writeConfigRepo(
   };
   const fleet = plan.fleet.clone();
   rewriteAddons(fleet, addonsRepos);
+  const renames = useNetwork(fleet, network);
   await write('fleet.yaml', fleet);
   for (const c of plan.clients) {
     const doc = c.template.doc.clone();
@@ -203,6 +247,7 @@ export async function writeConfigRepo(
     const key = doc.getIn(['backups', 'encryptionKey']);
     if (typeof key === 'string') doc.setIn(['backups', 'encryptionKey'], renamed(key, from.toUpperCase(), c.name.toUpperCase()));
     rewriteAddons(doc, addonsRepos);
+    renameDestinations(doc, ['backups', 'destinations'], renames);
     await write(path.join('clients', `${c.name}.yaml`), doc);
   }
   await git(repoDir, ['init', '-q', '-b', 'main']);

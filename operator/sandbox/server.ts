@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { ClientSpec } from '../desired/types.ts';
 import { asPostgres, copyTemplate, PG_BIN, waitReady, type PgUser } from './postgres.ts';
 import { startDaemon, stopPid } from './proc.ts';
-import { createHolder, createNetwork, enterArgv, hostEnv, hostRoot, sshdConfig, startSshd } from './host.ts';
+import { createHolder, enterArgv, hostEnv, hostRoot, sshdConfig, startSshd } from './host.ts';
+import { createNetwork } from './network.ts';
 import { serverAddress, writeState, type SandboxState, type ServerRecord } from './state.ts';
 
 /** /etc/os-release of the OS the server claims to be. */
@@ -74,7 +75,7 @@ export async function startServer(ctx: ServerContext, rec: ServerRecord): Promis
   );
   await Promise.all([
     copyTemplate(ctx.template, path.join(rec.home, 'pgdata')),
-    createNetwork(state.slot, rec)
+    createNetwork(state.slot, rec, { isolated: true })
       .then(async () => createHolder(rec, rec.client, { hostname: `${rec.client}\n`, 'os-release': osRelease((await ctx.spec).server.os) }))
       .finally(() => writeState(state)),
   ]);

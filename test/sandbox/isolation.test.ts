@@ -1,9 +1,11 @@
 /**
- * Bare servers and the machine's own files (issue 8 item 1): `sandbox up --bare` gives servers
- * with the host contract's programs and nothing provisioned, and whatever odoops may write
- * on a server outside /srv and /var/lib/odoops (schedules, secrets, sshd/nftables/fail2ban/
- * rsyslog/apt configs, logs, programs) lands in that server's own copy: the machine's /etc
- * is byte-for-byte the same after a run that writes there through SSH.
+ * Bare servers, the machine's own files and the sandbox network (issue 8 items 1 and 2):
+ * `sandbox up --bare` gives servers with the host contract's programs and nothing
+ * provisioned; whatever odoops may write on a server outside /srv and /var/lib/odoops
+ * (schedules, secrets, sshd/nftables/fail2ban/rsyslog/apt configs, logs, programs) lands in
+ * that server's own copy: the machine's /etc is byte-for-byte the same after a run that
+ * writes there through SSH; client servers reach the backup (SFTP and S3), monitoring and
+ * log hosts of their sandbox network, and not each other.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,16 +17,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
-import { sandboxDown, sandboxUp } from '../../operator/sandbox/index.ts';
+import { loadDesiredState } from '../../operator/desired/index.ts';
+import { sandboxDown, sandboxExec, sandboxFault, sandboxUp } from '../../operator/sandbox/index.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
 const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
-const t = suite('sandbox: bare servers, the machine never changed');
+const t = suite('sandbox: bare servers, the machine never changed, the sandbox network');
 let info: SandboxInfo | undefined;
 const sessions: HostSession[] = [];
 
 t.before(async () => {
-  info = await sandboxUp({ clients: 2, dir: await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-')), bare: true });
+  info = await sandboxUp({ clients: 2, dir: await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-')), bare: true, backupHosts: 2, monitoring: 1, logHost: true });
 });
 t.after(async () => {
   for (const s of sessions) await s.close().catch(() => {});
@@ -138,6 +141,86 @@ t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own
   const other = await ssh(b);
   const r = await other.exec(['sh', '-c', 'for f in "$@"; do test -e "$f" && echo "$f"; done; test -e /etc/motd && echo motd-still-there; true', 'sh', ...written]);
   assert.is(r.stdout, 'motd-still-there\n', r.stderr);
+});
+
+/** Can `from` open a TCP connection to host:port? (bash's /dev/tcp inside the host's namespaces) */
+async function reaches(from: string, host: string, port: number): Promise<boolean> {
+  const r = await sandboxExec(info!, from, ['timeout', '5', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', host, String(port)]);
+  return r.code === 0;
+}
+
+const hostOf = (name: string) => info!.hosts.find((h) => h.name === name)!;
+
+t('the sandbox network: every host is recorded with its role; clients reach the backup, S3, monitoring and log hosts, not each other', async () => {
+  assert.equal(info!.hosts.map((h) => `${h.name}:${h.role}`), ['backup1:backup', 'backup2:backup', 's3:s3', 'monitoring1:monitoring', 'log:log']);
+  const st = await odoops(['sandbox', 'status', '--dir', info!.dir, '--json']);
+  assert.is(st.code, 0, st.stderr);
+  const hosts = (JSON.parse(st.stdout) as { hosts: { name: string; role: string; link: boolean; services: Record<string, boolean> }[] }).hosts;
+  assert.equal(hosts.map((h) => `${h.name}:${h.role}:${Object.entries(h.services).map(([k, v]) => `${k}=${v}`).join(',')}`), [
+    'acme:client:sshd=true,db=true',
+    'boreal:client:sshd=true,db=true',
+    'backup1:backup:sshd=true',
+    'backup2:backup:sshd=true',
+    's3:s3:s3rver=true',
+    'monitoring1:monitoring:sshd=true',
+    'log:log:sshd=true',
+  ]);
+  const [a, b] = info!.servers as [SandboxInfo['servers'][0], SandboxInfo['servers'][0]];
+  for (const name of ['backup1', 'backup2', 'monitoring1', 'log']) assert.ok(await reaches(a.client, hostOf(name).host, 22), `${a.client} -> ${name}`);
+  assert.ok(await reaches(a.client, hostOf('s3').host, 9000), 'client -> s3');
+  // Client servers are isolated from each other, both ways, even on their public sshd.
+  assert.not.ok(await reaches(a.client, b.host, 22), `${a.client} must not reach ${b.client}`);
+  assert.not.ok(await reaches(b.client, a.host, 22), `${b.client} must not reach ${a.client}`);
+  // The monitoring host reaches clients (NRPE will live there); private services listen on loopback only.
+  assert.ok(await reaches('monitoring1', a.host, 22));
+  assert.not.ok(await reaches('monitoring1', a.host, 5432), 'PostgreSQL is not on the network');
+});
+
+t('restic from a client server: SFTP to a backup host with its pinned host key, S3 over HTTPS with the sandbox CA; the generated repo names them', async () => {
+  const client = info!.servers[0]!.client;
+  const b1 = hostOf('backup1');
+  const s3 = info!.s3!;
+  const sftp = `ssh -i ${info!.backupKeyPath} -o UserKnownHostsFile=${info!.knownHostsPath} -o StrictHostKeyChecking=yes -o BatchMode=yes root@${b1.host} -s sftp`;
+  const script = [
+    'set -e',
+    'export RESTIC_CACHE_DIR=/root/.cache/restic RESTIC_PASSWORD_FILE=/root/restic-password',
+    '(umask 077; cat > /root/restic-password)',
+    'mkdir -p /srv/data && echo "some data" > /srv/data/file',
+    'restic -q -r "$1" -o sftp.command="$2" init',
+    'restic -q -r "$1" -o sftp.command="$2" backup /srv/data',
+    'restic -r "$1" -o sftp.command="$2" snapshots --json',
+    'AWS_ACCESS_KEY_ID="$4" AWS_SECRET_ACCESS_KEY="$5" restic -q --cacert "$6" -r "$3" init',
+    'AWS_ACCESS_KEY_ID="$4" AWS_SECRET_ACCESS_KEY="$5" restic -q --cacert "$6" -r "$3" backup /srv/data',
+    'AWS_ACCESS_KEY_ID="$4" AWS_SECRET_ACCESS_KEY="$5" restic --cacert "$6" -r "$3" snapshots --json',
+  ].join('\n');
+  const r = await sandboxExec(info!, client, ['sh', '-c', script, 'sh', `sftp:root@${b1.host}:${b1.url}/${client}`, sftp, `${s3.resticUrl}/${client}`, s3.accessKeyId, s3.secretAccessKey, info!.caCertPath!], {
+    input: 'test-repository-password\n',
+    timeoutMs: 120_000,
+  });
+  assert.is(r.code, 0, r.stderr);
+  const snapshots = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { paths: string[] }[]);
+  assert.equal(snapshots.map((s) => s.map((x) => x.paths)), [[['/srv/data']], [['/srv/data']]]);
+  // The data landed on the backup host and the S3 host, not on the machine.
+  assert.ok(existsSync(path.join(info!.dir, 'hosts/backup1/root/srv/backup', client, 'config')));
+  assert.ok(existsSync(path.join(info!.dir, 'hosts/s3/data', s3.bucket, client)));
+  // The generated repo backs up to these hosts (two distinct sites) and is valid.
+  const desired = await loadDesiredState({ repo: info!.repoDir });
+  const spec = desired.clients.find((c) => c.name === client)!;
+  assert.equal(spec.backups.destinations.map((d) => `${d.name} ${d.url}`), [`sandbox-backup1 sftp:root@${b1.host}:/srv/backup`, `sandbox-s3 ${s3.resticUrl}`]);
+  assert.equal(desired.fleet.monitoringServers, [hostOf('monitoring1').host]);
+});
+
+t('a backup host can be cut off (link-down) and brought back, like a client server', async () => {
+  const client = info!.servers[0]!.client;
+  const b2 = hostOf('backup2');
+  await sandboxFault({ dir: info!.dir, client: 'backup2', fault: 'link-down' });
+  try {
+    assert.not.ok(await reaches(client, b2.host, 22));
+    assert.ok(await reaches(client, hostOf('backup1').host, 22), 'the other backup host is still there');
+  } finally {
+    await sandboxFault({ dir: info!.dir, client: 'backup2', fault: 'link-up' });
+  }
+  assert.ok(await reaches(client, b2.host, 22));
 });
 
 t.run();

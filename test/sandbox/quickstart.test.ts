@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sandboxDown, sandboxExec } from '../../operator/sandbox/index.ts';
+import { readSandbox, sandboxDown, sandboxExec } from '../../operator/sandbox/index.ts';
 import { readState } from '../../operator/sandbox/state.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -122,7 +122,7 @@ t('from a clone under root\'s home: the servers (which have their own /root) run
   const r = await demo(clone, ['--setup-only', '--keep', '--clients', '1', '--dir', dir]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^valid \(/m);
-  const info = { dir, repoDir: '', privateKeyPath: '', publicKeyPath: '', addonsRepos: {}, servers: [] };
+  const info = (await readSandbox(dir))!;
   const state = (await readState(dir))!;
   const client = state.servers[0]!.client;
   const where = await sandboxExec(info, client, ['sh', '-c', 'command -v docker; command -v odoo; ls /root/odoops-test-clone-* 2>&1; true']);
