@@ -11,6 +11,7 @@ import { register as registerShow } from './show.ts';
 import { register as registerPlan } from './plan.ts';
 import { register as registerApply } from './apply.ts';
 import { register as registerDrift } from './drift.ts';
+import { register as registerServe } from './serve.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerDrift(program);
+  registerServe(program);
   return program;
 }
 
