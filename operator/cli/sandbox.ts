@@ -33,7 +33,8 @@ export function register(program: Command): void {
     .option('--backup-hosts <n>', 'SFTP backup hosts (0-9); with any, an S3 host (s3rver over HTTPS) too; the config repo backs up to them', '0')
     .option('--monitoring <n>', 'monitoring hosts with sshd (0-9); the config repo lists them as monitoringServers', '0')
     .option('--log-host', 'a central log host with sshd and a TLS certificate')
-    .action(async (opts: { clients: string; dir: string; bare?: boolean; backupHosts: string; monitoring: string; logHost?: boolean }) => {
+    .option('--rootfs', 'servers with their own Debian root filesystem (sshd, apt, python3, git in it; built once per machine, minutes); implies --bare')
+    .action(async (opts: { clients: string; dir: string; bare?: boolean; backupHosts: string; monitoring: string; logHost?: boolean; rootfs?: boolean }) => {
       const r = await upSandbox({
         clients: parseClientCount(opts.clients),
         dir: opts.dir,
@@ -41,6 +42,7 @@ export function register(program: Command): void {
         backupHosts: parseRoleHostCount('--backup-hosts', opts.backupHosts),
         monitoring: parseRoleHostCount('--monitoring', opts.monitoring),
         logHost: !!opts.logHost,
+        rootfs: !!opts.rootfs,
         log: (l) => process.stderr.write(`${l}\n`),
       });
       const { info } = r;

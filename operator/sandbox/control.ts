@@ -10,6 +10,7 @@ import { linkIsUp } from './network.ts';
 import { netnsOf, run, runOk, type RunResult } from './proc.ts';
 import { assertRoot } from './preflight.ts';
 import { ROLE_HOST_PATH, runsSshd } from './roles.ts';
+import { rootArgv, rootEnv, startRootSshd } from './rootfs.ts';
 import { serverEnv, startPostgres, stopPostgres } from './server.ts';
 import { publicInfo, readState, writeState, type HostRecord, type RoleHostRecord, type SandboxInfo, type SandboxState, type ServerRecord } from './state.ts';
 
@@ -59,11 +60,14 @@ export async function sandboxFault(opts: { dir: string; client: string; fault: F
       await stopSshd(rec);
       break;
     case 'sshd-start':
-      if (!(await ours(rec, rec.sshdPid))) await startSshd(rec, sshdPath);
+      if (await ours(rec, rec.sshdPid)) break;
+      if (h.kind === 'server' && state.options.rootfs) await startRootSshd(h.rec);
+      else await startSshd(rec, sshdPath);
       break;
     case 'db-stop':
     case 'db-start':
       if (h.kind !== 'server') throw new UsageError(`${opts.client} is a ${h.rec.role} host: it runs no PostgreSQL`);
+      if (state.options.rootfs) throw new UsageError(`${opts.client} has its own root filesystem: it runs no PostgreSQL`);
       if (opts.fault === 'db-stop') await stopPostgres(h.rec);
       else if (!(await ours(rec, h.rec.postgresPid))) await startPostgres(state, h.rec);
       break;
@@ -94,7 +98,9 @@ export async function sandboxStatus(dir: string): Promise<{ state: SandboxState;
   if (!state) return null;
   const hosts: HostStatus[] = [];
   for (const rec of state.servers) {
-    hosts.push({ name: rec.client, role: 'client', host: rec.host, link: await linkIsUp(rec), services: { sshd: await ours(rec, rec.sshdPid), db: await ours(rec, rec.postgresPid) } });
+    const services: Record<string, boolean> = { sshd: await ours(rec, rec.sshdPid) };
+    if (!state.options.rootfs) services.db = await ours(rec, rec.postgresPid);
+    hosts.push({ name: rec.client, role: 'client', host: rec.host, link: await linkIsUp(rec), services });
   }
   for (const rec of state.hosts) {
     const services: Record<string, boolean> = runsSshd(rec) ? { sshd: await ours(rec, rec.sshdPid) } : { s3rver: await ours(rec, rec.servicePid) };
@@ -106,7 +112,8 @@ export async function sandboxStatus(dir: string): Promise<{ state: SandboxState;
 /**
  * Run argv as root inside a host (its network, mount and UTS namespaces), without SSH,
  * with the same PATH an SSH session gets. For tests and tools that check or tamper with
- * host state. The S3 host has only a network namespace: use `ip netns exec`.
+ * host state; on a --rootfs server, inside its root. The S3 host has only a network
+ * namespace: use `ip netns exec`.
  */
 export async function sandboxExec(
   info: SandboxInfo,
@@ -117,6 +124,7 @@ export async function sandboxExec(
   const h = await loadHost(info.dir, client);
   if (argv.length === 0) throw new UsageError('sandboxExec: empty command');
   if (h.kind === 'role' && !h.rec.holderPid) throw new UsageError(`${client} has no mount namespace of its own: use ip netns exec ${h.rec.netns}`);
+  if (h.kind === 'server' && h.state.options.rootfs) return run([...rootArgv(h.rec), ...argv], { env: rootEnv(), input: opts.input, timeoutMs: opts.timeoutMs });
   const env = h.kind === 'server' ? serverEnv(h.state) : hostEnv(ROLE_HOST_PATH);
   return run([...enterArgv(h.rec), ...argv], { env, input: opts.input, timeoutMs: opts.timeoutMs });
 }

@@ -8,4 +8,5 @@ export { sandboxUp, upSandbox, parseClientCount, parseRoleHostCount, type UpOpti
 export { sandboxDown, downSandbox } from './teardown.ts';
 export { sandboxFault, readSandbox, sandboxExec, sandboxStatus, FAULTS, type Fault, type HostStatus } from './control.ts';
 export { assertRoot } from './preflight.ts';
+export { APT_REPO_DIR, rootfsCachePath } from './rootfs.ts';
 export type { SandboxInfo, SandboxServer, SandboxHost, SandboxS3, HostRole } from './state.ts';

@@ -17,6 +17,7 @@ import { ensureTemplate, postgresUser } from './postgres.ts';
 import { preflight } from './preflight.ts';
 import { isAlive, mapLimit, run } from './proc.ts';
 import { provisionServer } from './provision.ts';
+import { ensureRootfs } from './rootfs.ts';
 import { createAddonsRepos, loadSandboxDesired, planClients, writeConfigRepo, type SandboxDestination, type ServerFacts } from './repos.ts';
 import { checkRoleHosts, plannedRoleHosts, runsSshd, startRoleHost } from './roles.ts';
 import { installRuntime, runtimePaths, standInsPresent, STANDINS_SOURCE } from './runtime.ts';
@@ -79,6 +80,8 @@ export interface UpOptions {
   backupHosts?: number;
   monitoring?: number;
   logHost?: boolean;
+  /** Servers with their own Debian root filesystem (built once per machine, minutes); implies bare. */
+  rootfs?: boolean;
   log?: (line: string) => void;
 }
 
@@ -129,7 +132,8 @@ async function up(opts: UpOptions): Promise<UpResult> {
   const started = Date.now();
   const clients = parseClientCount(opts.clients);
   const options: SandboxOptions = {
-    bare: !!opts.bare,
+    bare: !!opts.bare || !!opts.rootfs,
+    rootfs: !!opts.rootfs,
     backupHosts: parseRoleHostCount('--backup-hosts', opts.backupHosts ?? 0),
     monitoring: parseRoleHostCount('--monitoring', opts.monitoring ?? 0),
     logHost: !!opts.logHost,
@@ -191,10 +195,11 @@ async function up(opts: UpOptions): Promise<UpResult> {
   try {
     const tls = state.hosts.some((h) => h.role === 's3' || h.role === 'log');
     // Host keys first: the config repo pins them, and what the servers run comes from it.
-    const [template, pg, addonsRepos] = await Promise.all([
+    const [template, pg, addonsRepos, rootfsCache] = await Promise.all([
       ensureTemplate(),
       postgresUser(),
       createAddonsRepos(dir),
+      options.rootfs ? ensureRootfs(log) : undefined,
       generateKey(state.privateKeyPath, 'odoops-sandbox-operator'),
       prepareMachine(),
       createBridge(slot),
@@ -242,7 +247,7 @@ async function up(opts: UpOptions): Promise<UpResult> {
         await hostUp();
       }),
       ...state.servers.map((rec) => async () => {
-        await startServer({ state, template, pg, spec: specOf(rec) }, rec);
+        await startServer({ state, template, pg, spec: specOf(rec), rootfsCache }, rec);
         await hostUp();
         if (provision) {
           rec.instances = await provisionServer(state, rec, await specOf(rec));

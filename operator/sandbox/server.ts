@@ -4,13 +4,14 @@
  * services, and the OS it claims to be (/etc/os-release, the config says e.g. ubuntu-22.04;
  * binaries are the machine's).
  */
-import { chown, writeFile } from 'node:fs/promises';
+import { chown, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientSpec } from '../desired/types.ts';
 import { asPostgres, copyTemplate, PG_BIN, waitReady, type PgUser } from './postgres.ts';
 import { startDaemon, stopPid } from './proc.ts';
 import { createHolder, enterArgv, hostEnv, hostRoot, sshdConfig, startSshd } from './host.ts';
 import { createNetwork } from './network.ts';
+import { mountRootfs, startRootSshd, unpackRootfs } from './rootfs.ts';
 import { serverAddress, writeState, type SandboxState, type ServerRecord } from './state.ts';
 
 /** /etc/os-release of the OS the server claims to be. */
@@ -46,6 +47,8 @@ export interface ServerContext {
   pg: PgUser;
   /** The server's desired state (its server.os is the OS the server claims to be). */
   spec: Promise<ClientSpec>;
+  /** --rootfs: the cached root filesystem archive. */
+  rootfsCache?: string;
 }
 
 export async function startPostgres(state: SandboxState, rec: ServerRecord): Promise<void> {
@@ -66,9 +69,27 @@ export async function stopPostgres(rec: ServerRecord): Promise<void> {
   rec.postgresPid = undefined;
 }
 
+/**
+ * A --rootfs server: its own Debian root, unpacked from the cache, with the root's own sshd
+ * chrooted in it; no PostgreSQL and no stand-ins (nothing is provisioned on it).
+ */
+async function startRootfsServer(ctx: ServerContext, rec: ServerRecord): Promise<void> {
+  const { state } = ctx;
+  if (!ctx.rootfsCache) throw new Error('startRootfsServer without a root filesystem cache');
+  await Promise.all([
+    readFile(state.publicKeyPath, 'utf8').then((key) => unpackRootfs(ctx.rootfsCache!, rec, key)),
+    createNetwork(state.slot, rec, { isolated: true })
+      .then(async () => createHolder(rec, rec.client, { hostname: `${rec.client}\n` }))
+      .finally(() => writeState(state)),
+  ]);
+  await mountRootfs(rec);
+  await startRootSshd(rec);
+}
+
 /** Bring one server up: network, namespaces, sshd, PostgreSQL (its host key already exists). */
 export async function startServer(ctx: ServerContext, rec: ServerRecord): Promise<void> {
   const { state } = ctx;
+  if (state.options.rootfs) return startRootfsServer(ctx, rec);
   await writeFile(
     path.join(rec.home, 'sshd_config'),
     sshdConfig(rec, { comment: `client server ${rec.client}`, authorizedKeys: path.join(state.dir, 'authorized_keys'), pathVar: state.serverPath }),

@@ -19,6 +19,8 @@ export interface SandboxServer {
   /** Network namespace name (`ip netns exec NETNS ...`). */
   netns: string;
   user: string;
+  /** `up --rootfs`: the server's own Debian root filesystem, as a machine path. */
+  rootfs?: string;
 }
 
 /** Hosts of the sandbox network besides the client servers. */
@@ -115,6 +117,8 @@ export interface SandboxOptions {
   /** Monitoring hosts. */
   monitoring: number;
   logHost: boolean;
+  /** Servers with their own Debian root filesystem (implies bare). */
+  rootfs: boolean;
 }
 
 export interface SandboxState {
@@ -157,7 +161,7 @@ export async function readState(dir: string): Promise<SandboxState | null> {
   try {
     const s = JSON.parse(text) as SandboxState;
     if ((s.version !== 1 && s.version !== 2) || typeof s.slot !== 'number') throw new Error('unknown format');
-    s.options = Object.assign({ bare: false, backupHosts: 0, monitoring: 0, logHost: false }, s.options);
+    s.options = Object.assign({ bare: false, backupHosts: 0, monitoring: 0, logHost: false, rootfs: false }, s.options);
     s.hosts ??= [];
     return s;
   } catch (err) {
@@ -185,7 +189,15 @@ export function publicInfo(s: SandboxState): SandboxInfo {
     privateKeyPath: s.privateKeyPath,
     publicKeyPath: s.publicKeyPath,
     addonsRepos: { ...s.addonsRepos },
-    servers: s.servers.map(({ client, host, port, hostKey, netns, user }) => ({ client, host, port, hostKey, netns, user })),
+    servers: s.servers.map(({ client, host, port, hostKey, netns, user, home }) => ({
+      client,
+      host,
+      port,
+      hostKey,
+      netns,
+      user,
+      ...(s.options.rootfs ? { rootfs: path.join(home, 'rootfs') } : {}),
+    })),
     hosts: s.hosts.map(({ name, role, host, port, hostKey, netns, user, home }) => ({
       name,
       role,
