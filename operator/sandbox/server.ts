@@ -8,7 +8,7 @@ import { chown, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientSpec } from '../desired/types.ts';
 import { asPostgres, copyTemplate, PG_BIN, waitReady, type PgUser } from './postgres.ts';
-import { startDaemon, stopPid } from './proc.ts';
+import { runOk, startDaemon, stopPid } from './proc.ts';
 import { createHolder, enterArgv, hostEnv, hostRoot, sshdConfig, startSshd } from './host.ts';
 import { createNetwork } from './network.ts';
 import { mountRootfs, startRootSshd, unpackRootfs } from './rootfs.ts';
@@ -97,11 +97,21 @@ export async function startServer(ctx: ServerContext, rec: ServerRecord): Promis
   await Promise.all([
     copyTemplate(ctx.template, path.join(rec.home, 'pgdata')),
     createNetwork(state.slot, rec, { isolated: true })
-      .then(async () => createHolder(rec, rec.client, { hostname: `${rec.client}\n`, 'os-release': osRelease((await ctx.spec).server.os) }))
+      .then(() => createHolder(rec, rec.client, { hostname: `${rec.client}\n` }))
       .finally(() => writeState(state)),
   ]);
   await chown(path.join(hostRoot(rec), 'run/postgresql'), ctx.pg.uid, ctx.pg.gid);
-  await Promise.all([startSshd(rec, state.serverPath), startPostgres(state, rec)]);
+  // The desired state (being resolved meanwhile) is needed only for the OS the server claims.
+  await Promise.all([startSshd(rec, state.serverPath), startPostgres(state, rec), ctx.spec.then((spec) => writeOsRelease(rec, spec.server.os))]);
+}
+
+/**
+ * /etc/os-release of the OS the server claims to be, written inside the server: the
+ * machine's is a symlink (to /usr/lib/os-release), which is removed in the server's /etc
+ * overlay first, never followed.
+ */
+async function writeOsRelease(rec: ServerRecord, os: string): Promise<void> {
+  await runOk([...enterArgv(rec), 'sh', '-c', 'rm -f /etc/os-release && cat > /etc/os-release'], { input: osRelease(os), what: `writing /etc/os-release of ${rec.client}` });
 }
 
 export function newServerRecord(state: SandboxState, index: number, client: string, netns: string, veth: string): ServerRecord {
