@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { OdoopsError, UsageError } from '../util/errors.ts';
 import { enterArgv, hostEnv, startSshd, stopSshd } from './host.ts';
-import { linkIsUp } from './network.ts';
+import { forgetNeighbours, linkIsUp } from './network.ts';
 import { netnsOf, run, runOk, type RunResult } from './proc.ts';
 import { assertRoot } from './preflight.ts';
 import { ROLE_HOST_PATH, runsSshd } from './roles.ts';
@@ -55,6 +55,7 @@ export async function sandboxFault(opts: { dir: string; client: string; fault: F
       break;
     case 'link-up':
       await runOk(['ip', 'link', 'set', 'dev', rec.veth, 'up'], { what: `link-up of ${opts.client}` });
+      if (state.version >= 2) await forgetNeighbours(state.slot, rec, [...state.servers, ...state.hosts]);
       break;
     case 'sshd-stop':
       await stopSshd(rec);

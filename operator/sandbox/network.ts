@@ -56,6 +56,20 @@ export async function createNetwork(slot: number, rec: HostRecord, opts: { isola
   });
 }
 
+/**
+ * After a host's link comes back: forget what the other side learnt while it was down. On
+ * the bridge, ARP entries outlive a port going down (unlike a point-to-point link, whose
+ * neighbours go with it), and a FAILED entry makes the next connection fail at once with
+ * EHOSTUNREACH.
+ */
+export async function forgetNeighbours(slot: number, rec: HostRecord, others: readonly HostRecord[]): Promise<void> {
+  await Promise.all([
+    run(['ip', 'neigh', 'flush', 'to', rec.host, 'dev', bridgeName(slot)]),
+    run(['ip', '-n', rec.netns, 'neigh', 'flush', 'dev', 'eth0']),
+    ...others.filter((o) => o.netns !== rec.netns).map((o) => run(['ip', '-n', o.netns, 'neigh', 'flush', 'to', rec.host])),
+  ]);
+}
+
 /** Does the link to this host carry traffic? */
 export async function linkIsUp(rec: HostRecord): Promise<boolean> {
   const r = await run(['ip', '-o', 'link', 'show', 'dev', rec.veth]);
