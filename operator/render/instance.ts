@@ -5,20 +5,17 @@
  *   /srv/odoo/<I>/.env          ODOO_IMAGE=<image> (odoops switches images by rewriting it)
  *   /srv/odoo/<I>/odoo.conf     [options]: connection, data_dir, addons_path, managed options
  * plus the directories addons/ (git checkouts) and filestore/ (Odoo's data_dir).
- * Provisioning writes these; the sandbox uses them for its pre-installed servers.
+ * Provisioning writes these; the sandbox uses them for its pre-installed servers. Bad values
+ * are RenderError('invalid-value') naming the instance and key.
  */
 import { stringify } from 'yaml';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
+// The host contract's paths and value formats (a module of constants: it imports nothing but util/errors).
 import { confFile, confValue, composeFile, containerAddonsPath, envFile, instanceDir, ODOO_CONF } from '../live/commands.ts';
-import { OdoopsError } from '../util/errors.ts';
+import { rendering } from './digest.ts';
+import { RenderError, type RenderedFile, type Rendering } from './types.ts';
 
-export interface RenderedFile {
-  /** Absolute path on the server. */
-  path: string;
-  content: string;
-  /** Permission bits, e.g. 0o644. */
-  mode: number;
-}
+export type { RenderedFile } from './types.ts';
 
 export interface RenderedDirectory {
   path: string;
@@ -40,7 +37,7 @@ export function ownedOption(key: string): boolean {
 }
 
 function refuseLineBreaks(what: string, value: string): string {
-  if (/[\r\n\0]/.test(value)) throw new OdoopsError(`${what}: refusing a value with a line break: ${JSON.stringify(value)}`);
+  if (/[\r\n\0]/.test(value)) throw new RenderError('invalid-value', `${what}: refusing a value with a line break: ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -90,8 +87,8 @@ export function odooConf(inst: InstanceSpec): string {
   const options: [string, string][] = Object.keys(inst.options)
     .sort()
     .map((key) => {
-      if (ownedOption(key)) throw new OdoopsError(`instance ${inst.name}: options.${key} is set by odoops itself (db_*, addons_path, data_dir)`);
-      if (!/^[a-z][a-z0-9_]*$/.test(key)) throw new OdoopsError(`instance ${inst.name}: options.${key}: not an odoo.conf option name`);
+      if (ownedOption(key)) throw new RenderError('invalid-value', `instance ${inst.name}: options.${key} is set by odoops itself (db_*, addons_path, data_dir)`);
+      if (!/^[a-z][a-z0-9_]*$/.test(key)) throw new RenderError('invalid-value', `instance ${inst.name}: options.${key}: not an odoo.conf option name`);
       return [key, refuseLineBreaks(`instance ${inst.name}: options.${key}`, confValue(inst.options[key]!))];
     });
   // One database per instance: Odoo serves only it, even when list_db is on.
@@ -119,7 +116,10 @@ export function renderInstance(inst: InstanceSpec): RenderedFile[] {
   ];
 }
 
-/** Every instance's files, in the client's instance order. */
-export function renderClient(client: ClientSpec): RenderedFile[] {
-  return client.instances.flatMap((inst) => renderInstance(inst));
+/**
+ * Every instance's files of a client as one Rendering (files sorted by path, content digest).
+ * No validation command: `docker compose config` is not part of the host contract.
+ */
+export function renderInstances(client: ClientSpec): Rendering {
+  return rendering(`instances ${client.name}`, client.instances.flatMap((inst) => renderInstance(inst)));
 }

@@ -19,13 +19,14 @@ import { isAlive, mapLimit, run } from './proc.ts';
 import { provisionServer } from './provision.ts';
 import { ensureRootfs } from './rootfs.ts';
 import { createAddonsRepos, loadSandboxDesired, planClients, writeConfigRepo, type SandboxDestination, type ServerFacts } from './repos.ts';
-import { checkRoleHosts, plannedRoleHosts, runsSshd, startRoleHost } from './roles.ts';
+import { checkRoleHosts, LOG_PORT, plannedRoleHosts, runsSshd, startRoleHost, tlsName } from './roles.ts';
 import { installRuntime, runtimePaths, standInsPresent, STANDINS_SOURCE } from './runtime.ts';
 import { newServerRecord, startServer } from './server.ts';
 import {
   backupKeyPath,
   BACKUP_DATA_DIR,
   bridgeName,
+  caCertPath,
   claimSlot,
   knownHostsPath,
   MAX_CLIENTS,
@@ -219,12 +220,14 @@ async function up(opts: UpOptions): Promise<UpResult> {
       const creds = s3Info(s3.host);
       await writeFile(path.join(s3.home, 'credentials'), `AWS_ACCESS_KEY_ID=${creds.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}\n`, { mode: 0o600 });
     }
+    const logHost = state.hosts.find((h) => h.role === 'log');
     const facts: Record<string, ServerFacts> = {};
     for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
     // Hosts start while the generated repo is written and resolved by the product.
     const desired = writeConfigRepo(state.repoDir, plan, facts, addonsRepos, {
       destinations: sandboxDestinations(state),
-      monitoringServers: state.hosts.filter((h) => h.role === 'monitoring').map((h) => h.host),
+      monitoringServers: state.hosts.filter((h) => h.role === 'monitoring').map((h) => ({ name: h.name, host: h.host, hostKey: h.hostKey })),
+      ...(logHost ? { logHost: { host: logHost.host, port: LOG_PORT, caCert: `file:${caCertPath(dir)}`, serverName: tlsName(logHost) } } : {}),
     }).then(() => loadSandboxDesired(state.repoDir));
     desired.catch(() => {}); // awaited below; no unhandled rejection meanwhile
     const specOf = async (rec: ServerRecord): Promise<ClientSpec> => {

@@ -155,12 +155,28 @@ export interface SandboxDestination {
   credentials: string;
 }
 
+/** A monitoring host as fleet.yaml's monitoringServers lists it (an SSH target, host key pinned). */
+export interface SandboxMonitoringServer {
+  name: string;
+  host: string;
+  hostKey: string;
+}
+
+/** The central log host as fleet.yaml's logHost names it. */
+export interface SandboxLogHost {
+  host: string;
+  port: number;
+  caCert: string;
+  serverName: string;
+}
+
 /** What the sandbox network adds to the generated repo. */
 export interface NetworkFacts {
   /** When non-empty: the only backup destinations; the examples' destination names map onto them in order. */
   destinations: SandboxDestination[];
   /** When non-empty: fleet.yaml monitoringServers. */
-  monitoringServers: string[];
+  monitoringServers: SandboxMonitoringServer[];
+  logHost?: SandboxLogHost;
 }
 
 /** Rename backup destinations in a `destinations` list of names. */
@@ -173,7 +189,7 @@ function renameDestinations(doc: Document, at: string[], renames: Map<string, st
   });
 }
 
-/** Point fleet.yaml's backup destinations and monitoring servers at the sandbox network's hosts. */
+/** Point fleet.yaml's backup destinations, monitoring servers and log host at the sandbox network's hosts. */
 function useNetwork(fleet: Document, network: NetworkFacts): Map<string, string> {
   const renames = new Map<string, string>();
   if (network.destinations.length > 0) {
@@ -185,7 +201,8 @@ function useNetwork(fleet: Document, network: NetworkFacts): Map<string, string>
     fleet.set('backupDestinations', fleet.createNode(map));
     renameDestinations(fleet, ['defaults', 'backups', 'destinations'], renames);
   }
-  if (network.monitoringServers.length > 0) fleet.set('monitoringServers', fleet.createNode(network.monitoringServers, { flow: true }));
+  if (network.monitoringServers.length > 0) fleet.set('monitoringServers', fleet.createNode(network.monitoringServers));
+  if (network.logHost) fleet.set('logHost', fleet.createNode(network.logHost));
   return renames;
 }
 

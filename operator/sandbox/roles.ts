@@ -31,6 +31,14 @@ import {
 } from './state.ts';
 import { issueCertificate } from './tls.ts';
 
+/** The TLS syslog port fleet.yaml's logHost names for the sandbox log host (rsyslog's usual 6514). */
+export const LOG_PORT = 6514;
+
+/** The DNS name in a role host's TLS certificate (next to its address). */
+export function tlsName(rec: Pick<RoleHostRecord, 'name'>): string {
+  return `${rec.name}.sandbox.odoops.test`;
+}
+
 /** PATH of SSH sessions on role hosts: the machine's programs (no stand-ins there). */
 export const ROLE_HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -85,7 +93,7 @@ async function authorizedKeys(state: SandboxState, rec: RoleHostRecord): Promise
 async function startS3(state: SandboxState, rec: RoleHostRecord): Promise<void> {
   const data = path.join(rec.home, 'data');
   await mkdir(data, { recursive: true });
-  const tls = await issueCertificate(state.dir, path.join(rec.home, 'tls'), rec.name, rec.host);
+  const tls = await issueCertificate(state.dir, path.join(rec.home, 'tls'), tlsName(rec), rec.host);
   const log = path.join(rec.home, 's3rver.log');
   await writeFile(log, '');
   // Only the network namespace: s3rver runs from the checkout's node_modules, with its data in DIR.
@@ -120,7 +128,7 @@ export async function startRoleHost(state: SandboxState, rec: RoleHostRecord): P
   await writeFile(keysFile, await authorizedKeys(state, rec));
   await writeFile(path.join(rec.home, 'sshd_config'), sshdConfig(rec, { comment: `${rec.role} host ${rec.name}`, authorizedKeys: keysFile, pathVar: ROLE_HOST_PATH }));
   if (rec.role === 'backup') await mkdir(path.join(hostRoot(rec), BACKUP_DATA_DIR), { recursive: true, mode: 0o700 });
-  if (rec.role === 'log') await issueCertificate(state.dir, path.join(rec.home, 'tls'), rec.name, rec.host);
+  if (rec.role === 'log') await issueCertificate(state.dir, path.join(rec.home, 'tls'), tlsName(rec), rec.host);
   await createHolder(rec, rec.name, { hostname: `${rec.name}\n` });
   await writeState(state);
   await startSshd(rec, ROLE_HOST_PATH);

@@ -9,7 +9,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
@@ -176,7 +176,7 @@ t('the sandbox network: every host is recorded with its role; clients reach the 
   assert.not.ok(await reaches('monitoring1', a.host, 5432), 'PostgreSQL is not on the network');
 });
 
-t('restic from a client server: SFTP to a backup host with its pinned host key, S3 over HTTPS with the sandbox CA; the generated repo names them', async () => {
+t('restic from a client server: SFTP to a backup host with its pinned host key, S3 over HTTPS with the sandbox CA; the generated repo names them and the monitoring and log hosts', async () => {
   const client = info!.servers[0]!.client;
   const b1 = hostOf('backup1');
   const s3 = info!.s3!;
@@ -207,7 +207,12 @@ t('restic from a client server: SFTP to a backup host with its pinned host key, 
   const desired = await loadDesiredState({ repo: info!.repoDir });
   const spec = desired.clients.find((c) => c.name === client)!;
   assert.equal(spec.backups.destinations.map((d) => `${d.name} ${d.url}`), [`sandbox-backup1 sftp:root@${b1.host}:/srv/backup`, `sandbox-s3 ${s3.resticUrl}`]);
-  assert.equal(desired.fleet.monitoringServers, [hostOf('monitoring1').host]);
+  const m1 = hostOf('monitoring1');
+  assert.equal(desired.fleet.monitoringServers.map((m) => [m.name, m.host, m.port, m.hostKey, m.addresses]), [['monitoring1', m1.host, 22, m1.hostKey, [m1.host]]]);
+  assert.equal(desired.fleet.logHost, { host: hostOf('log').host, port: 6514, caCert: `file:${info!.caCertPath}`, serverName: 'log.sandbox.odoops.test' });
+  // The log host's certificate is signed by the sandbox CA for that name and address.
+  const verify = spawnSync('openssl', ['verify', '-CAfile', info!.caCertPath!, '-verify_hostname', 'log.sandbox.odoops.test', '-verify_ip', hostOf('log').host, hostOf('log').tls!.cert], { encoding: 'utf8' });
+  assert.is(verify.status, 0, verify.stdout + verify.stderr);
 });
 
 t('a backup host can be cut off (link-down) and brought back, like a client server', async () => {
