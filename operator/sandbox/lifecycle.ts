@@ -18,7 +18,7 @@ import { preflight } from './preflight.ts';
 import { isAlive, mapLimit, run } from './proc.ts';
 import { provisionServer } from './provision.ts';
 import { ensureRootfs } from './rootfs.ts';
-import { createAddonsRepos, loadSandboxDesired, planClients, writeConfigRepo, type SandboxDestination, type ServerFacts } from './repos.ts';
+import { addonsRepoUrls, createAddonsRepos, loadSandboxDesired, planClients, writeConfigRepo, type SandboxDestination, type ServerFacts } from './repos.ts';
 import { checkRoleHosts, LOG_PORT, plannedRoleHosts, runsSshd, startRoleHost, tlsName } from './roles.ts';
 import { installRuntime, runtimePaths, standInsPresent, STANDINS_SOURCE } from './runtime.ts';
 import { newServerRecord, startServer } from './server.ts';
@@ -195,8 +195,28 @@ async function up(opts: UpOptions): Promise<UpResult> {
 
   try {
     const tls = state.hosts.some((h) => h.role === 's3' || h.role === 'log');
-    // Host keys first: the config repo pins them, and what the servers run comes from it.
-    const [template, pg, addonsRepos, rootfsCache] = await Promise.all([
+    const addonsRepos = addonsRepoUrls(dir);
+    state.addonsRepos = addonsRepos;
+    // Host keys first: the config repo pins them. It is written and read back by the product
+    // (what the servers run comes from it) while everything else is prepared and hosts start.
+    const keys = Promise.all([
+      ...state.servers.map((rec) => generateHostKey(rec, `root@${rec.client}`)),
+      ...state.hosts.filter(runsSshd).map((rec) => generateHostKey(rec, `root@${rec.name}`)),
+    ]);
+    const logHost = state.hosts.find((h) => h.role === 'log');
+    const desired = keys
+      .then(() => {
+        const facts: Record<string, ServerFacts> = {};
+        for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
+        return writeConfigRepo(state.repoDir, plan, facts, addonsRepos, {
+          destinations: sandboxDestinations(state),
+          monitoringServers: state.hosts.filter((h) => h.role === 'monitoring').map((h) => ({ name: h.name, host: h.host, hostKey: h.hostKey })),
+          ...(logHost ? { logHost: { host: logHost.host, port: LOG_PORT, caCert: `file:${caCertPath(dir)}`, serverName: tlsName(logHost) } } : {}),
+        });
+      })
+      .then(() => loadSandboxDesired(state.repoDir));
+    desired.catch(() => {}); // awaited below; no unhandled rejection meanwhile
+    const [template, pg, , rootfsCache] = await Promise.all([
       ensureTemplate(),
       postgresUser(),
       createAddonsRepos(dir),
@@ -207,10 +227,8 @@ async function up(opts: UpOptions): Promise<UpResult> {
       standInsPresent() ? installRuntime(dir) : undefined,
       options.backupHosts > 0 ? generateKey(backupKeyPath(dir), 'odoops-sandbox-backup-client') : undefined,
       tls ? createCa(dir) : undefined,
-      ...state.servers.map((rec) => generateHostKey(rec, `root@${rec.client}`)),
-      ...state.hosts.filter(runsSshd).map((rec) => generateHostKey(rec, `root@${rec.name}`)),
+      keys,
     ]);
-    state.addonsRepos = addonsRepos;
     await writeState(state);
     await writeFile(path.join(dir, 'authorized_keys'), await readFile(state.publicKeyPath, 'utf8'));
     await writeKnownHosts(state);
@@ -220,16 +238,6 @@ async function up(opts: UpOptions): Promise<UpResult> {
       const creds = s3Info(s3.host);
       await writeFile(path.join(s3.home, 'credentials'), `AWS_ACCESS_KEY_ID=${creds.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}\n`, { mode: 0o600 });
     }
-    const logHost = state.hosts.find((h) => h.role === 'log');
-    const facts: Record<string, ServerFacts> = {};
-    for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
-    // Hosts start while the generated repo is written and resolved by the product.
-    const desired = writeConfigRepo(state.repoDir, plan, facts, addonsRepos, {
-      destinations: sandboxDestinations(state),
-      monitoringServers: state.hosts.filter((h) => h.role === 'monitoring').map((h) => ({ name: h.name, host: h.host, hostKey: h.hostKey })),
-      ...(logHost ? { logHost: { host: logHost.host, port: LOG_PORT, caCert: `file:${caCertPath(dir)}`, serverName: tlsName(logHost) } } : {}),
-    }).then(() => loadSandboxDesired(state.repoDir));
-    desired.catch(() => {}); // awaited below; no unhandled rejection meanwhile
     const specOf = async (rec: ServerRecord): Promise<ClientSpec> => {
       const spec = (await desired).get(rec.client);
       if (!spec) throw new OdoopsError(`sandbox: client ${rec.client} is missing from its generated config repo`);

@@ -35,9 +35,15 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = GIT_ENV): Pro
   return runOk(['git', ...args], { cwd, env, what: `git ${args[0]} in ${cwd}` });
 }
 
+/** name -> file:// URL of the bare repository createAddonsRepos publishes (known before it exists). */
+export function addonsRepoUrls(dir: string): Record<string, string> {
+  return Object.fromEntries(ADDONS_FIXTURES.map((name) => [name, `file://${path.join(dir, 'git', `${name}.git`)}`]));
+}
+
 /** Publish the fixture addons repos as DIR/git/<name>.git (branch main, tag v1.0). Returns name -> file:// URL. */
 export async function createAddonsRepos(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
+  const urls = addonsRepoUrls(dir);
   for (const name of ADDONS_FIXTURES) {
     const work = path.join(dir, 'git', `.work-${name}`);
     const bare = path.join(dir, 'git', `${name}.git`);
@@ -51,7 +57,7 @@ export async function createAddonsRepos(dir: string): Promise<Record<string, str
     await git(dir, ['init', '-q', '--bare', '-b', 'main', bare]);
     await git(work, ['push', '-q', bare, 'main', 'v1.0']);
     await rm(work, { recursive: true, force: true });
-    out[name] = `file://${bare}`;
+    out[name] = urls[name]!;
   }
   return out;
 }
