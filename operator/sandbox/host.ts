@@ -85,13 +85,15 @@ export async function createHolder(rec: HostRecord, hostname: string, etcFiles: 
   );
   // Arguments are passed positionally: no value is ever spliced into the script text.
   // Paths are checked to hold no ',' or ':' (paths.ts), which overlayfs options would split on.
+  // volatile: the upper layers are disposable, so overlayfs need not sync them (nor the
+  // machine's file system they live on) when a host goes down.
   const script = [
     'set -e',
     // Do not pin other sandboxes' namespaces through our private copy of /run/netns.
     'umount -l /run/netns 2>/dev/null || true',
     'root=$1; shift',
     'while [ "$1" != -- ]; do mount --bind "$root$1" "$1"; shift; done; shift',
-    'while [ $# -gt 0 ]; do mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$1"; shift 3; done',
+    'while [ $# -gt 0 ]; do mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3,volatile" "$1"; shift 3; done',
   ].join('\n');
   await runOk(
     ['nsenter', `--target=${pid}`, '--mount', '--uts', 'sh', '-c', script, 'sh', root, ...PER_HOST_DIRS, '--', ...overlays.flatMap((o) => [o.target, o.upper, o.work])],
