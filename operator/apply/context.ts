@@ -1,18 +1,29 @@
 /**
- * What every executor gets, and the one way executors run remote commands: a non-zero exit
- * becomes an ActionFailure carrying the command and its trimmed stderr.
+ * What every executor gets, and the one way executors run remote commands: under the server
+ * lock's fence, a non-zero exit becoming an ActionFailure that carries the command and its
+ * trimmed output.
  */
-import { readFileSync } from 'node:fs';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
-import type { ExecOptions, ExecResult, HostSession } from '../live/ssh.ts';
+import type { HostCommand } from '../host/command.ts';
+import { guarded, hostEdit as hostEditCommand, type HostEdit } from '../host/commands.ts';
+import type { ExecFailure, ExecResult, HostSession } from '../live/ssh.ts';
 import type { LiveInstance } from '../live/types.ts';
+import type { ResolvedSecrets } from '../reconcile/secrets.ts';
 
-const HOST_EDIT_PY = readFileSync(new URL('./host-edit.py', import.meta.url), 'utf8');
-
-/** Where the pre-change backup of an instance lives on the server. */
-export interface BackupRef {
+/** The pre-change snapshot of an instance on the server. */
+export interface SnapshotRef {
   dir: string;
+  /** The database and filestore are in it (the run may restore them). */
+  withDatabase: boolean;
+  /** False when the database did not exist before the run (db.absent). */
+  dumped: boolean;
 }
+
+/**
+ * What a run has (possibly) changed on an instance, recorded before each step starts so a
+ * step that fails half-way still counts. The rollback restores exactly these.
+ */
+export type Touched = 'odoo-stopped' | 'env' | 'conf' | 'addons' | 'container' | 'database';
 
 export interface ExecContext {
   session: HostSession;
@@ -23,17 +34,25 @@ export interface ExecContext {
   revision: string;
   runId: string;
   now: () => Date;
-  /** Set by the backup executor; rollback needs it. */
-  backup: BackupRef | null;
-  /** Seconds the health check keeps trying before giving up. */
+  /** Set by the snapshot executor; rollback needs it. */
+  snapshot: SnapshotRef | null;
+  touched: Set<Touched>;
+  /** How long the health check keeps trying before giving up. */
   healthTimeoutMs: number;
   /** Modules upgraded in this run: the read-back checks they are at the manifest version. */
   upgraded: Set<string>;
+  secrets: ResolvedSecrets;
   note(line: string): void;
 }
 
 export class ActionFailure extends Error {
-  constructor(message: string, readonly command?: string, readonly output?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+    readonly output?: string,
+    /** Set when the command ended without its own exit code (timeout, output limit, lost link). */
+    readonly failure?: ExecFailure,
+  ) {
     super(message);
     this.name = 'ActionFailure';
   }
@@ -47,26 +66,30 @@ export function trimOutput(text: string, maxLines = 15, maxChars = 2000): string
   return out;
 }
 
-/** A one-line name for a command in messages; the full text stays in ActionResult.command. */
-export function commandLabel(argv: readonly string[]): string {
-  // Constant scripts are long: name them by their arguments.
-  if ((argv[0] === 'sh' || argv[0] === 'bash') && argv[1] === '-c') return `${argv[0]} -c <script> ${argv.slice(4).join(' ')}`;
-  if (argv[0] === 'python3' && argv[1] === '-') return `python3 - ${argv.slice(2).join(' ')}`.slice(0, 300);
-  return argv.join(' ');
+export function failureOf(res: ExecResult): ActionFailure {
+  const output = trimOutput(res.stderr || res.stdout);
+  const last = output.split('\n').pop() ?? '';
+  return new ActionFailure(`${res.label}: exit ${res.code}${last ? `: ${last}` : ''}`, res.command, output, res.failure);
 }
 
-/** Run a remote command; a non-zero exit throws ActionFailure(command, stderr). */
-export async function run(ctx: Pick<ExecContext, 'session'>, argv: readonly string[], opts?: ExecOptions & { label?: string }): Promise<ExecResult> {
-  const res = await ctx.session.exec(argv, opts);
-  if (res.code !== 0) {
-    const output = trimOutput(res.stderr || res.stdout);
-    const last = output.split('\n').pop() ?? '';
-    throw new ActionFailure(`${opts?.label ?? commandLabel(argv)}: exit ${res.code}${last ? `: ${last}` : ''}`, res.command, output);
-  }
+/** Runs a command of this run under the lock's fence; a non-zero exit throws ActionFailure. */
+export async function run(ctx: Pick<ExecContext, 'session' | 'runId'>, command: HostCommand): Promise<ExecResult> {
+  const res = await ctx.session.exec(guarded(command, ctx.runId));
+  if (res.code !== 0) throw failureOf(res);
   return res;
 }
 
-/** Atomic file edits on the server through host-edit.py (argv values, constant program). */
-export function hostEdit(ctx: Pick<ExecContext, 'session'>, args: string[]): Promise<ExecResult> {
-  return run(ctx, ['python3', '-', ...args], { stdin: HOST_EDIT_PY, timeoutMs: 30_000 });
+/** Atomic file edits on the server through host-edit.py (request on stdin, constant program). */
+export function hostEdit(ctx: Pick<ExecContext, 'session' | 'runId'>, edit: HostEdit): Promise<ExecResult> {
+  return run(ctx, hostEditCommand(edit));
+}
+
+/** Protocol lines a host script printed ("STOPPED", "ASIDE name", ...), by keyword. */
+export function protocolLines(stdout: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of stdout.split('\n')) {
+    const m = /^([A-Z][A-Z-]*)(?: (.*))?$/.exec(line);
+    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2] ?? '']);
+  }
+  return out;
 }

@@ -1,23 +1,28 @@
 /**
- * Applies one client's plan on its server: window check, server lock, pre-change backup,
- * actions in plan order, health check + read-back, and on failure the rollback to the
- * backup. Instances go in plan order (test before production); once one fails, the
+ * Applies one client's plan on its server: window check, server lock, pre-change snapshot,
+ * actions in plan order, health check + read-back, and on failure the rollback of what the
+ * run touched. Instances go in plan order (test before production); once one fails, the
  * following ones are not touched in this run.
+ *
+ * The order of an instance's steps is the plan's (operator/plan/plan.ts); this file only
+ * runs them, records what each may touch before it starts, and undoes that on failure.
  */
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import type { HostSession } from '../live/ssh.ts';
 import type { LiveState } from '../live/types.ts';
-import type { Action, InstancePlan, Plan } from '../plan/types.ts';
+import type { Action, InstancePlan, Plan, Reason } from '../plan/types.ts';
 import { sequenceInstances } from '../plan/plan.ts';
 import { windowStatus } from '../plan/windows.ts';
+import { NO_SECRETS, type ResolvedSecrets } from '../reconcile/secrets.ts';
+import { redact } from '../secrets/index.ts';
 import { errorMessage } from '../util/errors.ts';
-import { restoreBackup } from './backup.ts';
 import { ActionFailure, trimOutput, type ExecContext } from './context.ts';
-import { execute, MUTATING } from './executors/index.ts';
-import { httpHealth } from './executors/health-check.ts';
-import { journal } from './journal.ts';
-import { acquireLock, newRunId, type ServerLock } from './lock.ts';
-import type { ActionResult, ApplyResult, InstanceResult } from './types.ts';
+import { DATABASE_KINDS, execute, MUTATING, TOUCHES } from './executors/index.ts';
+import { journalFor, type Journal } from './journal.ts';
+import { newRunId, tryLock, type ServerLock } from './lock.ts';
+import { recoverDeadRun } from './recover.ts';
+import { describeTouched, rollback } from './rollback.ts';
+import type { ActionResult, ApplyResult, InstanceResult, TakeoverReport } from './types.ts';
 
 export interface ApplyProgress {
   client: string;
@@ -37,48 +42,62 @@ export interface ApplyOptions {
   runId?: string;
   /** How long to wait for a lock held by another run; default 0 (fail at once). */
   lockWaitMs?: number;
-  /** A lock the caller already holds (reconcile takes it before probing). */
+  /**
+   * A lock the caller already holds (reconcile takes it, deals with a dead run's leftovers and
+   * probes again before planning). Without it applyPlan takes its own; a stale lock is then
+   * recovered too, but the plan it was given is not made again: use reconcile.
+   */
   lock?: ServerLock;
   /** What the probe read (rollback decisions, notes). */
   live?: LiveState;
   /** How long /web/health may take to pass after a change; default 60 s. */
   healthTimeoutMs?: number;
+  /** Secrets of this client, resolved on the operator side (values go on stdin, reports are redacted of them). */
+  secrets?: ResolvedSecrets;
+  /** Set by the caller that took the lock over from a dead run and dealt with it. */
+  takeover?: TakeoverReport;
+  /** The caller could not take the lock: report every instance that would run as skipped, with this reason. */
+  lockRefused?: Reason;
 }
 
 type Decision = { run: true } | { run: false; result: InstanceResult };
 
-function decide(ip: InstancePlan, spec: InstanceSpec | undefined, opts: ApplyOptions, now: Date): Decision {
-  const skip = (outcome: InstanceResult['outcome'], detail: string): Decision => ({
-    run: false,
-    result: { instance: ip.instance, outcome, detail, actions: ip.actions.map((action) => ({ action, outcome: 'skipped', durationMs: 0 })) },
-  });
-  if (ip.blocked) return skip('blocked', ip.blocked);
+const notRun = (ip: InstancePlan, outcome: InstanceResult['outcome'], reason: Reason): InstanceResult => ({
+  instance: ip.instance, outcome, detail: reason.message, reason, actions: ip.actions.map((action) => ({ action, outcome: 'skipped', durationMs: 0 })),
+});
+
+/** Whether an instance runs now; if not, its typed result. Pure apart from the clock it is given. */
+export function decide(ip: InstancePlan, spec: InstanceSpec | undefined, opts: Pick<ApplyOptions, 'ignoreWindows'>, now: Date): Decision {
+  if (ip.blocked) return { run: false, result: notRun(ip, 'blocked', ip.blocked) };
   if (ip.actions.length === 0) return { run: false, result: { instance: ip.instance, outcome: 'unchanged', actions: [] } };
-  if (!spec) return skip('failed', `instance ${ip.instance} is not in the desired state`);
+  if (!spec) return { run: false, result: notRun(ip, 'blocked', { code: 'not-desired', message: `instance ${ip.instance} is not in the desired state` }) };
   // Windows are evaluated at apply time: a plan may be older than this run.
   const w = windowStatus(spec.windows, now);
   if (w.open) return { run: true };
   if (opts.ignoreWindows && w.overrideAllowed) return { run: true };
   // w.description reads "closed; next opening Sun 2026-11-29 02:00 Europe/Paris".
   const why = opts.ignoreWindows ? `window ${w.description} (manualSync is off: --ignore-windows refused)` : `window ${w.description}`;
-  return skip('waiting', why);
+  return { run: false, result: notRun(ip, 'waiting', { code: 'window-closed', message: why }) };
 }
 
-/** A backup must exist before the first change: prepend one when the plan has none. */
-function withBackup(actions: Action[], instance: string): Action[] {
+/** A snapshot must exist before the first change, dumping the database when a step may change it. */
+export function withSnapshot(actions: Action[], instance: string): Action[] {
   const firstMutation = actions.findIndex((a) => MUTATING.has(a.kind));
   if (firstMutation < 0) return actions;
-  const backupAt = actions.findIndex((a) => a.kind === 'backup');
-  if (backupAt >= 0 && backupAt < firstMutation) return actions;
-  return [{ kind: 'backup', instance }, ...actions.filter((a) => a.kind !== 'backup')];
+  const database = actions.some((a) => DATABASE_KINDS.has(a.kind));
+  const at = actions.findIndex((a) => a.kind === 'snapshot');
+  const existing = at >= 0 ? actions[at] : undefined;
+  if (existing?.kind === 'snapshot' && at < firstMutation && (existing.database || !database)) return actions;
+  return [{ kind: 'snapshot', instance, database }, ...actions.filter((a) => a.kind !== 'snapshot')];
 }
 
 export async function applyPlan(session: HostSession, client: ClientSpec, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const started = Date.now();
   const now = opts.now ?? (() => new Date());
   const runId = opts.runId ?? newRunId();
-  const progress = async (e: Omit<ApplyProgress, 'client'>) => opts.onProgress?.({ client: client.name, ...e });
-  const result: ApplyResult = { client: client.name, revision: plan.revision, instances: [], durationMs: 0 };
+  const secrets = opts.secrets ?? NO_SECRETS;
+  const progress = async (e: Omit<ApplyProgress, 'client'>) => opts.onProgress?.({ client: client.name, ...e, message: redact(e.message, secrets.values) });
+  const result: ApplyResult = { client: client.name, revision: plan.revision, instances: [], durationMs: 0, ...(opts.takeover ? { takeover: opts.takeover } : {}) };
   const done = () => ({ ...result, durationMs: Date.now() - started });
 
   if (plan.unreachable) return { ...done(), error: plan.unreachable };
@@ -90,28 +109,25 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
     return done();
   }
 
+  const refusedWith = (reason: Reason): ApplyResult => {
+    result.instances = decisions.map((x) => (x.d.run ? notRun(x.ip, 'skipped', reason) : x.d.result));
+    return { ...done(), error: reason };
+  };
+  if (opts.lockRefused) return refusedWith(opts.lockRefused);
+  const journal = journalFor(session, { runId, client: client.name, revision: plan.revision, now, secrets: secrets.values });
   let lock: ServerLock | undefined = opts.lock;
   if (!lock) {
-    progress({ step: 'lock', status: 'start', message: 'taking the server lock' });
-    try {
-      lock = await acquireLock(session, client.name, { runId, waitMs: opts.lockWaitMs ?? 0, now: now() });
-    } catch (err) {
-      const message = errorMessage(err);
-      progress({ step: 'lock', status: 'failed', message });
-      result.instances = decisions.map((x) =>
-        x.d.run ? { instance: x.ip.instance, outcome: 'skipped', detail: message, actions: x.ip.actions.map((action) => ({ action, outcome: 'skipped', durationMs: 0 })) } : x.d.result,
-      );
-      return { ...done(), error: message };
+    await progress({ step: 'lock', status: 'start', message: 'taking the server lock' });
+    const attempt = await tryLock(session, client.name, { runId, waitMs: opts.lockWaitMs ?? 0, now: now() });
+    if (!attempt.acquired) {
+      await progress({ step: 'lock', status: 'failed', message: attempt.reason.message });
+      return refusedWith(attempt.reason);
     }
+    lock = attempt;
+    if (lock.takenOver) result.takeover = await recoverDeadRun(session, client, lock, { runId, now, secrets, journal, progress, healthTimeoutMs: opts.healthTimeoutMs ?? 60_000 });
   }
   const ownLock = !opts.lock;
   try {
-    if (lock.takenOver) {
-      const t = lock.takenOver;
-      const msg = `took over a stale lock of run ${t.runId} (host ${t.host}, since ${t.since}): that run died mid-way`;
-      progress({ step: 'lock', status: 'info', message: msg });
-      await journal(session, { at: now().toISOString(), runId, client: client.name, revision: plan.revision, instance: '-', step: 'lock', outcome: 'stale-taken-over', detail: msg });
-    }
     let failedBefore: string | null = null;
     for (const { ip, d } of decisions) {
       if (!d.run) {
@@ -121,27 +137,38 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
       const dep = ip.dependsOn ? result.instances.find((r) => r.instance === ip.dependsOn) : undefined;
       if (dep && dep.outcome !== 'applied' && dep.outcome !== 'unchanged') {
         // Production goes only after test succeeded in this same run.
-        const detail = `not touched: ${dep.instance} must succeed first in the same run (it is ${dep.outcome}${dep.detail ? `: ${dep.detail}` : ''})`;
-        result.instances.push({ instance: ip.instance, outcome: 'skipped', detail, actions: ip.actions.map((action) => ({ action, outcome: 'skipped', durationMs: 0 })) });
-        progress({ instance: ip.instance, step: 'instance', status: 'info', message: detail });
+        const reason: Reason = { code: 'dependency-failed', message: `not touched: ${dep.instance} must succeed first in the same run (it is ${dep.outcome}${dep.detail ? `: ${dep.detail}` : ''})` };
+        result.instances.push(notRun(ip, 'skipped', reason));
+        await progress({ instance: ip.instance, step: 'instance', status: 'info', message: reason.message });
         continue;
       }
       if (failedBefore) {
-        result.instances.push({
-          instance: ip.instance,
-          outcome: 'skipped',
-          detail: `not touched: instance ${failedBefore} failed earlier in this run`,
-          actions: ip.actions.map((action) => ({ action, outcome: 'skipped', durationMs: 0 })),
-        });
-        progress({ instance: ip.instance, step: 'instance', status: 'info', message: `skipped: ${failedBefore} failed` });
+        const reason: Reason = { code: 'earlier-failure', message: `not touched: instance ${failedBefore} failed earlier in this run` };
+        result.instances.push(notRun(ip, 'skipped', reason));
+        await progress({ instance: ip.instance, step: 'instance', status: 'info', message: `skipped: ${failedBefore} failed` });
         continue;
       }
-      const ir = await applyInstance(session, client, specs.get(ip.instance)!, ip, plan.revision, runId, opts, now, progress);
+      const ctx: ExecContext = {
+        session,
+        client,
+        instance: specs.get(ip.instance)!,
+        live: opts.live?.reachable ? (opts.live.instances[ip.instance] ?? null) : null,
+        revision: plan.revision,
+        runId,
+        now,
+        snapshot: null,
+        touched: new Set(),
+        healthTimeoutMs: opts.healthTimeoutMs ?? 60_000,
+        upgraded: new Set(),
+        secrets,
+        note: () => undefined,
+      };
+      const ir = await applyInstance(ctx, ip, journal, progress);
       result.instances.push(ir);
       if (ir.outcome === 'failed' || ir.outcome === 'rolled-back') failedBefore = ip.instance;
     }
   } finally {
-    if (ownLock) await lock.release().catch(() => undefined);
+    if (ownLock) await lock.release();
   }
   return done();
 }
@@ -150,35 +177,12 @@ function never(): never {
   throw new Error('unreachable');
 }
 
-async function applyInstance(
-  session: HostSession,
-  client: ClientSpec,
-  spec: InstanceSpec,
-  ip: InstancePlan,
-  revision: string,
-  runId: string,
-  opts: ApplyOptions,
-  now: () => Date,
-  progress: (e: Omit<ApplyProgress, 'client'>) => Promise<void>,
-): Promise<InstanceResult> {
+async function applyInstance(ctx: ExecContext, ip: InstancePlan, journal: Journal, progress: (e: Omit<ApplyProgress, 'client'>) => Promise<void>): Promise<InstanceResult> {
   const notes: string[] = [];
-  const ctx: ExecContext = {
-    session,
-    client,
-    instance: spec,
-    live: opts.live?.reachable ? (opts.live.instances[spec.name] ?? null) : null,
-    revision,
-    runId,
-    now,
-    backup: null,
-    healthTimeoutMs: opts.healthTimeoutMs ?? 60_000,
-    upgraded: new Set(),
-    note: (line) => notes.push(line),
-  };
-  const actions = withBackup(ip.actions, ip.instance);
+  ctx.note = (line) => notes.push(line);
+  const actions = withSnapshot(ip.actions, ip.instance);
   const results: ActionResult[] = [];
   let failure: { action: Action; err: ActionFailure } | null = null;
-  let mutated = false;
   for (const action of actions) {
     if (failure) {
       results.push({ action, outcome: 'skipped', durationMs: 0 });
@@ -187,13 +191,17 @@ async function applyInstance(
     await progress({ instance: ip.instance, step: action.kind, status: 'start', message: describe(action) });
     const t0 = Date.now();
     notes.length = 0;
-    if (MUTATING.has(action.kind)) mutated = true;
+    // Recorded before the step starts: a step that dies half-way still counts as a change.
+    for (const t of TOUCHES[action.kind]) ctx.touched.add(t);
+    if (MUTATING.has(action.kind) || action.kind === 'snapshot') {
+      await journal.write({ instance: ip.instance, step: action.kind, outcome: 'start', ...(action.kind === 'snapshot' ? { database: action.database } : {}) });
+    }
     try {
       await execute(action, ctx);
       const r: ActionResult = { action, outcome: 'ok', durationMs: Date.now() - t0, ...(notes.length ? { output: notes.join('\n') } : {}) };
       results.push(r);
-      progress({ instance: ip.instance, step: action.kind, status: 'ok', message: `${describe(action)} (${r.durationMs} ms)` });
-      await journal(session, { at: now().toISOString(), runId, client: client.name, revision, instance: ip.instance, step: action.kind, outcome: 'ok', durationMs: r.durationMs });
+      await progress({ instance: ip.instance, step: action.kind, status: 'ok', message: `${describe(action)} (${r.durationMs} ms)` });
+      await journal.write({ instance: ip.instance, step: action.kind, outcome: 'ok', durationMs: r.durationMs, ...(action.kind === 'snapshot' && ctx.snapshot ? { snapshot: ctx.snapshot.dir } : {}) });
     } catch (e) {
       const err = e instanceof ActionFailure ? e : new ActionFailure(errorMessage(e));
       failure = { action, err };
@@ -202,41 +210,49 @@ async function applyInstance(
         outcome: 'failed',
         durationMs: Date.now() - t0,
         ...(err.command ? { command: err.command } : {}),
-        output: trimOutput([err.message, err.output].filter(Boolean).join('\n')),
+        output: trimOutput([err.message, err.output, ...notes].filter(Boolean).join('\n')),
       };
       results.push(r);
-      progress({ instance: ip.instance, step: action.kind, status: 'failed', message: err.message });
-      await journal(session, { at: now().toISOString(), runId, client: client.name, revision, instance: ip.instance, step: action.kind, outcome: 'failed', durationMs: r.durationMs, ...(err.command ? { command: err.command } : {}), detail: err.message });
+      await progress({ instance: ip.instance, step: action.kind, status: 'failed', message: err.message });
+      await journal.write({ instance: ip.instance, step: action.kind, outcome: 'failed', durationMs: r.durationMs, ...(err.command ? { command: err.command } : {}), detail: err.message });
     }
   }
-  if (!failure) return { instance: ip.instance, outcome: 'applied', actions: results };
+  const snapshot = ctx.snapshot ? { snapshot: ctx.snapshot.dir } : {};
+  const finish = async (ir: InstanceResult): Promise<InstanceResult> => {
+    await journal.write({ instance: ip.instance, step: 'instance', outcome: ir.outcome, ...(ir.detail ? { detail: ir.detail } : {}), ...snapshot });
+    return { ...ir, ...snapshot };
+  };
+  if (!failure) return finish({ instance: ip.instance, outcome: 'applied', actions: results });
 
   const what = `${failure.action.kind} failed: ${failure.err.message}`;
-  if (!mutated || !ctx.backup) {
-    const detail = mutated ? `${what}; no backup to restore (${ctx.backup ? '' : 'backup missing'})` : `${what}; nothing was changed`;
-    return { instance: ip.instance, outcome: 'failed', detail, actions: results };
-  }
-  // Restore the pre-change state: image, config, addons commits, database, filestore.
-  progress({ instance: ip.instance, step: 'rollback', status: 'start', message: `restoring ${ctx.backup.dir}` });
+  if (ctx.touched.size === 0) return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; nothing was changed`, actions: results });
+  // Undo exactly what this run touched.
+  const scope = describeTouched(ctx.touched).join(', ');
+  await progress({ instance: ip.instance, step: 'rollback', status: 'start', message: `restoring ${scope}${ctx.snapshot ? ` from ${ctx.snapshot.dir}` : ''}` });
+  await journal.write({ instance: ip.instance, step: 'rollback', outcome: 'start', detail: scope, ...snapshot });
   const t0 = Date.now();
-  try {
-    await restoreBackup(ctx, ctx.backup);
-    await httpHealth(ctx, spec.httpPort);
-    progress({ instance: ip.instance, step: 'rollback', status: 'ok', message: `restored ${ctx.backup.dir} (${Date.now() - t0} ms)` });
-    await journal(session, { at: now().toISOString(), runId, client: client.name, revision, instance: ip.instance, step: 'rollback', outcome: 'ok', durationMs: Date.now() - t0, detail: ctx.backup.dir });
-    return { instance: ip.instance, outcome: 'rolled-back', detail: `${what}; restored the pre-change backup ${ctx.backup.dir}`, actions: results };
-  } catch (e) {
-    const err = e instanceof ActionFailure ? e : new ActionFailure(errorMessage(e));
-    const detail = `${what}; ROLLBACK FAILED (${err.message}); backup kept at ${ctx.backup.dir}: restore by hand`;
-    progress({ instance: ip.instance, step: 'rollback', status: 'failed', message: detail });
-    await journal(session, { at: now().toISOString(), runId, client: client.name, revision, instance: ip.instance, step: 'rollback', outcome: 'failed', durationMs: Date.now() - t0, ...(err.command ? { command: err.command } : {}), detail });
-    return { instance: ip.instance, outcome: 'failed', detail, actions: results };
+  const rb = await rollback(ctx, (label) => void progress({ instance: ip.instance, step: 'rollback', status: 'info', message: label }));
+  const durationMs = Date.now() - t0;
+  if (rb.kind === 'failed') {
+    const where = ctx.snapshot ? `; snapshot kept at ${ctx.snapshot.dir}` : '';
+    const marked = rb.markerWritten ? `; marked as needing a manual restore: after restoring, run odoops resolve ${ctx.client.name} ${ip.instance}` : '; the needs-manual-restore marker could not be written either';
+    const detail = `${what}; ROLLBACK FAILED (${rb.message})${where}${marked}`;
+    await progress({ instance: ip.instance, step: 'rollback', status: 'failed', message: detail });
+    await journal.write({ instance: ip.instance, step: 'rollback', outcome: 'failed', durationMs, detail, ...snapshot });
+    return finish({ instance: ip.instance, outcome: 'failed', detail, reason: { code: 'needs-manual-restore', message: detail }, actions: results });
   }
+  await journal.write({ instance: ip.instance, step: 'rollback', outcome: 'ok', durationMs, detail: scope, ...snapshot });
+  if (rb.kind === 'restarted' || rb.kind === 'nothing-changed') {
+    await progress({ instance: ip.instance, step: 'rollback', status: 'ok', message: 'odoo started again' });
+    return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; nothing was changed (odoo, stopped for the snapshot, started again)`, actions: results });
+  }
+  await progress({ instance: ip.instance, step: 'rollback', status: 'ok', message: `restored ${rb.what.join(', ')} (${durationMs} ms)` });
+  return finish({ instance: ip.instance, outcome: 'rolled-back', detail: `${what}; restored ${rb.what.join(', ')} from the pre-change snapshot ${ctx.snapshot!.dir}`, actions: results });
 }
 
 export function describe(a: Action): string {
   switch (a.kind) {
-    case 'backup': return `backup ${a.instance}`;
+    case 'snapshot': return `snapshot ${a.instance}${a.database ? ' (database, filestore, files)' : ' (files)'}`;
     case 'pull-image': return `pull ${a.image}`;
     case 'checkout-addons': return `checkout ${a.repo.name} ${a.repo.ref}${a.toCommit ? ` (${a.toCommit.slice(0, 12)})` : ''}`;
     case 'write-config': return `write odoo.conf ${Object.keys(a.set).join(', ')}`;

@@ -1,14 +1,21 @@
 /**
- * The per-server lock. A long-lived remote shell holds `flock` on /var/lib/odoops/lock for
- * the whole apply; the kernel releases it when that shell dies (odoops killed, link lost),
- * so a dead run can never hold a server forever. lock.json says who holds it; it is removed
- * only on a clean release, so finding one after taking the flock means the previous run
- * died mid-way: that lock was stale and is taken over (and reported).
+ * The per-server lock. A long-lived remote shell (operator/host/scripts/lock.sh) holds `flock`
+ * on /var/lib/odoops/lock for the whole run; the kernel releases it when that shell dies
+ * (odoops killed, link lost), so a dead run can never hold a server forever. Every command a
+ * run executes goes through the fence guard (host/scripts/guard.sh): it starts only while its
+ * run holds the lock, and a new holder first stops and drains the commands of earlier runs.
+ * lock.json says who holds it; it is removed only on a clean release, so finding one after
+ * taking the flock means the previous run died mid-way: that lock was stale, its commands were
+ * stopped, and the caller must deal with what it left (operator/apply/recover.ts).
+ *
+ * tryLock never throws: it says whether it got the lock and, if not, why (a typed reason).
  */
 import os from 'node:os';
-import { LOCK_FILE, LOCK_INFO_FILE, ODOOPS_DIR } from '../live/commands.ts';
+import { TIMEOUTS } from '../host/command.ts';
+import { lockHolder } from '../host/commands.ts';
 import type { HostSession } from '../live/ssh.ts';
-import { OdoopsError } from '../util/errors.ts';
+import type { Reason } from '../plan/types.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface LockInfo {
   runId: string;
@@ -20,37 +27,37 @@ export interface LockInfo {
 }
 
 export interface ServerLock {
+  acquired: true;
   info: LockInfo;
   /** The holder of a stale lock this run took over, if any. */
   takenOver: LockInfo | null;
+  /** Commands of earlier runs the server stopped before granting the lock. */
+  stoppedCommands: number;
   release(): Promise<void>;
 }
 
-export class LockHeldError extends OdoopsError {
-  constructor(readonly client: string, readonly holder: LockInfo | null, waitedMs: number) {
-    const who = holder ? `run ${holder.runId} on host ${holder.host} since ${holder.since}` : 'another process';
-    super(`${client} is locked by ${who}${waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)} s)` : ''}`);
-    this.name = 'LockHeldError';
-  }
+export interface LockRefused {
+  acquired: false;
+  /** locked (another live run), unreachable (no answer, channel failed), internal. */
+  reason: Reason;
+  holder: LockInfo | null;
+  /** Nothing to release; present so callers can always release in a finally. */
+  release(): Promise<void>;
 }
 
-export const LOCK_SCRIPT = [
-  'info="$1"; wait="$2"; dir="$3"; lock="$4"; json="$5"; idle="$6"',
-  'mkdir -p "$dir"',
-  'exec 9>>"$lock"',
-  'if ! flock -n 9; then',
-  '  printf "BUSY %s\\n" "$(tr -d "\\n" 2>/dev/null < "$json")"',
-  '  if ! flock -w "$wait" 9; then printf "HELD %s\\n" "$(tr -d "\\n" 2>/dev/null < "$json")"; exit 75; fi',
-  'fi',
-  'if [ -s "$json" ]; then printf "STALE %s\\n" "$(tr -d "\\n" < "$json")"; fi',
-  'printf "%s\\n" "$info" > "$json.tmp" && mv "$json.tmp" "$json"',
-  'echo LOCKED',
-  // Held while odoops pings; "release" is the clean end. EOF or $idle seconds of silence
-  // (odoops killed, link lost even if this sshd never notices): exit, lock.json stays = stale.
-  'while read -r -t "$idle" cmd; do',
-  '  if [ "$cmd" = release ]; then rm -f "$json"; echo RELEASED; exit 0; fi',
-  'done',
-].join('\n');
+export type LockAttempt = ServerLock | LockRefused;
+
+export interface LockOptions {
+  runId: string;
+  /** How long to wait for a lock held by another run; default 0 (answer at once). */
+  waitMs?: number;
+  command?: string;
+  now?: Date;
+  /** The server drops a holder that has not pinged for this long; default 60 s. */
+  idleMs?: number;
+  /** How long the server may take to answer at all, on top of waitMs (default TIMEOUTS.lockAnswer). */
+  answerMs?: number;
+}
 
 function parseInfo(text: string): LockInfo | null {
   try {
@@ -65,11 +72,12 @@ export function newRunId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function acquireLock(
-  session: HostSession,
-  client: string,
-  opts: { runId: string; waitMs?: number; command?: string; now?: Date; idleMs?: number },
-): Promise<ServerLock> {
+export function heldMessage(client: string, holder: LockInfo | null, waitedMs: number): string {
+  const who = holder ? `run ${holder.runId} on host ${holder.host} since ${holder.since}` : 'another process';
+  return `${client} is locked by ${who}${waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)} s)` : ''}`;
+}
+
+export async function tryLock(session: HostSession, client: string, opts: LockOptions): Promise<LockAttempt> {
   const info: LockInfo = {
     runId: opts.runId,
     host: os.hostname(),
@@ -80,45 +88,76 @@ export async function acquireLock(
   };
   const waitMs = opts.waitMs ?? 0;
   const idleMs = opts.idleMs ?? 60_000;
-  // bash for `read -t` (dash has none); bash is part of every supported server OS.
-  const proc = session.spawn(['bash', '-c', LOCK_SCRIPT, 'odoops-lock', JSON.stringify(info), String(waitMs / 1000), ODOOPS_DIR, LOCK_FILE, LOCK_INFO_FILE, String(Math.ceil(idleMs / 1000))]);
+  const answerMs = opts.answerMs ?? TIMEOUTS.lockAnswer;
+  const refused = (reason: Reason, holder: LockInfo | null = null): LockRefused => ({ acquired: false, reason, holder, release: async () => undefined });
+
+  let proc;
+  try {
+    proc = session.spawn(lockHolder({ info: JSON.stringify(info), runId: opts.runId, waitSeconds: waitMs / 1000, idleSeconds: Math.ceil(idleMs / 1000) }));
+  } catch (err) {
+    return refused({ code: 'unreachable', message: `${client}: could not take the server lock: ${errorMessage(err)}` });
+  }
   let buffer = '';
   let takenOver: LockInfo | null = null;
   let busyWith: LockInfo | null = null;
+  let stoppedCommands = 0;
   const started = Date.now();
-  const outcome = await new Promise<'locked' | { held: LockInfo | null } | { died: string }>((resolve) => {
+  type Outcome = 'locked' | { held: LockInfo | null } | { died: string } | { silent: number };
+  const outcome = await new Promise<Outcome>((resolve) => {
+    // A local deadline: a server that never answers (link lost after connecting, a hung
+    // sshd) must not keep this run waiting. A stale takeover gets the drain time on top.
+    let timer = setTimeout(() => resolve({ silent: waitMs + answerMs }), waitMs + answerMs);
     proc.onStdout((chunk) => {
       buffer += chunk;
       let nl: number;
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        if (line === 'LOCKED') resolve('locked');
-        else if (line.startsWith('BUSY ')) busyWith = parseInfo(line.slice(5));
-        else if (line.startsWith('HELD ')) resolve({ held: parseInfo(line.slice(5)) ?? busyWith });
-        else if (line.startsWith('STALE ')) takenOver = parseInfo(line.slice(6));
+        if (line === 'LOCKED') {
+          clearTimeout(timer);
+          resolve('locked');
+        } else if (line.startsWith('BUSY ')) busyWith = parseInfo(line.slice(5));
+        else if (line.startsWith('HELD ')) {
+          clearTimeout(timer);
+          resolve({ held: parseInfo(line.slice(5)) ?? busyWith });
+        } else if (line.startsWith('STALE ')) {
+          takenOver = parseInfo(line.slice(6));
+          clearTimeout(timer);
+          const more = TIMEOUTS.drain * 2 + answerMs;
+          timer = setTimeout(() => resolve({ silent: Date.now() - started + more }), more);
+        } else if (line.startsWith('STOPPED ')) stoppedCommands = Number(line.slice(8)) || 0;
       }
     });
-    void proc.exited.then((r) => resolve({ died: r.stderr.trim() || `exit ${r.code}` }));
+    void proc.exited.then((r) => {
+      clearTimeout(timer);
+      resolve({ died: r.stderr.trim() || `exit ${r.code}` });
+    });
   });
   if (outcome !== 'locked') {
-    if ('held' in outcome) throw new LockHeldError(client, outcome.held, Date.now() - started);
-    throw new OdoopsError(`${client}: could not take the server lock: ${outcome.died}`);
+    proc.end();
+    if ('held' in outcome) return refused({ code: 'locked', message: heldMessage(client, outcome.held, Date.now() - started) }, outcome.held);
+    if ('silent' in outcome) {
+      return refused({ code: 'unreachable', message: `${client}: the server lock did not answer within ${Math.round(outcome.silent / 1000)} s` });
+    }
+    return refused({ code: 'unreachable', message: `${client}: could not take the server lock: ${outcome.died}` });
   }
   let released = false;
   const ping = setInterval(() => proc.write('ping\n'), Math.max(250, idleMs / 4));
   ping.unref();
   void proc.exited.then(() => clearInterval(ping));
   return {
+    acquired: true,
     info,
     takenOver,
+    stoppedCommands,
     release: async () => {
       if (released) return;
       released = true;
       clearInterval(ping);
       proc.write('release\n');
       proc.end();
-      await proc.exited;
+      // A link that died meanwhile must not hang the release: the server drops a silent holder.
+      await Promise.race([proc.exited, new Promise((r) => setTimeout(r, TIMEOUTS.lockAnswer).unref())]);
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Reads ir_module_module back after a change: Odoo's exit code is never trusted alone. */
-import { psqlModules } from '../live/commands.ts';
+import { psqlModules } from '../host/commands.ts';
 import { run, type ExecContext } from './context.ts';
 
 export interface ModuleRow {
@@ -7,8 +7,8 @@ export interface ModuleRow {
   version: string | null;
 }
 
-export async function readModules(ctx: Pick<ExecContext, 'session'>, instance: string, database: string): Promise<Record<string, ModuleRow>> {
-  const res = await run(ctx, psqlModules(instance, database), { timeoutMs: 60_000 });
+export async function readModules(ctx: Pick<ExecContext, 'session' | 'runId'>, instance: string, database: string): Promise<Record<string, ModuleRow>> {
+  const res = await run(ctx, psqlModules(instance, database));
   const rows: Record<string, ModuleRow> = {};
   for (const line of res.stdout.split('\n')) {
     const [name, state, version] = line.split('\t');

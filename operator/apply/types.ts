@@ -1,4 +1,4 @@
-import type { Action } from '../plan/types.ts';
+import type { Action, Reason } from '../plan/types.ts';
 
 export type ActionOutcome = 'ok' | 'failed' | 'skipped';
 
@@ -17,16 +17,33 @@ export type InstanceOutcome = 'applied' | 'unchanged' | 'waiting' | 'blocked' | 
 export interface InstanceResult {
   instance: string;
   outcome: InstanceOutcome;
-  /** For waiting: next window opening; for failed/skipped/blocked: why. */
+  /** For humans: why it waits, is blocked, skipped, failed or was rolled back. */
   detail?: string;
+  /** For machines: waiting, blocked and skipped instances say why with a code. */
+  reason?: Reason;
+  /** The pre-change snapshot this run took, when it took one. */
+  snapshot?: string;
   actions: ActionResult[];
+}
+
+/** What a run found and did after taking over the stale lock of a run that died. */
+export interface TakeoverReport {
+  /** The dead run. */
+  runId: string;
+  host: string;
+  since: string;
+  /** Its commands the server stopped before granting the lock. */
+  stoppedCommands: number;
+  /** Per instance it had started on: what it was doing and what was done about it. */
+  instances: { instance: string; found: string; done: string; marked: boolean }[];
 }
 
 export interface ApplyResult {
   client: string;
   revision: string;
   /** Set when nothing could be done on this server (unreachable, lock held, host key mismatch). */
-  error?: string;
+  error?: Reason;
+  takeover?: TakeoverReport;
   instances: InstanceResult[];
   durationMs: number;
 }

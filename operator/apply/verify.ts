@@ -3,7 +3,7 @@
  * image configured and running, modules installed/removed/upgraded, addons commits, options.
  */
 import type { InstanceSpec } from '../desired/types.ts';
-import { confValue } from '../live/commands.ts';
+import { odooOptionString } from '../plan/diff.ts';
 import type { LiveInstance } from '../live/types.ts';
 
 export function readBackProblems(spec: InstanceSpec, live: LiveInstance | undefined, upgraded: Set<string>): string[] {
@@ -34,7 +34,8 @@ export function readBackProblems(spec: InstanceSpec, live: LiveInstance | undefi
     else if (got.desiredCommit && got.commit !== got.desiredCommit) problems.push(`addons ${a.name} at ${got.commit.slice(0, 12)}, ${a.ref} is ${got.desiredCommit.slice(0, 12)}`);
   }
   for (const [k, v] of Object.entries(spec.options)) {
-    if (live.options[k] !== confValue(v)) problems.push(`option ${k} is ${live.options[k] ?? 'unset'}, expected ${confValue(v)}`);
+    // Secret options read back as "(secret)" when the server holds the desired value.
+    if (live.options[k] !== odooOptionString(v)) problems.push(`option ${k} is ${live.options[k] ?? 'unset'}, expected ${odooOptionString(v)}`);
   }
   return problems;
 }

@@ -1,10 +1,11 @@
 /**
  * odoops apply: take every selected server to the desired state where its update window
- * is open (the rest wait, with their next opening). Exit 1 when any server or instance
- * failed, was rolled back, or could not be reached; else 0.
+ * is open (the rest wait, with their next opening). Exit 1 when a server could not be worked
+ * on (unreachable, locked, host key) or an instance failed, was rolled back or is blocked;
+ * else 0. The exit code comes from outcomes and reason codes (applyExitCode), never text.
  */
 import { Option, type Command } from 'commander';
-import { renderApplyText, toJson } from '../report/index.ts';
+import { applyExitCode, renderApplyText, toJson } from '../report/index.ts';
 import type { ApplyResult } from '../apply/types.ts';
 import { addFleetOptions, positiveNumber, runFleet, type FleetCommandOptions } from './fleet.ts';
 
@@ -17,18 +18,11 @@ export function register(program: Command): void {
     .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string }) => {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
       const { revision, outcomes } = await runFleet(opts, 'apply', { ignoreWindows: !!opts.ignoreWindows, lockWaitMs });
-      // A client with nothing to do still appears, as unchanged.
+      // reconcile always answers in apply mode; the fallback only guards against a missing one.
       const results: ApplyResult[] = outcomes.map(
-        (o) =>
-          o.apply ?? {
-            client: o.client,
-            revision,
-            instances: o.plan.instances.map((i) => ({ instance: i.instance, outcome: 'unchanged' as const, actions: [] })),
-            durationMs: o.durationMs,
-          },
+        (o) => o.apply ?? { client: o.client, revision, error: { code: 'internal', message: 'no apply result' }, instances: [], durationMs: o.durationMs },
       );
       process.stdout.write(opts.json ? `${toJson(results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }));
-      const bad = results.some((r) => r.error || r.instances.some((i) => i.outcome === 'failed' || i.outcome === 'rolled-back'));
-      process.exitCode = bad ? 1 : 0;
+      process.exitCode = applyExitCode(results);
     });
 }

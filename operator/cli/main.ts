@@ -11,6 +11,7 @@ import { register as registerShow } from './show.ts';
 import { register as registerPlan } from './plan.ts';
 import { register as registerApply } from './apply.ts';
 import { register as registerDrift } from './drift.ts';
+import { register as registerResolve } from './resolve.ts';
 import { register as registerServe } from './serve.ts';
 import { register as registerRender } from './render.ts';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerDrift(program);
+  registerResolve(program);
   registerServe(program);
   registerRender(program);
   return program;

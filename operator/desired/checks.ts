@@ -143,8 +143,17 @@ export function clientChecks(spec: ClientSpec, loc: Locator, cache: WindowCache)
       if (addonNames.has(a.name)) out.push(loc.issue([...ip, 'addons', j, 'name'], `addons repository "${a.name}" is listed twice`));
       addonNames.add(a.name);
     }
-    for (const key of Object.keys(inst.options)) {
+    for (const [key, value] of Object.entries(inst.options)) {
       if (MANAGED_OPTIONS.includes(key)) out.push(loc.issue([...ip, 'options', key], `option ${key} is set by odoops (from the instance and the host layout) and cannot be set here`, true));
+      // A plain string never changes meaning: "env:X" would be written to odoo.conf as the text "env:X".
+      else if (typeof value === 'string' && SECRET_REF.test(value)) {
+        out.push(loc.issue([...ip, 'options', key], `"${value}" is a secret reference written as a plain value (odoo.conf would get this text): write {secret: ${value}}`));
+      }
+    }
+    for (const [j, a] of inst.addons.entries()) {
+      if (a.credentials !== undefined && !/^https:\/\//.test(a.url)) {
+        out.push(loc.issue([...ip, 'addons', j, 'credentials'], `credentials are given to git over https:// only (this URL is ${a.url.split(':')[0]}): use an https:// URL, or the server's SSH key without credentials`));
+      }
     }
     out.push(...windowIssues(inst.windows, [...ip, 'windows'], loc, cache, [...ip, 'windows']));
   }

@@ -40,7 +40,8 @@ function toPath(pointer: string): Path {
 }
 
 function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  // A URL's user:password@ is never echoed back in a validation message.
+  const s = (JSON.stringify(v) ?? String(v)).replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@\s"]*@/g, '$1***@');
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -116,6 +117,8 @@ export function schemaIssues(kind: 'client' | 'fleet', f: YamlFile): ValidationI
     // propertyNames reports the failure twice: inside (tagged with propertyName) and outside
     // (naming the key). Keep the outer one, with the inner explanation.
     if (e.propertyName !== undefined) continue;
+    // if/then (secret option values) reports the inner error itself; "must match then" adds nothing.
+    if (e.keyword === 'if') continue;
     let inner: string | undefined;
     if (e.keyword === 'propertyNames') {
       const i = errors.find((x) => x.propertyName === (e.params as { propertyName?: string }).propertyName && x.instancePath === e.instancePath);

@@ -25,9 +25,20 @@ export interface AddonsRepoSpec {
   url: string;
   /** Branch or tag name, or a full 40-hex commit SHA. */
   ref: string;
+  /**
+   * For a private repository: the secret ("user:token" or a token) git authenticates with
+   * over HTTPS. Resolved on the operator side, sent to the server on stdin only; a URL never
+   * carries credentials.
+   */
+  credentials?: SecretRef;
 }
 
-export type OdooOptionValue = string | number | boolean;
+/** An odoo.conf option whose value is a secret: resolved on the operator side, sent on stdin only. */
+export interface SecretOption {
+  secret: SecretRef;
+}
+
+export type OdooOptionValue = string | number | boolean | SecretOption;
 
 export interface InstanceSpec {
   /** Instance name: "production", "test", or another [a-z][a-z0-9-]*. */

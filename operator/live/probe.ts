@@ -1,27 +1,33 @@
 /**
- * Reads one server's live state in one round trip: a constant Python program (probe.py)
- * fed on stdin, the request passed as one quoted argv element.
+ * Reads one server's live state in one round trip: the host contract's probe (a constant
+ * Python program, operator/host/probe.py) with its request on stdin. Read-only: it never
+ * creates a container or pulls an image. Secret option values never come back: the probe
+ * returns a digest keyed for this probe only, compared here with the desired value's.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
+import { TIMEOUTS } from '../host/command.ts';
+import { probe, secretDigest } from '../host/commands.ts';
+import { isSecretOption } from '../plan/diff.ts';
+import { NO_SECRETS, type ResolvedSecrets } from '../reconcile/secrets.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { HostSession, ConnectOptions } from './ssh.ts';
-import { connectSsh } from './ssh.ts';
-import { pgConninfo } from './commands.ts';
-import type { LiveInstance, LiveModule, LiveState, ModuleState, HostFacts, LiveAddonsRepo } from './types.ts';
-
-const PROBE_PY = readFileSync(new URL('./probe.py', import.meta.url), 'utf8');
+import { connectSsh, HostKeyMismatchError } from './ssh.ts';
+import { SECRET_DIFFERS, SECRET_MATCHES, type LiveInstance, type LiveModule, type LiveState, type ModuleState, type HostFacts, type LiveAddonsRepo, type RestoreMarker } from './types.ts';
 
 export interface ProbeOptions {
-  /** Per remote command inside the probe; default 60 s. */
+  /** Per remote command inside the probe; default TIMEOUTS.probeCommand. */
   commandTimeoutMs?: number;
   /** Which instances to read; default all of spec.instances. */
   instances?: string[];
+  /** Resolved secrets: secret option values to compare, addons credentials for `git ls-remote`. */
+  secrets?: ResolvedSecrets;
 }
 
 interface RawInstance {
   present: boolean;
   image: string | null;
+  imagePresent: boolean | null;
   imageDigest: string | null;
   running: boolean;
   runningImage?: string | null;
@@ -30,6 +36,8 @@ interface RawInstance {
   manifests: Record<string, string>;
   addons: Record<string, LiveAddonsRepo>;
   options: Record<string, string>;
+  secretDigests: Record<string, string>;
+  marker: RestoreMarker | null;
   errors: string[];
 }
 
@@ -41,39 +49,44 @@ interface RawProbe {
 
 const MODULE_STATES = new Set<ModuleState>(['installed', 'uninstalled', 'uninstallable', 'to install', 'to upgrade', 'to remove']);
 
-export function probeRequest(spec: ClientSpec, opts: ProbeOptions = {}): string {
-  const chosen = opts.instances ? spec.instances.filter((i) => opts.instances!.includes(i.name)) : spec.instances;
-  return JSON.stringify({
-    timeout: Math.ceil((opts.commandTimeoutMs ?? 60_000) / 1000),
-    instances: chosen.map((i: InstanceSpec) => ({
-      name: i.name,
-      database: i.database,
-      dbConninfo: pgConninfo(i.database),
-      series: i.series,
-      options: Object.keys(i.options),
-      addons: i.addons.map((a) => ({ name: a.name, url: a.url, ref: a.ref })),
-    })),
-  });
+function chosen(spec: ClientSpec, opts: ProbeOptions): InstanceSpec[] {
+  return opts.instances ? spec.instances.filter((i) => opts.instances!.includes(i.name)) : spec.instances;
 }
 
 /** Probe over an open session. Transport failures become `reachable: false`, never a throw. */
 export async function probeLive(session: HostSession, spec: ClientSpec, opts: ProbeOptions = {}): Promise<LiveState> {
-  const timeoutMs = (opts.commandTimeoutMs ?? 60_000) * 2 + 10_000;
+  const secrets = opts.secrets ?? NO_SECRETS;
+  const key = randomBytes(32).toString('hex');
+  const instances = chosen(spec, opts);
+  const command = probe(
+    instances.map((i) => ({
+      name: i.name,
+      database: i.database,
+      series: i.series,
+      options: Object.keys(i.options).filter((k) => !isSecretOption(i.options[k]!)),
+      secretOptions: Object.keys(i.options).filter((k) => isSecretOption(i.options[k]!)),
+      addons: i.addons.map((a) => {
+        const credential = secrets.credentials[i.name]?.[a.name];
+        return { name: a.name, url: a.url, ref: a.ref, ...(credential ? { credential } : {}) };
+      }),
+    })),
+    { commandTimeoutMs: opts.commandTimeoutMs ?? TIMEOUTS.probeCommand, secretKey: key },
+  );
   let raw: RawProbe;
   try {
-    const res = await session.exec(['python3', '-', probeRequest(spec, opts)], { stdin: PROBE_PY, timeoutMs });
+    const res = await session.exec(command);
     if (res.code !== 0) {
       const why = res.stderr.trim().split('\n').slice(-1)[0] ?? '';
-      return { client: spec.name, reachable: false, reason: `live-state probe failed on ${session.label} (exit ${res.code}): ${why}` };
+      return { client: spec.name, reachable: false, code: 'internal', reason: `live-state probe failed on ${session.label} (exit ${res.code}): ${why}` };
     }
     raw = JSON.parse(res.stdout) as RawProbe;
   } catch (err) {
-    return { client: spec.name, reachable: false, reason: errorMessage(err) };
+    return { client: spec.name, reachable: false, code: 'unreachable', reason: errorMessage(err) };
   }
-  return { client: spec.name, reachable: true, host: raw.host, instances: toInstances(raw) };
+  return { client: spec.name, reachable: true, host: raw.host, instances: toInstances(raw, secrets, key) };
 }
 
-function toInstances(raw: RawProbe): Record<string, LiveInstance> {
+function toInstances(raw: RawProbe, secrets: ResolvedSecrets, key: string): Record<string, LiveInstance> {
   const out: Record<string, LiveInstance> = {};
   for (const [name, r] of Object.entries(raw.instances)) {
     const modules: Record<string, LiveModule> = {};
@@ -84,19 +97,27 @@ function toInstances(raw: RawProbe): Record<string, LiveInstance> {
         manifestVersion: r.manifests?.[m] ?? null,
       };
     }
+    const options = { ...(r.options ?? {}) };
+    // A secret option reads "(secret)" when the server holds the desired value, "(secret, differs)" otherwise.
+    for (const [k, d] of Object.entries(r.secretDigests ?? {})) {
+      const want = secrets.options[name]?.[k];
+      options[k] = want !== undefined && secretDigest(key, want) === d ? SECRET_MATCHES : SECRET_DIFFERS;
+    }
     const st = raw.state?.instances?.[name];
     out[name] = {
       name,
       present: r.present,
       image: r.image ?? null,
+      imagePresent: r.imagePresent ?? null,
       imageDigest: r.imageDigest ?? null,
       running: r.running ?? false,
       runningImage: r.runningImage ?? null,
       odooVersion: r.odooVersion ?? null,
       modules,
       addons: r.addons ?? {},
-      options: r.options ?? {},
+      options,
       lastApplied: st?.revision && st.at ? { revision: st.revision, at: st.at } : null,
+      marker: r.marker ?? null,
       errors: r.errors ?? [],
     };
   }
@@ -109,7 +130,7 @@ export async function probeClient(spec: ClientSpec, connect: ConnectOptions = {}
   try {
     session = await connectSsh(spec.name, spec.server, connect);
   } catch (err) {
-    return { client: spec.name, reachable: false, reason: errorMessage(err) };
+    return { client: spec.name, reachable: false, code: err instanceof HostKeyMismatchError ? 'host-key-mismatch' : 'unreachable', reason: errorMessage(err) };
   }
   try {
     return await probeLive(session, spec, opts);

@@ -1,7 +1,8 @@
 /**
  * SSH transport: one connection per server, reused for every command odoops runs there.
  * The host key is pinned (ServerSpec.hostKey); a mismatch refuses before anything runs.
- * Every command is an argv quoted with shellCommand(); every exec has a timeout.
+ * Every command is a HostCommand (operator/host/): its argv quoted with shellCommand(), run
+ * under a server-side timeout, its output read back up to a limit.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -9,23 +10,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { NodeSSH } from 'node-ssh';
 import type { ServerSpec } from '../desired/types.ts';
+import type { HostCommand } from '../host/command.ts';
+import { KILL_GRACE_S, commandText, outputLimit, serverCommandLine } from '../host/commands.ts';
 import { OdoopsError, errorMessage } from '../util/errors.ts';
-import { shellCommand } from '../util/shell.ts';
 
-export interface ExecOptions {
-  /** Fed to the command's standard input, then closed. */
-  stdin?: string;
-  /** Default 120 s. The command is killed (server-side `timeout`, then the channel) when it runs longer. */
-  timeoutMs?: number;
-}
+/** Why a command ended without its own exit code: typed, so nobody parses the message. */
+export type ExecFailure = 'timeout' | 'output-limit' | 'connection-lost';
 
 export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
-  /** The shell text that ran (for reports and the journal). */
+  /** The command as people read it (its argv quoted), for reports and the journal. */
   command: string;
-  timedOut?: boolean;
+  label: string;
+  failure?: ExecFailure;
 }
 
 /** A long-lived remote command (the server lock): stdin stays open until end(). */
@@ -44,8 +43,8 @@ export interface RemoteProcess {
 export interface HostSession {
   /** "acme (203.0.113.10:22)", for messages. */
   readonly label: string;
-  exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
-  spawn(argv: readonly string[]): RemoteProcess;
+  exec(command: HostCommand): Promise<ExecResult>;
+  spawn(command: HostCommand): RemoteProcess;
   close(): Promise<void>;
 }
 
@@ -54,8 +53,6 @@ export interface ConnectOptions {
   privateKeyPath?: string;
   /** How long to wait for the connection and handshake; default 10 s. */
   readyTimeoutMs?: number;
-  /** Default exec timeout; default 120 s. */
-  defaultTimeoutMs?: number;
   /** SSH keepalive interval; default 15 s (3 missed = connection dead). */
   keepaliveIntervalMs?: number;
 }
@@ -69,21 +66,27 @@ export function sshKeyPath(explicit?: string): string {
   return explicit ?? process.env.ODOOPS_SSH_KEY ?? path.join(os.homedir(), '.ssh', 'id_ed25519');
 }
 
+/** Terminal: a person must check the server's key. */
 export class HostKeyMismatchError extends OdoopsError {
+  readonly code = 'host-key-mismatch';
+  readonly transient = false;
   constructor(label: string, readonly expected: string, readonly got: string) {
     super(`host key mismatch for ${label}: expected ${expected}, got ${got}; refusing to connect`);
     this.name = 'HostKeyMismatchError';
   }
 }
 
+/** Transient: the link or sshd may be back at the next attempt. */
 export class UnreachableError extends OdoopsError {
+  readonly code = 'unreachable';
+  readonly transient = true;
   constructor(label: string, reason: string) {
     super(`cannot reach ${label}: ${reason}`);
     this.name = 'UnreachableError';
   }
 }
 
-const KILL_GRACE_S = 5;
+const mib = (n: number) => `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
 
 /** Opens the one SSH connection to a client's server. Throws HostKeyMismatchError or UnreachableError. */
 export async function connectSsh(client: string, server: ServerSpec, opts: ConnectOptions = {}): Promise<HostSession> {
@@ -117,7 +120,7 @@ export async function connectSsh(client: string, server: ServerSpec, opts: Conne
     if (seen !== null && seen !== server.hostKey) throw new HostKeyMismatchError(label, server.hostKey, seen);
     throw new UnreachableError(label, errorMessage(err));
   }
-  return new SshSession(label, ssh, opts.defaultTimeoutMs ?? 120_000);
+  return new SshSession(label, ssh);
 }
 
 class SshSession implements HostSession {
@@ -127,7 +130,6 @@ class SshSession implements HostSession {
   constructor(
     readonly label: string,
     private readonly ssh: NodeSSH,
-    private readonly defaultTimeoutMs: number,
   ) {
     // An 'error' without a listener would crash the whole run: a dropped link is this
     // server's problem only. Open channels are closed by ssh2, so pending execs resolve.
@@ -139,43 +141,27 @@ class SshSession implements HostSession {
     });
   }
 
-  exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const command = shellCommand(argv);
-    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+  exec(command: HostCommand): Promise<ExecResult> {
+    const text = commandText(command);
     // Server-side `timeout` kills the whole process group even if our channel is gone;
     // the local timer is the backstop when the server does not answer at all.
-    const wrapped = shellCommand(['timeout', '-k', String(KILL_GRACE_S), String(seconds), 'sh', '-c', command]);
+    const { text: wrapped, seconds } = serverCommandLine(command);
+    const limit = outputLimit(command);
     const conn = this.ssh.connection;
     if (!conn || this.lost) return Promise.reject(new UnreachableError(this.label, this.lost ?? 'connection closed'));
     return new Promise<ExecResult>((resolve, reject) => {
       conn.exec(wrapped, (err: Error | undefined, channel: any) => {
         if (err) {
-          reject(new UnreachableError(this.label, `${errorMessage(err)} (running: ${command})`));
+          reject(new UnreachableError(this.label, `${errorMessage(err)} (running: ${command.label})`));
           return;
         }
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
+        let bytes = 0;
         let done = false;
         let code: number | null = null;
-        let timedOut = false;
-        const finish = () => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          let stderr = Buffer.concat(errOut).toString('utf8');
-          let exit = code ?? -1;
-          if (code === null && this.lost) stderr = `${stderr}${stderr ? '\n' : ''}connection lost (${this.lost}) while running: ${command}`;
-          // GNU timeout exits 124 (TERM) or 137 (KILL after grace) when it fired.
-          if (timedOut || exit === 124 || exit === 137) {
-            timedOut = true;
-            exit = 124;
-            stderr = `${stderr}${stderr && !stderr.endsWith('\n') ? '\n' : ''}timed out after ${seconds} s: ${command}`;
-          }
-          resolve({ code: exit, stdout: Buffer.concat(out).toString('utf8'), stderr, command, ...(timedOut ? { timedOut } : {}) });
-        };
-        const timer = setTimeout(() => {
-          timedOut = true;
+        let failure: ExecFailure | undefined;
+        const stop = () => {
           try {
             channel.signal('KILL');
           } catch {
@@ -186,22 +172,63 @@ class SshSession implements HostSession {
           } catch {
             // already closed
           }
+        };
+        const finish = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          let stderr = Buffer.concat(errOut).toString('utf8');
+          let exit = code ?? -1;
+          const add = (line: string) => {
+            stderr = `${stderr}${stderr && !stderr.endsWith('\n') ? '\n' : ''}${line}`;
+          };
+          // GNU timeout exits 124 (TERM) or 137 (KILL after grace) when it fired.
+          if (failure === undefined && (exit === 124 || exit === 137)) failure = 'timeout';
+          if (failure === undefined && code === null && this.lost) failure = 'connection-lost';
+          if (failure === 'timeout') {
+            exit = 124;
+            add(`timed out after ${seconds} s: ${command.label}`);
+          } else if (failure === 'output-limit') {
+            exit = 125;
+            add(`output over the ${mib(limit)} limit: stopped ${command.label}`);
+          } else if (failure === 'connection-lost') {
+            add(`connection lost (${this.lost}) while running: ${command.label}`);
+          }
+          resolve({ code: exit, stdout: Buffer.concat(out).toString('utf8'), stderr, command: text, label: command.label, ...(failure ? { failure } : {}) });
+        };
+        const timer = setTimeout(() => {
+          failure = 'timeout';
+          stop();
           finish();
         }, (seconds + KILL_GRACE_S + 5) * 1000);
-        channel.on('data', (d: Buffer) => out.push(d));
-        channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+        const collect = (into: Buffer[]) => (d: Buffer) => {
+          if (failure === 'output-limit') return;
+          if (bytes + d.length > limit) {
+            // Keep what fits, stop the command: a runaway never fills odoops' memory.
+            into.push(d.subarray(0, Math.max(0, limit - bytes)));
+            bytes = limit;
+            failure = 'output-limit';
+            stop();
+            return;
+          }
+          bytes += d.length;
+          into.push(d);
+        };
+        channel.on('data', collect(out));
+        channel.stderr.on('data', collect(errOut));
         channel.on('exit', (c: number | null) => {
           if (typeof c === 'number') code = c;
         });
         channel.on('close', finish);
-        if (opts.stdin !== undefined) channel.end(opts.stdin);
+        if (command.stdin !== undefined) channel.end(command.stdin);
         else channel.end();
       });
     });
   }
 
-  spawn(argv: readonly string[]): RemoteProcess {
-    const command = shellCommand(argv);
+  spawn(hostCommand: HostCommand): RemoteProcess {
+    // Long-lived (the server lock): not under `timeout`; the caller bounds how long it waits.
+    const command = commandText(hostCommand);
     const conn = this.ssh.connection;
     let channel: any = null;
     const pending: string[] = [];

@@ -17,8 +17,10 @@ export interface LiveModule {
 }
 
 export interface LiveAddonsRepo {
-  /** origin URL of the checkout, null when the directory is missing. */
+  /** origin URL of the checkout (any user:password@ removed on the server), null when missing. */
   url: string | null;
+  /** The origin URL stored on the server holds credentials (an old checkout): the next checkout rewrites it. */
+  urlHasCredentials?: boolean;
   /** Checked-out commit (HEAD), null when missing. */
   commit: string | null;
   /** The desired ref resolved on the server (git ls-remote / rev-parse), null if it cannot be resolved. */
@@ -31,17 +33,24 @@ export interface LiveInstance {
   present: boolean;
   /** Image the instance is configured to run (ODOO_IMAGE in .env), null if unknown. */
   image: string | null;
+  /** Whether that image is on the server (`docker image inspect`); null when not asked. The probe never pulls. */
+  imagePresent?: boolean | null;
   /** Digest of the running container's image ("sha256:..."), null if not running. */
   imageDigest: string | null;
   running: boolean;
-  /** Series `odoo --version` reports, e.g. "17.0". */
+  /** Series from the image's metadata (ODOO_VERSION env, else the odoo.version label), e.g. "17.0"; null if it has none. */
   odooVersion: string | null;
   /** Every row of ir_module_module, by technical name. */
   modules: Record<string, LiveModule>;
   /** Addons checkouts by repo name (only the ones the desired state names, plus any found on disk). */
   addons: Record<string, LiveAddonsRepo>;
-  /** Managed options as read from odoo.conf [options], as strings. */
+  /**
+   * Managed options as read from odoo.conf [options], as strings. Secret options never come
+   * back in clear: SECRET_MATCHES when the server holds the desired value, SECRET_DIFFERS otherwise.
+   */
   options: Record<string, string>;
+  /** A "needs manual restore" marker left by a failed rollback, if any. */
+  marker?: RestoreMarker | null;
   /** Last revision odoops applied to this instance (from /var/lib/odoops/state.json). */
   lastApplied: { revision: string; at: string } | null;
   /** Image of the running odoo container (docker compose ps), when running. */
@@ -56,6 +65,22 @@ export interface HostFacts {
   os: string;
 }
 
+/** What a failed rollback leaves on the server (/var/lib/odoops/blocked/<instance>.json). */
+export interface RestoreMarker {
+  code: 'needs-manual-restore';
+  /** The snapshot to restore from, when there is one. */
+  snapshot?: string | null;
+  /** The database the failed change left, renamed aside, when there is one. */
+  asideDatabase?: string | null;
+  runId?: string;
+  at?: string;
+  reason: string;
+}
+
+/** How a secret option reads back: never the value. */
+export const SECRET_MATCHES = '(secret)';
+export const SECRET_DIFFERS = '(secret, differs)';
+
 export type LiveState =
   | { client: string; reachable: true; host: HostFacts; instances: Record<string, LiveInstance> }
-  | { client: string; reachable: false; reason: string };
+  | { client: string; reachable: false; reason: string; code: 'unreachable' | 'host-key-mismatch' | 'internal' };

@@ -5,8 +5,8 @@
  * [from, to] leaves that reads directly as dotted paths ("options.workers", "modules.sale.state").
  */
 import { create, type Delta } from 'jsondiffpatch';
-import type { InstanceSpec, OdooOptionValue } from '../desired/types.ts';
-import type { LiveInstance, ModuleState } from '../live/types.ts';
+import type { InstanceSpec, OdooOptionValue, SecretOption } from '../desired/types.ts';
+import { SECRET_MATCHES, type LiveInstance, type ModuleState } from '../live/types.ts';
 import type { Change } from './types.ts';
 
 /** Module state as the plan sees it: the live states plus "unknown" (no ir_module_module row). */
@@ -16,16 +16,27 @@ export interface InstanceView {
   /** Odoo series the instance runs (live) or must run (desired). */
   series: string | null;
   image: string | null;
+  /** The configured image is on the server (an absent one is pulled by apply, never by the probe). */
+  imagePresent: boolean;
   running: boolean;
-  addons: Record<string, { url: string | null; commit: string | null }>;
+  addons: Record<string, { url: string | null; commit: string | null; credentials?: boolean }>;
   /** Managed options as Odoo writes them in odoo.conf. */
   options: Record<string, string | null>;
   /** Only modules the desired state names, plus installed ones whose code is newer than the database. */
   modules: Record<string, { state: ViewModuleState; version?: string | null }>;
 }
 
-/** An option value as odoo.conf holds it: booleans "True"/"False", numbers in decimal. */
+export function isSecretOption(v: OdooOptionValue): v is SecretOption {
+  return typeof v === 'object' && v !== null && typeof (v as SecretOption).secret === 'string';
+}
+
+/**
+ * An option value as odoo.conf holds it: booleans "True"/"False", numbers in decimal. A secret
+ * reads "(secret)" on both sides: the probe says SECRET_MATCHES when the server holds the
+ * desired value, so the value itself is never compared or shown here.
+ */
 export function odooOptionString(v: OdooOptionValue): string {
+  if (isSecretOption(v)) return SECRET_MATCHES;
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   return String(v);
 }
@@ -106,6 +117,7 @@ export function desiredView(spec: InstanceSpec, live: LiveInstance): InstanceVie
   return {
     series: spec.series,
     image: spec.image,
+    imagePresent: true,
     running: true,
     addons: Object.fromEntries(
       spec.addons.map((a) => [a.name, { url: a.url, commit: live.addons[a.name]?.desiredCommit ?? unresolved(a.ref) }]),
@@ -128,13 +140,14 @@ export function liveView(spec: InstanceSpec, live: LiveInstance): InstanceView {
   return {
     series: seriesMismatch(spec, live) ?? spec.series,
     image: effectiveLiveImage(spec, live),
+    imagePresent: live.imagePresent !== false,
     running: live.running,
     addons: Object.fromEntries(
       spec.addons.map((a) => {
         const l = live.addons[a.name];
         // A missing checkout or an origin the server cannot report is not a URL difference:
         // the commit leaf already says what is wrong.
-        return [a.name, { url: l?.url ?? a.url, commit: l?.commit ?? null }];
+        return [a.name, { url: l?.url ?? a.url, commit: l?.commit ?? null, ...(l?.urlHasCredentials ? { credentials: true } : {}) }];
       }),
     ),
     options: Object.fromEntries(Object.keys(spec.options).map((k) => [k, live.options[k] ?? null])),
@@ -196,10 +209,13 @@ function reasonFor(leaf: Leaf, spec: InstanceSpec): string {
       return leaf.from === null ? 'image not configured on the server' : 'image differs';
     case 'running':
       return 'instance not running';
+    case 'imagePresent':
+      return 'image not on the server (apply pulls it; the probe never does)';
     case 'addons': {
       const repo = spec.addons.find((a) => a.name === name);
       const ref = repo?.ref ?? '?';
       if (field === 'url') return 'checkout origin differs';
+      if (field === 'credentials') return 'the origin URL on the server holds credentials: the checkout rewrites it';
       if (typeof leaf.to === 'string' && leaf.to.startsWith('(ref ')) return `ref ${ref} not found in ${repo?.url ?? '?'}`;
       if (leaf.from === null) return `not checked out (ref ${ref} is ${short(leaf.to)})`;
       return `ref ${ref} is ${short(leaf.to)}, checked out ${short(leaf.from)}`;

@@ -1,13 +1,14 @@
 /**
  * Plan: desired vs live -> ordered, typed actions per instance (pure, no I/O).
- * Per instance the order is fixed: backup, pull-image, checkout-addons, write-config,
- * switch-image | restart, uninstall-modules, install-modules, upgrade-modules, health-check,
- * record-revision. Nothing changed -> no actions at all (idempotent).
+ * Per instance the order is fixed, in one place (orderedActions): snapshot, pull-image,
+ * checkout-addons, write-config, switch-image | restart, uninstall-modules, install-modules,
+ * upgrade-modules, health-check, record-revision. Nothing changed -> no actions at all
+ * (idempotent). Why an instance cannot go is a typed Reason (code + message).
  */
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import type { LiveInstance, LiveState } from '../live/types.ts';
-import { diffInstance, effectiveLiveImage, isInstalledLike, odooOptionString, outdatedModules, seriesMismatch } from './diff.ts';
-import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary } from './types.ts';
+import { diffInstance, effectiveLiveImage, isInstalledLike, liveSeries, odooOptionString, outdatedModules, seriesMismatch } from './diff.ts';
+import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary, Reason, ReasonCode } from './types.ts';
 import { windowStatus } from './windows.ts';
 
 export interface PlanOptions {
@@ -15,6 +16,29 @@ export interface PlanOptions {
   revision: string;
   /** The instant windows are evaluated at. */
   now: Date;
+  /** Secret references that could not be resolved on the operator side, per instance (messages). */
+  unresolvedSecrets?: Record<string, string[]>;
+}
+
+/** When several things block an instance, the reason reported first (and coded) is the most serious. */
+const SEVERITY: readonly ReasonCode[] = [
+  'needs-manual-restore', 'secret-unresolved', 'major-upgrade', 'series-unknown', 'not-provisioned', 'ref-not-found', 'module-unknown', 'module-uninstallable', 'live-incomplete',
+];
+
+function blockedBy(reasons: Reason[]): Reason {
+  const sorted = [...reasons].sort((a, b) => SEVERITY.indexOf(a.code) - SEVERITY.indexOf(b.code));
+  return { code: sorted[0]!.code, message: sorted.map((r) => r.message).join('; ') };
+}
+
+/** The blocked reason of a "needs manual restore" marker: it names the snapshot and the way out. */
+export function markerBlock(client: string, instance: string, live: Pick<LiveInstance, 'marker'>): Reason | null {
+  const m = live.marker;
+  if (!m) return null;
+  const parts = [`needs a manual restore: ${m.reason}`];
+  if (m.snapshot) parts.push(`snapshot ${m.snapshot}`);
+  if (m.asideDatabase) parts.push(`the database the failed change left is kept as ${m.asideDatabase}`);
+  parts.push(`after restoring, run: odoops resolve ${client} ${instance}`);
+  return { code: 'needs-manual-restore', message: parts.join('; ') };
 }
 
 /** Apply order of instances: test first, production last, others in between by name. */
@@ -29,22 +53,29 @@ function missingInstancePlan(spec: InstanceSpec, opts: PlanOptions): InstancePla
     changes: [{ path: 'instance', from: null, to: spec.name, reason: 'instance not provisioned on the server' }],
     actions: [],
     window: windowStatus(spec.windows, opts.now),
-    blocked: `instance not provisioned on the server (/srv/odoo/${spec.name}/compose.yaml missing)`,
+    blocked: { code: 'not-provisioned', message: `instance not provisioned on the server (compose.yaml of ${spec.name} missing)` },
   };
 }
 
 /** Plans one instance. `live` undefined or not present: blocked as not provisioned. */
-export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined, opts: PlanOptions): InstancePlan {
+export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined, opts: PlanOptions, client = ''): InstancePlan {
+  const marker = live ? markerBlock(client, spec.name, live) : null;
+  if (marker) return { instance: spec.name, changes: live?.present ? diffInstance(spec, live) : [], actions: [], window: windowStatus(spec.windows, opts.now), blocked: marker };
   if (live && !live.present && live.errors?.length) {
-    return { ...missingInstancePlan(spec, opts), blocked: `live state incomplete: ${live.errors.join('; ')}` };
+    return { ...missingInstancePlan(spec, opts), blocked: { code: 'live-incomplete', message: `live state incomplete: ${live.errors.join('; ')}` } };
   }
   if (!live || !live.present) return missingInstancePlan(spec, opts);
   const changes = diffInstance(spec, live);
   const window = windowStatus(spec.windows, opts.now);
-  const blocked: string[] = [];
+  const blocked: Reason[] = [];
+  for (const m of opts.unresolvedSecrets?.[spec.name] ?? []) blocked.push({ code: 'secret-unresolved', message: m });
 
   const fromSeries = seriesMismatch(spec, live);
-  if (fromSeries) blocked.push(`major upgrade ${fromSeries} -> ${spec.series}: out of routine scope`);
+  if (fromSeries) blocked.push({ code: 'major-upgrade', message: `major upgrade ${fromSeries} -> ${spec.series}: out of routine scope` });
+  // An image on the server with no series anywhere (metadata, tag) could be any Odoo: never act on it.
+  else if (live.image !== null && live.imagePresent !== false && liveSeries(live) === null) {
+    blocked.push({ code: 'series-unknown', message: `the Odoo series of image ${live.image ?? '(none)'} is unknown (no ODOO_VERSION, no odoo.version label, no series in its tag)` });
+  }
 
   const liveImage = effectiveLiveImage(spec, live);
   const imageChanged = liveImage !== spec.image;
@@ -53,15 +84,15 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
     const l = live.addons[repo.name];
     const to = l?.desiredCommit ?? null;
     if (to === null) {
-      blocked.push(`ref ${repo.ref} not found in ${repo.url}`);
+      blocked.push({ code: 'ref-not-found', message: `ref ${repo.ref} not found in ${repo.url}` });
       continue;
     }
-    if (!l?.commit || l.commit !== to || (l.url !== null && l.url !== repo.url)) {
+    if (!l?.commit || l.commit !== to || (l.url !== null && l.url !== repo.url) || l.urlHasCredentials) {
       checkouts.push({ kind: 'checkout-addons', instance: spec.name, repo, fromCommit: l?.commit ?? null, toCommit: to });
     }
   }
 
-  const set: Record<string, string | number | boolean> = {};
+  const set: Record<string, InstanceSpec['options'][string]> = {};
   const previous: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(spec.options)) {
     const now = live.options[k] ?? null;
@@ -95,32 +126,64 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
   if (checkouts.length === 0 && probeErrors.length === 0) {
     for (const m of install) {
       const state = live.modules[m]?.state;
-      if (state === undefined) blocked.push(`module ${m} not found on the server`);
-      else if (state === 'uninstallable') blocked.push(`module ${m} is uninstallable on the server (code missing)`);
+      if (state === undefined) blocked.push({ code: 'module-unknown', message: `module ${m} not found on the server` });
+      else if (state === 'uninstallable') blocked.push({ code: 'module-uninstallable', message: `module ${m} is uninstallable on the server (code missing)` });
     }
   }
 
   // Never act on a partial reading (e.g. PostgreSQL down: no module list): say what could not be read.
-  for (const e of probeErrors) if (!blocked.includes(e)) blocked.push(`live state incomplete: ${e}`);
+  for (const e of probeErrors) if (!blocked.some((b) => b.message === e)) blocked.push({ code: 'live-incomplete', message: `live state incomplete: ${e}` });
 
-  if (blocked.length > 0) return { instance: spec.name, changes, actions: [], window, blocked: blocked.join('; ') };
+  if (blocked.length > 0) return { instance: spec.name, changes, actions: [], window, blocked: blockedBy(blocked) };
 
-  const actions: Action[] = [];
-  const i = spec.name;
-  if (imageChanged) actions.push({ kind: 'pull-image', instance: i, image: spec.image });
-  actions.push(...checkouts);
-  if (configChanged) actions.push({ kind: 'write-config', instance: i, set, previous });
-  if (imageChanged) actions.push({ kind: 'switch-image', instance: i, from: liveImage, to: spec.image });
-  else if (configChanged || checkouts.length > 0 || !live.running) actions.push({ kind: 'restart', instance: i });
-  if (uninstall.length) actions.push({ kind: 'uninstall-modules', instance: i, modules: uninstall });
-  if (install.length) actions.push({ kind: 'install-modules', instance: i, modules: install });
-  if (upgrade.length) actions.push({ kind: 'upgrade-modules', instance: i, modules: upgrade });
-  if (actions.length > 0) {
-    actions.unshift({ kind: 'backup', instance: i });
-    actions.push({ kind: 'health-check', instance: i });
-    actions.push({ kind: 'record-revision', instance: i, revision: opts.revision });
-  }
+  const actions = orderedActions(spec.name, {
+    // An image named in .env but absent from the server is pulled by apply (the probe never pulls).
+    pull: imageChanged || live.imagePresent === false ? spec.image : null,
+    checkouts,
+    config: configChanged ? { set, previous } : null,
+    switchImage: imageChanged ? { from: liveImage, to: spec.image } : null,
+    restart: configChanged || checkouts.length > 0 || !live.running,
+    uninstall, install, upgrade,
+    revision: opts.revision,
+  });
   return { instance: spec.name, changes: withUpgradeNotes(changes, upgrade, checkouts.length > 0), actions, window };
+}
+
+interface Steps {
+  pull: string | null;
+  checkouts: Action[];
+  config: { set: Record<string, InstanceSpec['options'][string]>; previous: Record<string, string | null> } | null;
+  switchImage: { from: string | null; to: string } | null;
+  restart: boolean;
+  uninstall: string[];
+  install: string[];
+  upgrade: string[];
+  revision: string;
+}
+
+/**
+ * The one place the order of an instance's steps is decided. When a step may change the
+ * database, the snapshot dumps it (stopping odoo first), so odoo must be started again:
+ * a restart follows even when nothing else asks for one.
+ */
+function orderedActions(i: string, s: Steps): Action[] {
+  const database = s.uninstall.length + s.install.length + s.upgrade.length > 0;
+  const actions: Action[] = [];
+  if (s.pull) actions.push({ kind: 'pull-image', instance: i, image: s.pull });
+  actions.push(...s.checkouts);
+  if (s.config) actions.push({ kind: 'write-config', instance: i, ...s.config });
+  if (s.switchImage) actions.push({ kind: 'switch-image', instance: i, ...s.switchImage });
+  else if (s.restart || database) actions.push({ kind: 'restart', instance: i });
+  if (s.uninstall.length) actions.push({ kind: 'uninstall-modules', instance: i, modules: s.uninstall });
+  if (s.install.length) actions.push({ kind: 'install-modules', instance: i, modules: s.install });
+  if (s.upgrade.length) actions.push({ kind: 'upgrade-modules', instance: i, modules: s.upgrade });
+  if (actions.length === 0) return [];
+  return [
+    { kind: 'snapshot', instance: i, database },
+    ...actions,
+    { kind: 'health-check', instance: i },
+    { kind: 'record-revision', instance: i, revision: s.revision },
+  ];
 }
 
 /** Upgrades planned only because of a checkout have no diff leaf: say why they are there. */
@@ -135,10 +198,10 @@ function withUpgradeNotes(changes: Change[], upgrade: string[], checkout: boolea
 
 /** Plans a client: one InstancePlan per desired instance, test first and production last. */
 export function planClient(spec: ClientSpec, live: LiveState, opts: PlanOptions): Plan {
-  if (!live.reachable) return { client: spec.name, revision: opts.revision, unreachable: live.reason, instances: [] };
+  if (!live.reachable) return { client: spec.name, revision: opts.revision, unreachable: { code: live.code, message: live.reason }, instances: [] };
   const instances = [...spec.instances]
     .sort((a, b) => compareInstanceNames(a.name, b.name))
-    .map((inst) => planInstance(inst, live.instances[inst.name], opts));
+    .map((inst) => planInstance(inst, live.instances[inst.name], opts, spec.name));
   const test = instances.find((p) => p.instance === 'test');
   const production = instances.find((p) => p.instance === 'production');
   if (test && production && production.actions.length > 0 && (test.actions.length > 0 || test.blocked)) {

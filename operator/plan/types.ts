@@ -1,8 +1,79 @@
 import type { AddonsRepoSpec, OdooOptionValue } from '../desired/types.ts';
 
+/**
+ * Why an instance (or a server) cannot go now. Reports, exit codes, MR comments and the
+ * operator loop read the code, never the message.
+ */
+export type ReasonCode =
+  /** The update window is closed (or --ignore-windows was refused by manualSync). */
+  | 'window-closed'
+  /** Another run holds the server lock. */
+  | 'locked'
+  /** The server cannot be reached (connect, SSH channel, the lock never answered). */
+  | 'unreachable'
+  /** The server's SSH host key is not the pinned one. */
+  | 'host-key-mismatch'
+  /** The series differs: a major upgrade is a project, not a routine change. */
+  | 'major-upgrade'
+  /** The probe could not read everything (PostgreSQL down, docker failing, ...). */
+  | 'live-incomplete'
+  /** A rollback failed: a person must restore from the snapshot, then `odoops resolve`. */
+  | 'needs-manual-restore'
+  /** The instance has no compose.yaml on the server. */
+  | 'not-provisioned'
+  /** An addons ref does not resolve in its repository. */
+  | 'ref-not-found'
+  /** A module to install is unknown to the server. */
+  | 'module-unknown'
+  /** A module to install is uninstallable there (code missing). */
+  | 'module-uninstallable'
+  /** The image's Odoo series cannot be read (no ODOO_VERSION, no label, no series tag). */
+  | 'series-unknown'
+  /** A secret reference could not be resolved on the operator side. */
+  | 'secret-unresolved'
+  /** Not run: the instance it depends on (test) did not succeed in this run. */
+  | 'dependency-failed'
+  /** Not run: another instance of the server failed earlier in this run. */
+  | 'earlier-failure'
+  /** The plan names an instance the desired state does not have. */
+  | 'not-desired'
+  /** A bug or an unexpected answer: see the message. */
+  | 'internal';
+
+export interface Reason {
+  code: ReasonCode;
+  message: string;
+}
+
+/** Transient reasons may clear by themselves (retry later); the others need a person. */
+export const TRANSIENT: Readonly<Record<ReasonCode, boolean>> = {
+  'window-closed': true,
+  locked: true,
+  unreachable: true,
+  'host-key-mismatch': false,
+  'major-upgrade': false,
+  'live-incomplete': true,
+  'needs-manual-restore': false,
+  'not-provisioned': false,
+  'ref-not-found': false,
+  'module-unknown': false,
+  'module-uninstallable': false,
+  'series-unknown': false,
+  'secret-unresolved': false,
+  'dependency-failed': true,
+  'earlier-failure': true,
+  'not-desired': false,
+  internal: false,
+};
+
 /** One step of a plan. Each kind has exactly one executor in operator/apply/. */
 export type Action =
-  | { kind: 'backup'; instance: string }
+  /**
+   * The pre-change snapshot on the server (not the off-site backups): files and addons
+   * commits always; with `database`, odoo is stopped and the database and filestore are
+   * dumped too, because the run may have to restore them.
+   */
+  | { kind: 'snapshot'; instance: string; database: boolean }
   | { kind: 'pull-image'; instance: string; image: string }
   | { kind: 'checkout-addons'; instance: string; repo: AddonsRepoSpec; fromCommit: string | null; toCommit: string | null }
   | { kind: 'write-config'; instance: string; set: Record<string, OdooOptionValue>; previous: Record<string, string | null> }
@@ -48,7 +119,7 @@ export interface InstancePlan {
   actions: Action[];
   window: WindowStatus;
   /** Why this instance cannot be applied at all (major upgrade, not provisioned, ...). Blocked: no actions. */
-  blocked?: string;
+  blocked?: Reason;
   /**
    * Name of an instance of the same client that must have been applied successfully in the same
    * run before this one may start (production depends on test when both have changes). When that
@@ -61,7 +132,7 @@ export interface Plan {
   client: string;
   revision: string;
   /** Set when the server could not be read: no instance plans then. */
-  unreachable?: string;
+  unreachable?: Reason;
   instances: InstancePlan[];
 }
 
@@ -87,7 +158,7 @@ export interface DriftReport {
   drifted: boolean;
   clients: {
     client: string;
-    instances: { instance: string; changes: Change[]; blocked?: string }[];
+    instances: { instance: string; changes: Change[]; blocked?: Reason }[];
   }[];
-  unreachable: { client: string; reason: string }[];
+  unreachable: { client: string; reason: Reason }[];
 }

@@ -1,18 +1,25 @@
 /**
  * reconcile(client, revision): probe live -> plan -> (apply). Every trigger (CLI, webhook,
- * schedule) ends here. Apply re-reads the server under its lock before changing anything,
- * so a plan made before another run finished is never applied blindly.
+ * schedule) ends here. Apply takes the server lock, deals with a dead run's leftovers if it
+ * took over a stale lock, then re-reads the server under the lock before changing anything,
+ * so a plan made before another run finished is never applied blindly (level-triggered).
+ * In apply mode the outcome always carries an ApplyResult: blocked and unchanged instances
+ * say so with their reason, so exit codes never have to guess.
  */
 import type { ClientSpec } from '../desired/types.ts';
-import { connectSsh, type ConnectOptions, type HostSession } from '../live/ssh.ts';
+import { connectSsh, HostKeyMismatchError, type ConnectOptions, type HostSession } from '../live/ssh.ts';
 import { probeLive } from '../live/probe.ts';
 import type { LiveState } from '../live/types.ts';
 import { planClient, planHasActions } from '../plan/plan.ts';
-import type { Plan } from '../plan/types.ts';
+import type { Plan, Reason } from '../plan/types.ts';
 import { applyPlan, type ApplyProgress } from '../apply/index.ts';
-import { acquireLock, newRunId } from '../apply/lock.ts';
+import { journalFor } from '../apply/journal.ts';
+import { newRunId, tryLock } from '../apply/lock.ts';
+import { recoverDeadRun } from '../apply/recover.ts';
 import type { ApplyResult } from '../apply/types.ts';
+import { redact } from '../secrets/index.ts';
 import { errorMessage } from '../util/errors.ts';
+import { redactDeep, resolveClientSecrets } from './secrets.ts';
 
 export interface ReconcileOptions {
   mode: 'plan' | 'apply';
@@ -25,13 +32,15 @@ export interface ReconcileOptions {
   healthTimeoutMs?: number;
   runId?: string;
   onProgress?: (e: ApplyProgress) => void | Promise<void>;
+  /** Where secret references are resolved from; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ClientOutcome {
   client: string;
   live: LiveState;
   plan: Plan;
-  /** In apply mode, whenever the plan had actions (or the server could not be read). */
+  /** In apply mode, always (nothing to do, blocked, unreachable included). */
   apply?: ApplyResult;
   durationMs: number;
 }
@@ -39,54 +48,65 @@ export interface ClientOutcome {
 export async function reconcile(spec: ClientSpec, revision: string, opts: ReconcileOptions): Promise<ClientOutcome> {
   const started = Date.now();
   const now = opts.now ?? (() => new Date());
-  const progress = (step: string, status: ApplyProgress['status'], message: string) =>
-    void opts.onProgress?.({ client: spec.name, step, status, message });
-  const finish = (live: LiveState, plan: Plan, apply?: ApplyResult): ClientOutcome => ({
-    client: spec.name, live, plan, ...(apply ? { apply } : {}), durationMs: Date.now() - started,
-  });
+  const secrets = resolveClientSecrets(spec, opts.env);
+  const planOpts = () => ({ revision, now: now(), unresolvedSecrets: secrets.missing });
+  const progress = async (step: string, status: ApplyProgress['status'], message: string) =>
+    opts.onProgress?.({ client: spec.name, step, status, message: redact(message, secrets.values) });
+  const onProgress = opts.onProgress ? (e: ApplyProgress) => opts.onProgress!({ ...e, message: redact(e.message, secrets.values) }) : undefined;
+  // Nothing of a secret leaves this function in clear, whatever a command printed.
+  const finish = (live: LiveState, plan: Plan, apply?: ApplyResult): ClientOutcome =>
+    redactDeep({ client: spec.name, live, plan, ...(apply ? { apply } : {}), durationMs: Date.now() - started }, secrets.values);
+  const nothingRun = (error: Reason): ApplyResult => ({ client: spec.name, revision, error, instances: [], durationMs: Date.now() - started });
 
-  progress('connect', 'start', `connecting to ${spec.server.host}:${spec.server.port}`);
+  await progress('connect', 'start', `connecting to ${spec.server.host}:${spec.server.port}`);
   let session: HostSession;
   try {
     session = await connectSsh(spec.name, spec.server, opts.ssh);
   } catch (err) {
-    const live: LiveState = { client: spec.name, reachable: false, reason: errorMessage(err) };
-    progress('connect', 'failed', live.reason);
-    const plan = planClient(spec, live, { revision, now: now() });
-    return finish(live, plan, opts.mode === 'apply' ? { client: spec.name, revision, error: live.reason, instances: [], durationMs: Date.now() - started } : undefined);
+    const code = err instanceof HostKeyMismatchError ? 'host-key-mismatch' : 'unreachable';
+    const live: LiveState = { client: spec.name, reachable: false, code, reason: errorMessage(err) };
+    await progress('connect', 'failed', live.reason);
+    const plan = planClient(spec, live, planOpts());
+    return finish(live, plan, opts.mode === 'apply' ? nothingRun({ code, message: live.reason }) : undefined);
   }
   try {
-    progress('probe', 'start', 'reading live state');
-    let live = await probeLive(session, spec);
-    let plan = planClient(spec, live, { revision, now: now() });
-    progress('probe', live.reachable ? 'ok' : 'failed', live.reachable ? 'live state read' : live.reason);
-    if (opts.mode === 'plan' || !live.reachable) {
-      return finish(live, plan, opts.mode === 'apply' && !live.reachable ? { client: spec.name, revision, error: live.reason, instances: [], durationMs: Date.now() - started } : undefined);
-    }
-    if (!planHasActions(plan)) return finish(live, plan);
+    await progress('probe', 'start', 'reading live state');
+    let live = await probeLive(session, spec, { secrets });
+    let plan = planClient(spec, live, planOpts());
+    await progress('probe', live.reachable ? 'ok' : 'failed', live.reachable ? 'live state read' : live.reason);
+    if (opts.mode === 'plan') return finish(live, plan);
+    if (!live.reachable) return finish(live, plan, nothingRun({ code: live.code, message: live.reason }));
+    // Nothing to run (all unchanged, blocked or waiting): the result says which, no lock taken.
+    if (!planHasActions(plan)) return finish(live, plan, await applyPlan(session, spec, plan, { now, secrets }));
+
     const runId = opts.runId ?? newRunId();
-    progress('lock', 'start', 'taking the server lock');
-    let lock;
-    try {
-      lock = await acquireLock(session, spec.name, { runId, waitMs: opts.lockWaitMs ?? 0, now: now(), ...(opts.lockIdleMs ? { idleMs: opts.lockIdleMs } : {}) });
-    } catch (err) {
-      const message = errorMessage(err);
-      progress('lock', 'failed', message);
-      return finish(live, plan, { client: spec.name, revision, error: message, instances: [], durationMs: Date.now() - started });
+    await progress('lock', 'start', 'taking the server lock');
+    const lock = await tryLock(session, spec.name, { runId, waitMs: opts.lockWaitMs ?? 0, now: now(), ...(opts.lockIdleMs ? { idleMs: opts.lockIdleMs } : {}) });
+    if (!lock.acquired) {
+      await progress('lock', 'failed', lock.reason.message);
+      return finish(live, plan, await applyPlan(session, spec, plan, { now, secrets, lockRefused: lock.reason }));
     }
     try {
+      const takeover = lock.takenOver
+        ? await recoverDeadRun(session, spec, lock, {
+            runId, now, secrets, healthTimeoutMs: opts.healthTimeoutMs ?? 60_000,
+            journal: journalFor(session, { runId, client: spec.name, revision, now, secrets: secrets.values }),
+            progress: async (e) => onProgress?.({ client: spec.name, ...e }),
+          })
+        : undefined;
       // Under the lock: read again, plan again; another run may have changed the server.
-      live = await probeLive(session, spec);
-      plan = planClient(spec, live, { revision, now: now() });
+      live = await probeLive(session, spec, { secrets });
+      plan = planClient(spec, live, planOpts());
       const apply = await applyPlan(session, spec, plan, {
-        lock, live, runId, now,
+        lock, live, runId, now, secrets,
+        ...(takeover ? { takeover } : {}),
         ...(opts.ignoreWindows !== undefined ? { ignoreWindows: opts.ignoreWindows } : {}),
         ...(opts.healthTimeoutMs !== undefined ? { healthTimeoutMs: opts.healthTimeoutMs } : {}),
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(onProgress ? { onProgress } : {}),
       });
       return finish(live, plan, apply);
     } finally {
-      await lock.release().catch(() => undefined);
+      await lock.release();
     }
   } finally {
     await session.close();
@@ -111,8 +131,8 @@ export async function reconcileFleet(
         out[i] = await reconcile(spec, revision, opts);
       } catch (err) {
         // One server's surprise must not stop the others.
-        const reason = `internal error: ${errorMessage(err)}`;
-        const live: LiveState = { client: spec.name, reachable: false, reason };
+        const reason: Reason = { code: 'internal', message: `internal error: ${errorMessage(err)}` };
+        const live: LiveState = { client: spec.name, reachable: false, code: 'internal', reason: reason.message };
         out[i] = {
           client: spec.name,
           live,

@@ -9,11 +9,11 @@
  * are RenderError('invalid-value') naming the instance and key.
  */
 import { stringify } from 'yaml';
-import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
-// The host contract's paths and value formats (a module of constants: it imports nothing but util/errors).
-import { confFile, confValue, composeFile, containerAddonsPath, envFile, instanceDir, ODOO_CONF } from '../live/commands.ts';
+import type { ClientSpec, InstanceSpec, OdooOptionValue, SecretOption } from '../desired/types.ts';
+// The host contract's paths (a module of constants: it imports nothing but util/errors).
+import { composeFile, confFile, containerAddonsPath, envFile, instanceDir, ODOO_CONF } from '../host/paths.ts';
 import { rendering } from './digest.ts';
-import { RenderError, type RenderedFile, type Rendering } from './types.ts';
+import { RenderError, secretValue, type RenderedFile, type Rendering, type ResolvedSecrets } from './types.ts';
 
 export type { RenderedFile } from './types.ts';
 
@@ -31,6 +31,9 @@ export const CONTAINER = { addons: '/mnt/extra-addons', dataDir: '/var/lib/odoo'
  */
 export const DB_SERVICE = { image: 'postgres:15', host: 'db', port: 5432, user: 'odoo', password: 'odoo' } as const;
 
+/** Group of the odoo user in the official Odoo image (uid/gid 101). */
+export const ODOO_CONTAINER_GID = 101;
+
 /** odoo.conf keys odoops sets itself; the desired state's `options` may not name them (see the schema). */
 export function ownedOption(key: string): boolean {
   return key.startsWith('db_') || key === 'addons_path' || key === 'data_dir';
@@ -39,6 +42,16 @@ export function ownedOption(key: string): boolean {
 function refuseLineBreaks(what: string, value: string): string {
   if (/[\r\n\0]/.test(value)) throw new RenderError('invalid-value', `${what}: refusing a value with a line break: ${JSON.stringify(value)}`);
   return value;
+}
+
+/**
+ * An option value as Odoo writes it in odoo.conf (booleans True/False, numbers in decimal):
+ * what write-config writes and the probe reads back (test/render/instance.test.ts checks it
+ * agrees with host/commands.ts confValue and plan/diff.ts odooOptionString).
+ */
+export function optionValue(v: Exclude<OdooOptionValue, SecretOption>): string {
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return String(v);
 }
 
 function escapeRegExp(text: string): string {
@@ -73,7 +86,17 @@ export function envContent(inst: InstanceSpec): string {
   return `ODOO_IMAGE=${refuseLineBreaks(`instance ${inst.name}: image`, inst.image)}\n`;
 }
 
-export function odooConf(inst: InstanceSpec): string {
+/** A managed option that is a secret reference ({ secret: env:NAME | file:PATH }). */
+function isSecret(v: OdooOptionValue): v is SecretOption {
+  return typeof v === 'object' && v !== null && typeof (v as SecretOption).secret === 'string';
+}
+
+/** Does odoo.conf carry a resolved secret (then it is written 0640, readable by the container's odoo group only)? */
+export function confHasSecret(inst: InstanceSpec): boolean {
+  return Object.values(inst.options).some(isSecret);
+}
+
+export function odooConf(inst: InstanceSpec, secrets: ResolvedSecrets = new Map()): string {
   const lines = [
     '[options]',
     `db_host = ${DB_SERVICE.host}`,
@@ -87,9 +110,17 @@ export function odooConf(inst: InstanceSpec): string {
   const options: [string, string][] = Object.keys(inst.options)
     .sort()
     .map((key) => {
-      if (ownedOption(key)) throw new RenderError('invalid-value', `instance ${inst.name}: options.${key} is set by odoops itself (db_*, addons_path, data_dir)`);
-      if (!/^[a-z][a-z0-9_]*$/.test(key)) throw new RenderError('invalid-value', `instance ${inst.name}: options.${key}: not an odoo.conf option name`);
-      return [key, refuseLineBreaks(`instance ${inst.name}: options.${key}`, confValue(inst.options[key]!))];
+      const what = `instance ${inst.name}: options.${key}`;
+      if (ownedOption(key)) throw new RenderError('invalid-value', `${what} is set by odoops itself (db_*, addons_path, data_dir)`);
+      if (!/^[a-z][a-z0-9_]*$/.test(key)) throw new RenderError('invalid-value', `${what}: not an odoo.conf option name`);
+      const v = inst.options[key]!;
+      // A secret's value is never quoted in an error: only its reference is named.
+      if (isSecret(v)) {
+        const value = secretValue(secrets, v.secret, what);
+        if (/[\r\n\0]/.test(value)) throw new RenderError('invalid-value', `${what}: the value of ${v.secret} holds a line break`);
+        return [key, value];
+      }
+      return [key, refuseLineBreaks(what, optionValue(v))];
     });
   // One database per instance: Odoo serves only it, even when list_db is on.
   if (!options.some(([k]) => k === 'dbfilter')) lines.push(`dbfilter = ^${escapeRegExp(inst.database)}$`);
@@ -107,12 +138,19 @@ export function instanceDirectories(inst: InstanceSpec): RenderedDirectory[] {
   ];
 }
 
-/** The files of one instance. .env is root's only; odoo.conf must stay readable by the container's odoo user. */
-export function renderInstance(inst: InstanceSpec): RenderedFile[] {
+/**
+ * The files of one instance. .env is root's only. odoo.conf must stay readable by the
+ * container's odoo user (uid/gid 101 in the official image): 0644, or 0640 root:101 and
+ * `secret` when a managed option is a secret (its resolved value comes from `secrets`).
+ */
+export function renderInstance(inst: InstanceSpec, secrets: ResolvedSecrets = new Map()): RenderedFile[] {
+  const conf: RenderedFile = confHasSecret(inst)
+    ? { path: confFile(inst.name), content: odooConf(inst, secrets), mode: 0o640, owner: `root:${ODOO_CONTAINER_GID}`, secret: true }
+    : { path: confFile(inst.name), content: odooConf(inst), mode: 0o644 };
   return [
     { path: composeFile(inst.name), content: composeYaml(inst), mode: 0o644 },
     { path: envFile(inst.name), content: envContent(inst), mode: 0o600 },
-    { path: confFile(inst.name), content: odooConf(inst), mode: 0o644 },
+    conf,
   ];
 }
 
@@ -120,6 +158,6 @@ export function renderInstance(inst: InstanceSpec): RenderedFile[] {
  * Every instance's files of a client as one Rendering (files sorted by path, content digest).
  * No validation command: `docker compose config` is not part of the host contract.
  */
-export function renderInstances(client: ClientSpec): Rendering {
-  return rendering(`instances ${client.name}`, client.instances.flatMap((inst) => renderInstance(inst)));
+export function renderInstances(client: ClientSpec, secrets: ResolvedSecrets = new Map()): Rendering {
+  return rendering(`instances ${client.name}`, client.instances.flatMap((inst) => renderInstance(inst, secrets)));
 }

@@ -1,6 +1,6 @@
 /** Renderings of apply results (pure): terminal text and Markdown (MR comment after apply). */
 import type { ApplyResult, InstanceOutcome, InstanceResult } from '../apply/types.ts';
-import { colors, describeAction, headline, fenceSafe, fmtDuration, fmtValue, mdEscape, type Colors } from './format.ts';
+import { colors, describeAction, headline, fenceSafe, fmtDuration, fmtValue, mdEscape, redactUrls, type Colors } from './format.ts';
 
 export const APPLY_MARKER = '<!-- odoops:apply -->';
 
@@ -21,6 +21,19 @@ export function countApply(results: ApplyResult[]): ApplyCounts {
     for (const i of r.instances) outcomes[i.outcome]++;
   }
   return { outcomes, errors };
+}
+
+/** Outcomes that make `odoops apply` exit non-zero: a person (or a later run) has something to look at. */
+const BAD: ReadonlySet<InstanceOutcome> = new Set(['failed', 'rolled-back', 'blocked']);
+
+/**
+ * Exit code of `odoops apply`, from outcomes and codes only: 1 when a server could not be
+ * worked on (unreachable, locked, host key) or an instance failed, was rolled back or is
+ * blocked; 0 when everything is applied, unchanged or waiting for its window. An instance
+ * skipped because another failed or is blocked adds nothing: that one already counts.
+ */
+export function applyExitCode(results: ApplyResult[]): 0 | 1 {
+  return results.some((r) => r.error !== undefined || r.instances.some((i) => BAD.has(i.outcome))) ? 1 : 0;
 }
 
 /** "2 applied, 1 waiting, 1 failed, 1 client error" (zero counts omitted; "nothing to do" if all zero). */
@@ -44,7 +57,7 @@ function lastLines(s: string, n: number): string[] {
 
 function instanceText(r: ApplyResult, i: InstanceResult, c: Colors): string[] {
   const color = outcomeColor(i.outcome, c);
-  const out = [`${color(i.outcome.padEnd(11))} ${c.bold(`${r.client}/${i.instance}`)}${i.detail ? `: ${i.detail}` : ''}`];
+  const out = [`${color(i.outcome.padEnd(11))} ${c.bold(`${r.client}/${i.instance}`)}${i.detail ? `: ${redactUrls(i.detail)}` : ''}`];
   // Nothing ran for a waiting or blocked instance: one line listing what waits, not a row per action.
   if (i.actions.length > 0 && i.actions.every((a) => a.outcome === 'skipped')) {
     out.push(`    ${c.dim(`not run: ${headline(i.actions.map((a) => a.action))}`)}`);
@@ -54,8 +67,8 @@ function instanceText(r: ApplyResult, i: InstanceResult, c: Colors): string[] {
     const mark = a.outcome === 'ok' ? c.green('ok    ') : a.outcome === 'failed' ? c.red('failed') : c.dim('skip  ');
     out.push(`    ${mark} ${describeAction(a.action)} ${c.dim(`(${fmtDuration(a.durationMs)})`)}`);
     if (a.outcome === 'failed') {
-      if (a.command) out.push(`           command: ${a.command}`);
-      if (a.output) out.push(...lastLines(a.output, 10).map((l) => `           | ${l}`));
+      if (a.command) out.push(`           command: ${redactUrls(a.command)}`);
+      if (a.output) out.push(...lastLines(redactUrls(a.output), 10).map((l) => `           | ${l}`));
     }
   }
   return out;
@@ -66,11 +79,22 @@ export function renderApplyText(results: ApplyResult[], opts: { color: boolean }
   const revs = [...new Set(results.map((r) => fmtValue(r.revision)))];
   const lines = [`odoops apply at ${revs.join(', ')}`, ''];
   for (const r of results) {
-    if (r.error !== undefined) lines.push(`${c.red('error'.padEnd(11))} ${c.bold(r.client)}: ${r.error}`);
+    if (r.error !== undefined) lines.push(`${c.red('error'.padEnd(11))} ${c.bold(r.client)}: ${redactUrls(r.error.message)}`);
+    if (r.takeover) lines.push(...takeoverLines(r).map((l) => c.yellow(l)));
     for (const i of r.instances) lines.push(...instanceText(r, i, c));
   }
   lines.push('', `Summary: ${applySummaryLine(results)}`);
   return lines.join('\n') + '\n';
+}
+
+/** What a run found and did after taking over a dead run's lock. */
+function takeoverLines(r: ApplyResult): string[] {
+  const t = r.takeover!;
+  const stopped = t.stoppedCommands ? `; ${t.stoppedCommands} of its commands were stopped` : '';
+  return [
+    `takeover    ${r.client}: run ${t.runId} (host ${t.host}, since ${t.since}) had died holding the lock${stopped}`,
+    ...t.instances.map((i) => `    ${r.client}/${i.instance}: ${redactUrls(i.found)}: ${redactUrls(i.done)}`),
+  ];
 }
 
 const ICON: Record<InstanceOutcome, string> = {
@@ -88,11 +112,12 @@ export function renderApplyMarkdown(results: ApplyResult[]): string {
   const out = [APPLY_MARKER, `### odoops apply at \`${revs.join(', ')}\``, '', `**${applySummaryLine(results)}**`, ''];
   for (const r of results) {
     if (r.error !== undefined) {
-      out.push(`- ❌ **${mdEscape(r.client)}**: ${mdEscape(r.error)}`, '');
+      out.push(`- ❌ **${mdEscape(r.client)}**: ${mdEscape(redactUrls(r.error.message))}`, '');
       continue;
     }
+    if (r.takeover) out.push(...takeoverLines(r).map((l) => `- ⚠️ ${mdEscape(l.trim())}`), '');
     for (const i of r.instances) {
-      const head = `${ICON[i.outcome]} <b>${mdEscape(`${r.client}/${i.instance}`)}</b>: ${i.outcome}${i.detail ? ` — ${mdEscape(i.detail)}` : ''}`;
+      const head = `${ICON[i.outcome]} <b>${mdEscape(`${r.client}/${i.instance}`)}</b>: ${i.outcome}${i.detail ? ` — ${mdEscape(redactUrls(i.detail))}` : ''}`;
       if (i.actions.length === 0) {
         out.push(`- ${head}`, '');
         continue;
@@ -101,7 +126,7 @@ export function renderApplyMarkdown(results: ApplyResult[]): string {
       for (const a of i.actions) out.push(`| ${mdEscape(describeAction(a.action))} | ${a.outcome} | ${fmtDuration(a.durationMs)} |`);
       out.push('');
       for (const a of i.actions.filter((x) => x.outcome === 'failed')) {
-        out.push('```', fenceSafe(`$ ${a.command ?? describeAction(a.action)}`), ...lastLines(fenceSafe(a.output ?? ''), 20), '```', '');
+        out.push('```', fenceSafe(`$ ${redactUrls(a.command ?? describeAction(a.action))}`), ...lastLines(fenceSafe(redactUrls(a.output ?? '')), 20), '```', '');
       }
       out.push('</details>', '');
     }

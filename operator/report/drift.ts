@@ -1,6 +1,6 @@
 /** Renderings of drift (pure): terminal text and Markdown (body of the drift issue). */
 import type { DriftReport } from '../plan/types.ts';
-import { colors, fmtValue, mdEscape, plural } from './format.ts';
+import { colors, fmtValue, mdEscape, plural, redactUrls } from './format.ts';
 
 export const DRIFT_MARKER = '<!-- odoops:drift -->';
 
@@ -16,11 +16,11 @@ export function renderDriftText(d: DriftReport, opts: { color: boolean } = { col
   for (const client of d.clients) {
     for (const i of client.instances) {
       const name = c.bold(`${client.client}/${i.instance}`);
-      lines.push(i.blocked ? `${c.red('!')} ${name}: ${c.red(`blocked: ${i.blocked}`)}` : `${c.yellow('~')} ${name}: ${plural(i.changes.length, 'difference')}`);
-      for (const ch of i.changes) lines.push(`    ${ch.path}: live ${fmtValue(ch.from)}, desired ${fmtValue(ch.to)} (${ch.reason})`);
+      lines.push(i.blocked ? `${c.red('!')} ${name}: ${c.red(`blocked: ${i.blocked.message}`)}` : `${c.yellow('~')} ${name}: ${plural(i.changes.length, 'difference')}`);
+      for (const ch of i.changes) lines.push(`    ${ch.path}: live ${fmtValue(ch.from)}, desired ${fmtValue(ch.to)} (${redactUrls(ch.reason)})`);
     }
   }
-  for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`unreachable: ${u.reason}`)}`);
+  for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`${u.reason.code === 'unreachable' ? 'unreachable' : u.reason.code}: ${u.reason.message}`)}`);
   lines.push('', `Summary: ${driftSummaryLine(d)}`);
   return lines.join('\n') + '\n';
 }
@@ -30,17 +30,17 @@ export function renderDriftMarkdown(d: DriftReport): string {
   for (const client of d.clients) {
     out.push(`#### ${mdEscape(client.client)}`, '');
     for (const i of client.instances) {
-      if (i.blocked) out.push(`- ⛔ \`${i.instance}\` blocked: ${mdEscape(i.blocked)}`, '');
+      if (i.blocked) out.push(`- ⛔ \`${i.instance}\` blocked: ${mdEscape(i.blocked.message)}`, '');
       if (i.changes.length === 0) continue;
       out.push(`| instance | path | live | desired | why |`, '| --- | --- | --- | --- | --- |');
       for (const ch of i.changes) {
-        out.push(`| ${mdEscape(i.instance)} | \`${mdEscape(ch.path)}\` | ${mdEscape(fmtValue(ch.from))} | ${mdEscape(fmtValue(ch.to))} | ${mdEscape(ch.reason)} |`);
+        out.push(`| ${mdEscape(i.instance)} | \`${mdEscape(ch.path)}\` | ${mdEscape(fmtValue(ch.from))} | ${mdEscape(fmtValue(ch.to))} | ${mdEscape(redactUrls(ch.reason))} |`);
       }
       out.push('');
     }
   }
   if (d.unreachable.length) {
-    out.push('**Unreachable**', '', ...d.unreachable.map((u) => `- \`${u.client}\`: ${mdEscape(u.reason)}`), '');
+    out.push('**Unreachable**', '', ...d.unreachable.map((u) => `- \`${u.client}\`: ${mdEscape(u.reason.message)}`), '');
   }
   return out.join('\n');
 }

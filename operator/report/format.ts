@@ -11,12 +11,21 @@ export function colors(enabled: boolean): Colors {
 
 const SHA = /^[0-9a-f]{40}$/;
 
-/** A value as a short string: null -> "(none)", commit SHAs shortened to 10 characters. */
+/**
+ * Any "scheme://user:password@host" in text with its userinfo masked. The desired state
+ * refuses credentials in URLs; this keeps an old server-side origin from showing one.
+ */
+export function redactUrls(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*@/gi, (_, scheme: string) => `${scheme}***@`);
+}
+
+/** A value as a short string: null -> "(none)", commit SHAs shortened to 10 characters, secrets never shown. */
 export function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return '(none)';
-  if (typeof v === 'string') return SHA.test(v) ? v.slice(0, 10) : v;
+  if (typeof v === 'string') return SHA.test(v) ? v.slice(0, 10) : redactUrls(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
+  if (typeof v === 'object' && typeof (v as { secret?: unknown }).secret === 'string') return '(secret)';
+  return redactUrls(JSON.stringify(v));
 }
 
 /** "350ms", "4.2s", "2m03s". */
@@ -48,12 +57,12 @@ export function actionSign(a: Action): '+' | '-' | '~' {
 /** One line describing what an action does, e.g. "install contacts, sale_management". */
 export function describeAction(a: Action): string {
   switch (a.kind) {
-    case 'backup':
-      return 'backup database and filestore';
+    case 'snapshot':
+      return a.database ? 'pre-change snapshot: stop odoo, dump database, filestore, files' : 'pre-change snapshot: files and addons commits';
     case 'pull-image':
       return `pull image ${a.image}`;
     case 'checkout-addons':
-      return `checkout addons ${a.repo.name} at ${a.repo.ref} (${fmtValue(a.fromCommit)} -> ${fmtValue(a.toCommit)})`;
+      return `checkout addons ${a.repo.name} at ${a.repo.ref} (${fmtValue(a.fromCommit)} -> ${fmtValue(a.toCommit)})${a.repo.credentials ? ' with its credentials' : ''}`;
     case 'write-config':
       return `write odoo.conf: ${Object.keys(a.set)
         .sort()
@@ -76,7 +85,7 @@ export function describeAction(a: Action): string {
   }
 }
 
-const ROUTINE: ReadonlySet<Action['kind']> = new Set(['backup', 'health-check', 'record-revision', 'restart']);
+const ROUTINE: ReadonlySet<Action['kind']> = new Set(['snapshot', 'health-check', 'record-revision', 'restart']);
 
 /** The headline of an instance plan: its significant actions, e.g. "install crm; write odoo.conf: ...". */
 export function headline(actions: Action[]): string {

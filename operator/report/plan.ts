@@ -1,7 +1,7 @@
 /** Renderings of plans (pure): terraform-like terminal text and Atlantis-like Markdown. */
 import { summarizePlans } from '../plan/plan.ts';
 import type { Change, InstancePlan, Plan, PlanSummary } from '../plan/types.ts';
-import { actionSign, colors, describeAction, fenceSafe, fmtValue, headline, mdEscape, plural, type Colors } from './format.ts';
+import { actionSign, colors, describeAction, fenceSafe, fmtValue, headline, mdEscape, plural, redactUrls, type Colors } from './format.ts';
 
 /** Hidden marker that makes the MR comment sticky: the forge updates the comment carrying it. */
 export const PLAN_MARKER = '<!-- odoops:plan -->';
@@ -16,7 +16,7 @@ export function summaryLine(s: PlanSummary): string {
 }
 
 function changeLine(c: Change): string {
-  return `${c.path}: ${fmtValue(c.from)} -> ${fmtValue(c.to)} (${c.reason})`;
+  return `${c.path}: ${fmtValue(c.from)} -> ${fmtValue(c.to)} (${redactUrls(c.reason)})`;
 }
 
 function revisionOf(plans: Plan[]): string {
@@ -32,7 +32,7 @@ function instanceText(p: Plan, i: InstancePlan, c: Colors): string[] {
   const name = `${p.client}/${i.instance}`;
   const out: string[] = [];
   if (i.blocked) {
-    out.push(`${c.red('!')} ${c.bold(name)}: ${c.red(`blocked: ${i.blocked}`)}`);
+    out.push(`${c.red('!')} ${c.bold(name)}: ${c.red(`blocked: ${redactUrls(i.blocked.message)}`)}`);
   } else if (i.actions.length > 0) {
     out.push(`${c.yellow('~')} ${c.bold(name)}: ${headline(i.actions)}`);
   } else if (i.changes.length > 0) {
@@ -45,7 +45,7 @@ function instanceText(p: Plan, i: InstancePlan, c: Colors): string[] {
   for (const a of i.actions) {
     const sign = actionSign(a);
     const color = sign === '+' ? c.green : sign === '-' ? c.red : c.yellow;
-    out.push(`    ${color(sign)} ${describeAction(a)}`);
+    out.push(`    ${color(sign)} ${redactUrls(describeAction(a))}`);
   }
   if (i.changes.length > 0) {
     out.push(`    ${c.dim('why:')}`);
@@ -61,7 +61,7 @@ export function renderPlanText(plans: Plan[], opts: { color: boolean }): string 
   const unchanged: string[] = [];
   for (const p of plans) {
     if (p.unreachable !== undefined) {
-      lines.push(`${c.red('?')} ${c.bold(p.client)}: ${c.red(`unreachable: ${p.unreachable}`)}`);
+      lines.push(`${c.red('?')} ${c.bold(p.client)}: ${c.red(`${p.unreachable.code === 'unreachable' ? 'unreachable' : p.unreachable.code}: ${p.unreachable.message}`)}`);
       continue;
     }
     if (isUnchanged(p)) {
@@ -78,18 +78,18 @@ export function renderPlanText(plans: Plan[], opts: { color: boolean }): string 
 function instanceMarkdown(p: Plan, i: InstancePlan): string[] {
   const name = `${p.client}/${i.instance}`;
   const out: string[] = [];
-  if (i.blocked) out.push(`#### ⛔ ${mdEscape(name)}: blocked`, '', `> ${mdEscape(i.blocked)}`, '');
+  if (i.blocked) out.push(`#### ⛔ ${mdEscape(name)}: blocked`, '', `> ${mdEscape(redactUrls(i.blocked.message))}`, '');
   else out.push(`#### ${mdEscape(name)}`, '');
   out.push(`- window: ${i.window.open ? '🟢' : '⏸️'} ${mdEscape(i.window.description)}`);
   if (i.dependsOn) out.push(`- runs after \`${p.client}/${i.dependsOn}\` succeeds in the same run`);
   out.push('');
   if (i.actions.length > 0) {
-    out.push('```diff', ...i.actions.map((a) => fenceSafe(`${actionSign(a) === '~' ? '!' : actionSign(a)} ${describeAction(a)}`)), '```', '');
+    out.push('```diff', ...i.actions.map((a) => fenceSafe(`${actionSign(a) === '~' ? '!' : actionSign(a)} ${redactUrls(describeAction(a))}`)), '```', '');
   }
   if (i.changes.length > 0) {
     out.push('| change | live | desired | why |', '| --- | --- | --- | --- |');
     for (const ch of i.changes) {
-      out.push(`| \`${mdEscape(ch.path)}\` | ${mdEscape(fmtValue(ch.from))} | ${mdEscape(fmtValue(ch.to))} | ${mdEscape(ch.reason)} |`);
+      out.push(`| \`${mdEscape(ch.path)}\` | ${mdEscape(fmtValue(ch.from))} | ${mdEscape(fmtValue(ch.to))} | ${mdEscape(redactUrls(ch.reason))} |`);
     }
     out.push('');
   }
@@ -123,7 +123,7 @@ export function renderPlanMarkdown(plans: Plan[]): string {
     }
   }
   if (unreachable.length > 0) {
-    out.push('**Unreachable**', '', ...unreachable.map((p) => `- \`${p.client}\`: ${mdEscape(p.unreachable ?? '')}`), '');
+    out.push('**Unreachable**', '', ...unreachable.map((p) => `- \`${p.client}\`: ${mdEscape(p.unreachable?.message ?? '')}`), '');
   }
   if (unchanged.length > 0) out.push(`No changes: ${unchanged.map((n) => `\`${n}\``).join(', ')}`, '');
   return out.join('\n');

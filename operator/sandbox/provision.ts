@@ -8,7 +8,7 @@
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
-import { composeFile, ODOO_CONF } from '../live/commands.ts';
+import { composeFile, ODOO_CONF } from '../host/paths.ts';
 import { instanceDirectories, renderInstance } from '../render/instance.ts';
 import { OdoopsError } from '../util/errors.ts';
 import { enterArgv, machinePath } from './host.ts';

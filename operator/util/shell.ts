@@ -18,11 +18,3 @@ export function shellCommand(argv: readonly string[]): string {
   if (argv.length === 0) throw new Error('empty command');
   return argv.map(quote).join(' ');
 }
-
-/**
- * A pipeline or sequence of already-built commands, e.g. pipe([a, b]) -> "a | b".
- * Operators are fixed strings chosen by odoops, never config values.
- */
-export function joinCommands(commands: readonly string[], operator: '|' | '&&' | ';' | '||'): string {
-  return commands.join(` ${operator} `);
-}

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { reconcile, type ClientOutcome, type ReconcileOptions } from '../../operator/reconcile/index.ts';
 import { connectSsh } from '../../operator/live/ssh.ts';
-import { acquireLock } from '../../operator/apply/lock.ts';
+import { tryLock } from '../../operator/apply/lock.ts';
 import type { InstanceSpec } from '../../operator/desired/types.ts';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 import { clientSpec, instanceSpec, ssh } from './fixture.ts';
+import { resolveMarker } from '../../operator/apply/marker.ts';
 
 const test = suite('apply on the sandbox');
 let info: SandboxInfo;
@@ -62,7 +63,7 @@ function commitToAddons(edit: (dir: string) => void, tag: string): void {
   }
 }
 
-test('first apply converges test then production; probe reads modules; state, journal and backups on the server', async () => {
+test('first apply converges test then production; probe reads modules; state, journal and snapshots on the server', async () => {
   const r = await apply();
   assert.equal(outcomes(r), ['test:applied', 'production:applied'], JSON.stringify(r.apply, null, 1));
   assert.equal(r.apply!.instances.map((i) => i.instance), ['test', 'production']);
@@ -75,7 +76,7 @@ test('first apply converges test then production; probe reads modules; state, jo
   assert.is(state.instances.production.revision, `rev${rev}`);
   const journal = (await sh('cat /var/lib/odoops/journal.log')).trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(journal.some((j) => j.step === 'install-modules' && j.instance === 'test' && j.outcome === 'ok'));
-  assert.match(await sh('ls /var/lib/odoops/backups/test/*/'), /odoo\.conf/);
+  assert.match(await sh('ls /var/lib/odoops/snapshots/test/*/'), /odoo\.conf/);
   assert.is((await sh('cat /var/lib/odoops/lock.json 2>/dev/null; true')).trim(), '', 'lock released cleanly');
   // The next probe sees it all.
   const again = await reconcile(spec(), `rev${rev}`, { mode: 'plan', ssh: ssh(info) });
@@ -84,7 +85,8 @@ test('first apply converges test then production; probe reads modules; state, jo
     const t = again.live.instances.test!;
     assert.is(t.modules.integrator_base?.state, 'installed');
     assert.is(t.modules.integrator_base?.manifestVersion, '17.0.1.0');
-    assert.is(t.odooVersion, '17.0');
+    assert.is(t.odooVersion, '17.0', 'series read from the image metadata (ODOO_VERSION)');
+    assert.is(t.imagePresent, true);
     assert.match(t.imageDigest ?? '', /^sha256:[0-9a-f]{64}$/);
     assert.is(t.lastApplied?.revision, `rev${rev}`);
     assert.is(t.options.workers, '2');
@@ -95,7 +97,7 @@ test('idempotent: an apply right after a successful one plans nothing and touche
   const journalBefore = await sh('wc -l < /var/lib/odoops/journal.log');
   const r = await apply();
   assert.ok(r.plan.instances.every((i) => i.actions.length === 0), JSON.stringify(r.plan.instances.map((i) => i.changes)));
-  assert.is(r.apply, undefined);
+  assert.equal(outcomes(r), ['test:unchanged', 'production:unchanged']);
   assert.is(await sh('wc -l < /var/lib/odoops/journal.log'), journalBefore);
 });
 
@@ -156,11 +158,15 @@ test('window closed: nothing applied, next opening reported', async () => {
 
 test('lock held by another run: fails clearly, nothing changed', async () => {
   const other = await connectSsh(client(), spec().server, ssh(info));
-  const held = await acquireLock(other, client(), { runId: 'other-run' });
+  const held = await tryLock(other, client(), { runId: 'other-run' });
+  assert.ok(held.acquired);
   try {
     const before = await sh('cat /srv/odoo/production/.env');
     const r = await apply();
-    assert.match(r.apply?.error ?? '', new RegExp(`^${client()} is locked by run other-run on host \\S+ since `));
+    assert.is(r.apply?.error?.code, 'locked');
+    assert.match(r.apply?.error?.message ?? '', new RegExp(`^${client()} is locked by run other-run on host \\S+ since `));
+    assert.equal(outcomes(r), ['test:unchanged', 'production:skipped']);
+    assert.is(r.apply?.instances[1]?.reason?.code, 'locked');
     assert.is(await sh('cat /srv/odoo/production/.env'), before);
   } finally {
     await held.release();
@@ -180,7 +186,7 @@ test('a module that fails to load on test: test rolled back, production untouche
   const goodCommit = (await sh('git -C /srv/odoo/test/addons/integrator-addons rev-parse HEAD')).trim();
   const confBefore = await sh('cat /srv/odoo/test/odoo.conf');
   const prodEnv = await sh('cat /srv/odoo/production/.env');
-  const prodBackups = await sh('ls /var/lib/odoops/backups/production');
+  const prodBackups = await sh('ls /var/lib/odoops/snapshots/production');
   for (const i of [desired.test, desired.production]) {
     i.addons = [{ ...i.addons[0]!, ref: 'v1.2-broken' }];
     i.modules = [...i.modules, 'integrator_broken'];
@@ -200,7 +206,7 @@ test('a module that fails to load on test: test rolled back, production untouche
   assert.not.match((await modules('acme_test')).integrator_broken ?? '', /^installed/);
   assert.is((await sh('curl -fsS http://127.0.0.1:8070/web/health')).trim(), '{"status": "pass"}');
   assert.is(await sh('cat /srv/odoo/production/.env'), prodEnv);
-  assert.is(await sh('ls /var/lib/odoops/backups/production'), prodBackups, 'no production backup: never started');
+  assert.is(await sh('ls /var/lib/odoops/snapshots/production'), prodBackups, 'no production snapshot: never started');
   // The fix lands: the broken module is dropped from the desired state.
   for (const i of [desired.test, desired.production]) i.modules = i.modules.filter((m) => m !== 'integrator_broken');
   const fixed = await apply();
@@ -224,7 +230,16 @@ test('PostgreSQL stops mid-apply: cleanly reported; after it is back the next ap
     const t = r.apply!.instances.find((i) => i.instance === 'test')!;
     assert.ok(t.outcome === 'failed' || t.outcome === 'rolled-back', JSON.stringify(t, null, 1));
     assert.match(t.detail!, /install-modules failed/);
-    if (t.outcome === 'failed') assert.match(t.detail!, /ROLLBACK FAILED .*backup kept at \/var\/lib\/odoops\/backups\/test\//, t.detail);
+    if (t.outcome === 'failed') {
+      assert.match(t.detail!, /ROLLBACK FAILED .*snapshot kept at \/var\/lib\/odoops\/snapshots\/test\//, t.detail);
+      // A failed rollback blocks the instance until a person resolves it (here: nothing was lost).
+      const session = await connectSsh(client(), spec().server, ssh(info));
+      try {
+        assert.equal(await resolveMarker(session, client(), 'test').then((x) => x.cleared), true);
+      } finally {
+        await session.close();
+      }
+    }
   } finally {
     await sandboxFault({ dir: info.dir, client: client(), fault: 'db-start' });
   }
@@ -232,7 +247,7 @@ test('PostgreSQL stops mid-apply: cleanly reported; after it is back the next ap
   assert.ok(again.apply?.instances.find((i) => i.instance === 'test')?.outcome === 'applied', JSON.stringify(again.apply, null, 1));
   assert.match((await modules('acme_test')).project ?? '', /^installed /);
   const idle = await apply();
-  assert.is(idle.apply, undefined, 'converged');
+  assert.ok(idle.apply?.instances.every((i) => i.outcome === 'unchanged'), 'converged');
 });
 
 test('link down mid-apply: reported, the server lock expires, the next apply converges', async () => {
@@ -256,12 +271,12 @@ test('link down mid-apply: reported, the server lock expires, the next apply con
   } finally {
     await sandboxFault({ dir: info.dir, client: client(), fault: 'link-up' });
   }
-  await new Promise((r) => setTimeout(r, 3500));
-  const again = await apply({ lockWaitMs: 5000 });
-  assert.is(again.apply?.error, undefined, again.apply?.error);
+  // The server drops the silent holder after lockIdleMs: waiting for the lock is waiting for that.
+  const again = await apply({ lockWaitMs: 60_000 });
+  assert.is(again.apply?.error, undefined, again.apply?.error?.message);
   assert.match((await modules('acme_test')).hr ?? '', /^installed /);
   const idle = await apply();
-  assert.is(idle.apply, undefined, 'converged');
+  assert.ok(idle.apply?.instances.every((i) => i.outcome === 'unchanged'), 'converged');
 });
 
 test.run();

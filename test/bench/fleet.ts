@@ -36,7 +36,7 @@ try {
   process.stdout.write(`  instances: ${count('applied')} applied, ${count('skipped')} skipped, ${count('waiting')} waiting, ${count('failed') + count('rolled-back')} failed\n`);
   const second = await timed('apply again (nothing to do)', () =>
     reconcileFleet(desired.clients, desired.revision, { mode: 'apply', ignoreWindows: true, ssh, concurrency }));
-  process.stdout.write(`  clients with work on second apply: ${second.filter((o) => o.apply).length}\n`);
+  process.stdout.write(`  clients with work on second apply: ${second.filter((o) => o.apply?.instances.some((i) => i.outcome !== 'unchanged')).length}\n`);
   const drift = await timed('drift', () => reconcileFleet(desired.clients, desired.revision, { mode: 'plan', ssh, concurrency }));
   process.stdout.write(`  drifted clients: ${driftOf(drift.map((o) => o.plan)).clients.length}\n`);
   process.stdout.write(`peak RSS of odoops (this process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${os.loadavg()[0]!.toFixed(1)}\n`);

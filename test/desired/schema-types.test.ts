@@ -24,6 +24,7 @@ const MAPPINGS: { name: string; schema: J; type: string; schemaOnly?: string[]; 
   { name: 'instance', schema: defs.instance, type: 'InstanceSpec', typeOnly: ['name'] },
   { name: 'window', schema: defs.window, type: 'WindowSpec' },
   { name: 'addonsRepo', schema: defs.addonsRepo, type: 'AddonsRepoSpec' },
+  { name: 'secretOption', schema: defs.secretOption, type: 'SecretOption' },
   { name: 'backups', schema: defs.backups, type: 'BackupSpec' },
   { name: 'backups.retention', schema: defs.backups.properties.retention, type: 'BackupSpec.retention' },
   { name: 'maintenance', schema: defs.maintenance, type: 'MaintenanceSpec' },

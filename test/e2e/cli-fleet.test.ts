@@ -16,12 +16,11 @@ import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts'
 const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const e2e = suite<{ info?: SandboxInfo }>('cli fleet end to end');
 
-interface Run { code: number | null; stdout: string; stderr: string; ms: number }
+interface Run { code: number | null; stdout: string; stderr: string }
 
 // Async spawn: the sandbox's servers live in this process's event loop only through their own
 // processes, but a blocking spawnSync would freeze timers of the test harness for long runs.
 function odoops(info: SandboxInfo, args: string[]): Promise<Run> {
-  const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath } });
     let stdout = '';
@@ -29,7 +28,7 @@ function odoops(info: SandboxInfo, args: string[]): Promise<Run> {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -61,7 +60,7 @@ e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', a
   assert.equal(plans.map((p) => p.client).sort(), info!.servers.map((s) => s.client).sort());
   const acmeTest = plans.find((p) => p.client === 'acme')!.instances.find((i) => i.instance === 'test')!;
   const kinds = acmeTest.actions.map((a) => a.kind);
-  assert.is(kinds[0], 'backup', 'backup comes first');
+  assert.is(kinds[0], 'snapshot', 'the pre-change snapshot comes first');
   assert.ok(kinds.includes('install-modules'));
   assert.is(kinds.at(-1), 'record-revision');
   const install = acmeTest.actions.find((a) => a.kind === 'install-modules')!;
@@ -119,18 +118,64 @@ e2e('bad input: unknown client, bad concurrency (exit 2), unreadable SSH key (ex
   assert.is(key.stdout, '', 'no server was contacted');
 });
 
-e2e('an unreachable server is reported within the connect timeout; the other server is still planned', async ({ info }) => {
+e2e('an unreachable server is reported (typed), the other server is still planned; apply exits 1 for it', async ({ info }) => {
   await sandboxFault({ dir: info!.dir, client: 'boreal', fault: 'link-down' });
   try {
+    // The connect timeout ends the attempt: the run finishes (no wall-clock assertion needed).
     const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--connect-timeout', '2', '--detailed-exitcode', '--json']);
     assert.is(r.code, 1, 'unknown state is an error, never "no changes"');
-    assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
-    const plans = JSON.parse(r.stdout) as { client: string; unreachable?: string }[];
-    assert.ok(plans.find((p) => p.client === 'boreal')!.unreachable, 'boreal unreachable');
+    const plans = JSON.parse(r.stdout) as { client: string; unreachable?: { code: string } }[];
+    assert.is(plans.find((p) => p.client === 'boreal')!.unreachable?.code, 'unreachable', 'boreal unreachable');
     assert.is(plans.find((p) => p.client === 'acme')!.unreachable, undefined, 'acme still read');
+    const a = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'boreal', '--connect-timeout', '2', '--json']);
+    assert.is(a.code, 1, a.stdout + a.stderr);
+    assert.is((JSON.parse(a.stdout) as { error?: { code: string } }[])[0]!.error?.code, 'unreachable');
   } finally {
     await sandboxFault({ dir: info!.dir, client: 'boreal', fault: 'link-up' });
   }
+});
+
+e2e('a blocked apply exits 1 and says blocked, never "unchanged" (PostgreSQL down, a change pending)', async ({ info }) => {
+  const edit = await sandboxExec(info!, 'acme', ['sed', '-i', 's/^workers = .*/workers = 5/', '/srv/odoo/test/odoo.conf']);
+  assert.is(edit.code, 0, edit.stderr);
+  await sandboxFault({ dir: info!.dir, client: 'acme', fault: 'db-stop' });
+  try {
+    const r = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    const results = JSON.parse(r.stdout) as { instances: { instance: string; outcome: string; reason?: { code: string } }[] }[];
+    const byName = Object.fromEntries(results[0]!.instances.map((i) => [i.instance, i]));
+    assert.is(byName.test?.outcome, 'blocked');
+    assert.is(byName.test?.reason?.code, 'live-incomplete');
+    const text = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows']);
+    assert.is(text.code, 1);
+    assert.match(text.stdout, /^blocked\s+acme\/test: live state incomplete: psql ir_module_module/m);
+    assert.not.match(text.stdout, /unchanged\s+acme\/test/);
+  } finally {
+    await sandboxFault({ dir: info!.dir, client: 'acme', fault: 'db-start' });
+  }
+  const fixed = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows']);
+  assert.is(fixed.code, 0, fixed.stdout + fixed.stderr);
+});
+
+e2e('odoops resolve: clears a needs-manual-restore marker under the lock; without one it says so (exit 1)', async ({ info }) => {
+  const none = await odoops(info!, ['resolve', 'acme', 'test', '--repo', info!.repoDir]);
+  assert.is(none.code, 1);
+  assert.match(none.stderr, /^odoops: acme\/test has no needs-manual-restore marker$/m);
+  const bad = await odoops(info!, ['resolve', 'acme', 'nosuch', '--repo', info!.repoDir]);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /unknown instance "nosuch" of acme \(known: /);
+  // A marker as a failed rollback leaves it (written the way the product writes it is covered in test/apply).
+  const marker = JSON.stringify({ code: 'needs-manual-restore', reason: 'rollback failed: test', snapshot: null });
+  const put = await sandboxExec(info!, 'acme', ['sh', '-c', 'mkdir -p /var/lib/odoops/blocked && cat > /var/lib/odoops/blocked/test.json'], { input: marker });
+  assert.is(put.code, 0, put.stderr);
+  const plan = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode']);
+  assert.is(plan.code, 2);
+  assert.match(plan.stdout, /acme\/test: blocked: needs a manual restore: rollback failed: test; after restoring, run: odoops resolve acme test/);
+  const ok = await odoops(info!, ['resolve', 'acme', 'test', '--repo', info!.repoDir]);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^cleared the needs-manual-restore marker of acme\/test$/m);
+  const after = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode']);
+  assert.is(after.code, 0, after.stdout);
 });
 
 e2e('a wrong pinned host key is refused and nothing is touched on that server', async ({ info }) => {

@@ -9,9 +9,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { probeLive } from '../../operator/live/probe.ts';
 import {
-  addonsCheckout, addonsDir, dockerPull, envFile, journalAppend, odooInstall, odooShell, pgDumpTo, psqlModules, uninstallScript, confFile,
-} from '../../operator/live/commands.ts';
-import { hostEdit } from '../../operator/apply/context.ts';
+  addonsCheckout, dockerPull, hostEdit, journalAppend, odooInstall, odooUninstall, psqlModules, snapshot,
+} from '../../operator/host/commands.ts';
+import { addonsDir, envFile } from '../../operator/host/paths.ts';
+import { adhoc } from '../host/adhoc.ts';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 import { clientSpec, instanceSpec, ssh } from '../apply/fixture.ts';
@@ -51,7 +52,7 @@ async function assertNoCanary(what: string): Promise<void> {
 
 test('argv arrives as one literal argument each', async () => {
   for (const v of hostile) {
-    const r = await session.exec(['printf', '%s\\0', v, 'next']);
+    const r = await session.exec(adhoc(['printf', '%s\\0', v, 'next']));
     assert.equal(r.stdout.split('\0').slice(0, -1), [v, 'next']);
   }
   await assertNoCanary('printf');
@@ -59,51 +60,54 @@ test('argv arrives as one literal argument each', async () => {
 
 test('module names: odoo -i, odoo shell uninstall (Python literal), psql', async () => {
   for (const v of hostile) {
-    const inst = await session.exec(odooInstall('test', 'acme_test', [v]), { timeoutMs: 60_000 });
+    const inst = await session.exec(odooInstall('test', 'acme_test', [v]));
     // Odoo ignores unknown names with a warning, exit 0: the hostile text is just a name.
     assert.is(inst.code, 0, inst.stderr);
     assert.match(inst.stderr, 'invalid module names, ignored');
-    const un = await session.exec(odooShell('test', 'acme_test'), { stdin: uninstallScript([v]), timeoutMs: 60_000 });
+    const un = await session.exec(odooUninstall('test', 'acme_test', [v]));
     assert.is(un.code, 0, un.stderr);
   }
   await assertNoCanary('modules');
 });
 
-test('database names: psql and pg_dump receive the name as one argument', async () => {
-  for (const v of hostile) {
-    const r = await session.exec(psqlModules('test', v), { timeoutMs: 30_000 });
+test('database names: psql and the snapshot script receive the name as one argument', async () => {
+  for (const [i, v] of hostile.entries()) {
+    const r = await session.exec(psqlModules('test', v));
     assert.is.not(r.code, 0);
     assert.match(r.stderr, 'does not exist');
-    const d = await session.exec(pgDumpTo('test', v, '/tmp/odoops-injection.dump'), { timeoutMs: 30_000 });
-    assert.is.not(d.code, 0);
+    // Absent (read from pg_database, never from an error): a snapshot that notes it and dumps nothing.
+    const d = await session.exec(snapshot({ instance: 'test', dir: `/var/lib/odoops/snapshots/test/injection-${i}`, database: v, withDatabase: true, keep: 20, attempts: 1 }));
+    assert.is(d.code, 0, d.stderr);
+    assert.match(d.stdout, /^ABSENT$/m);
   }
   await assertNoCanary('databases');
+  // Those snapshots stopped odoo (as a snapshot that may be restored does): start it again.
+  const up = await sandboxExec(info!, info!.servers[0]!.client, ['docker', 'compose', '-f', '/srv/odoo/test/compose.yaml', 'up', '-d']);
+  assert.is(up.code, 0, up.stderr);
 });
 
 test('image names: docker pull and .env rewrite', async () => {
   for (const v of hostile) {
-    const r = await session.exec(dockerPull(v), { timeoutMs: 30_000 });
+    const r = await session.exec(dockerPull(v));
     assert.is.not(r.code, 0);
   }
   // A newline would add a line to .env: refused; other values are written as one literal line.
   const before = (await sandboxExec(info!, info!.servers[0]!.client, ['cat', envFile('test')])).stdout;
-  await hostEdit({ session }, ['set-env', envFile('test'), 'ODOO_IMAGE', hostile[0]!]);
+  const edit = async (e: Parameters<typeof hostEdit>[0]) => session.exec(hostEdit(e));
+  assert.is((await edit({ op: 'set-env', instance: 'test', key: 'ODOO_IMAGE', value: hostile[0]! })).code, 0);
   const env = (await sandboxExec(info!, info!.servers[0]!.client, ['cat', envFile('test')])).stdout;
   assert.ok(env.split('\n').includes(`ODOO_IMAGE=${hostile[0]}`));
-  try {
-    await hostEdit({ session }, ['set-env', envFile('test'), 'ODOO_IMAGE', hostile[5]!]);
-    assert.unreachable('newline accepted');
-  } catch (err) {
-    assert.match((err as Error).message, /refusing a newline/);
-  }
-  await hostEdit({ session }, ['set-env', envFile('test'), 'ODOO_IMAGE', before.trim().split('=')[1]!]);
-  await hostEdit({ session }, ['set-conf', confFile('test'), JSON.stringify({ workers: hostile[2] })]);
+  const refused = await edit({ op: 'set-env', instance: 'test', key: 'ODOO_IMAGE', value: hostile[5]! });
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, /refusing the value of ODOO_IMAGE: it contains a non-printable or line-breaking character \(U\+000A\)/);
+  assert.is((await edit({ op: 'set-env', instance: 'test', key: 'ODOO_IMAGE', value: before.trim().split('=')[1]! })).code, 0);
+  assert.is((await edit({ op: 'set-conf', instance: 'test', values: { workers: hostile[2]! } })).code, 0);
   await assertNoCanary('images and config');
 });
 
 test('addons URLs and refs: checkout script and the probe (git ls-remote)', async () => {
   for (const v of hostile) {
-    const r = await session.exec(addonsCheckout(addonsDir('test', 'injection'), v, v, null), { timeoutMs: 30_000 });
+    const r = await session.exec(addonsCheckout({ dir: addonsDir('test', 'injection'), url: v, ref: v, commit: null }));
     assert.is.not(r.code, 0);
   }
   const spec = clientSpec(info!, [

@@ -3,6 +3,7 @@
 import { BUILTIN_SECURITY } from '../../operator/desired/merge.ts';
 import type { ClientSpec, InstanceSpec, WindowSpec } from '../../operator/desired/types.ts';
 import type { LiveInstance, LiveState } from '../../operator/live/types.ts';
+import { odooOptionString } from '../../operator/plan/diff.ts';
 
 export const SHA_V1 = '1111111111111111111111111111111111111111';
 export const SHA_V2 = '2222222222222222222222222222222222222222';
@@ -65,7 +66,7 @@ export function liveFor(spec: InstanceSpec): LiveInstance {
   }
   modules.integrator_reports = { state: 'uninstalled', installedVersion: null, manifestVersion: '17.0.1.0' };
   const options: Record<string, string> = {};
-  for (const [k, v] of Object.entries(spec.options)) options[k] = typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v);
+  for (const [k, v] of Object.entries(spec.options)) options[k] = odooOptionString(v);
   return {
     name: spec.name,
     present: true,

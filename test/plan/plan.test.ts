@@ -2,8 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compareVersions, diffInstance, imageSeries, odooOptionString } from '../../operator/plan/diff.ts';
 import { driftExitCode, driftOf, planClient, planExitCode, planHasActions, sequenceInstances, summarizePlans } from '../../operator/plan/plan.ts';
-import type { InstancePlan, Plan } from '../../operator/plan/types.ts';
-import type { LiveInstance } from '../../operator/live/types.ts';
+import { TRANSIENT, type InstancePlan, type Plan } from '../../operator/plan/types.ts';
+import { SECRET_DIFFERS, SECRET_MATCHES, type LiveInstance } from '../../operator/live/types.ts';
 import { clientSpec, instanceSpec, liveFor, liveState, NOW, REV, SHA_V1, SHA_V2, SUNDAY_WINDOW, URL } from './fixtures.ts';
 
 const opts = { revision: REV, now: NOW };
@@ -43,11 +43,11 @@ test('idempotence: live == desired -> no changes, no actions', () => {
 });
 
 test('unreachable server: no instances, reason kept', () => {
-  const plan = planClient(clientSpec(), { client: 'acme', reachable: false, reason: 'connect ETIMEDOUT 203.0.113.10:22' }, opts);
-  assert.equal(plan, { client: 'acme', revision: REV, unreachable: 'connect ETIMEDOUT 203.0.113.10:22', instances: [] });
+  const plan = planClient(clientSpec(), { client: 'acme', reachable: false, code: 'unreachable', reason: 'connect ETIMEDOUT 203.0.113.10:22' }, opts);
+  assert.equal(plan, { client: 'acme', revision: REV, unreachable: { code: 'unreachable', message: 'connect ETIMEDOUT 203.0.113.10:22' }, instances: [] });
   const drift = driftOf([plan]);
   assert.is(drift.drifted, false);
-  assert.equal(drift.unreachable, [{ client: 'acme', reason: 'connect ETIMEDOUT 203.0.113.10:22' }]);
+  assert.equal(drift.unreachable, [{ client: 'acme', reason: { code: 'unreachable', message: 'connect ETIMEDOUT 203.0.113.10:22' } }]);
 });
 
 test('instance not provisioned: blocked', () => {
@@ -55,7 +55,8 @@ test('instance not provisioned: blocked', () => {
   const plan = planClient(spec, liveState(spec, (l) => { delete l.test; (l.production as { present: boolean }).present = false; }), opts);
   for (const name of ['test', 'production']) {
     const p = inst(plan, name);
-    assert.is(p.blocked, `instance not provisioned on the server (/srv/odoo/${name}/compose.yaml missing)`);
+    assert.is(p.blocked?.message, `instance not provisioned on the server (compose.yaml of ${name} missing)`);
+    assert.is(p.blocked?.code, 'not-provisioned');
     assert.equal(p.actions, []);
   }
   assert.is(driftOf([plan]).drifted, true);
@@ -70,20 +71,20 @@ test('series change: blocked, no actions, reported as major upgrade', () => {
     t.modules.crm = { state: 'uninstalled', installedVersion: null, manifestVersion: null };
   });
   const p = inst(planClient(spec, live, opts), 'test');
-  assert.is(p.blocked, 'major upgrade 16.0 -> 17.0: out of routine scope');
+  assert.is(p.blocked?.message, 'major upgrade 16.0 -> 17.0: out of routine scope');
   assert.equal(p.actions, []);
   assert.ok(p.changes.some((c) => c.path === 'series' && c.from === '16.0' && c.to === '17.0'));
   assert.ok(p.changes.some((c) => c.path === 'modules.crm.state'), 'other changes still shown');
   // image tag alone (odoo --version unknown) also reveals the series
   const live2 = liveState(spec, (l) => { l.test!.odooVersion = null; l.test!.image = 'registry.example.com/odoo:18.0'; });
-  assert.is(inst(planClient(spec, live2, opts), 'test').blocked, 'major upgrade 18.0 -> 17.0: out of routine scope');
+  assert.equal(inst(planClient(spec, live2, opts), 'test').blocked, { code: 'major-upgrade', message: 'major upgrade 18.0 -> 17.0: out of routine scope' });
 });
 
 test('image change: backup, pull-image, switch-image (no separate restart), health, record', () => {
   const spec = clientSpec('acme', [instanceSpec('test', { image: 'registry.example.com/odoo:17.0-20261201' })]);
   const live = liveState(spec, (l) => { l.test!.image = 'registry.example.com/odoo:17.0-20261101'; });
   const p = inst(planClient(spec, live, opts), 'test');
-  assert.equal(kinds(p), ['backup', 'pull-image', 'switch-image', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['snapshot', 'pull-image', 'switch-image', 'health-check', 'record-revision']);
   assert.equal(p.actions[1], { kind: 'pull-image', instance: 'test', image: 'registry.example.com/odoo:17.0-20261201' });
   assert.equal(p.actions[2], { kind: 'switch-image', instance: 'test', from: 'registry.example.com/odoo:17.0-20261101', to: 'registry.example.com/odoo:17.0-20261201' });
   assert.equal(p.actions[4], { kind: 'record-revision', instance: 'test', revision: REV });
@@ -94,7 +95,7 @@ test('addons: missing checkout, other commit, unresolved ref', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const missing = liveState(spec, (l) => { l.test!.addons = { 'integrator-addons': { url: null, commit: null, desiredCommit: SHA_V1 } }; });
   const p1 = inst(planClient(spec, missing, opts), 'test');
-  assert.equal(kinds(p1), ['backup', 'checkout-addons', 'restart', 'upgrade-modules', 'health-check', 'record-revision']);
+  assert.equal(kinds(p1), ['snapshot', 'checkout-addons', 'restart', 'upgrade-modules', 'health-check', 'record-revision']);
   assert.equal(p1.actions[1], { kind: 'checkout-addons', instance: 'test', repo: { name: 'integrator-addons', url: URL, ref: 'v1.0' }, fromCommit: null, toCommit: SHA_V1 });
   assert.equal(p1.changes.find((c) => c.path === 'addons.integrator-addons.commit')?.reason, 'not checked out (ref v1.0 is 1111111111)');
 
@@ -110,7 +111,7 @@ test('addons: missing checkout, other commit, unresolved ref', () => {
 
   const gone = liveState(spec, (l) => { l.test!.addons['integrator-addons']!.desiredCommit = null; });
   const p3 = inst(planClient(spec, gone, opts), 'test');
-  assert.is(p3.blocked, `ref v1.0 not found in ${URL}`);
+  assert.is(p3.blocked?.message, `ref v1.0 not found in ${URL}`);
   assert.equal(p3.actions, []);
 });
 
@@ -120,7 +121,7 @@ test('options: compared as odoo.conf strings; change -> write-config + restart',
   assert.equal(inst(planClient(spec, same, opts), 'test').actions, []);
   const diff = liveState(spec, (l) => { l.test!.options = { workers: '4', proxy_mode: 'True' }; });
   const p = inst(planClient(spec, diff, opts), 'test');
-  assert.equal(kinds(p), ['backup', 'write-config', 'restart', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['snapshot', 'write-config', 'restart', 'health-check', 'record-revision']);
   assert.equal(p.actions[1], { kind: 'write-config', instance: 'test', set: { workers: 2, list_db: false }, previous: { workers: '4', list_db: null } });
   assert.equal(
     p.changes.map((c) => [c.path, c.from, c.to, c.reason]),
@@ -131,7 +132,7 @@ test('options: compared as odoo.conf strings; change -> write-config + restart',
 test('options + image: switch-image restarts, no separate restart', () => {
   const spec = clientSpec('acme', [instanceSpec('test', { image: 'registry.example.com/odoo:17.0-b', options: { workers: 3 } })]);
   const live = liveState(spec, (l) => { l.test!.image = 'registry.example.com/odoo:17.0-a'; l.test!.options = { workers: '2' }; });
-  assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), ['backup', 'pull-image', 'write-config', 'switch-image', 'health-check', 'record-revision']);
+  assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), ['snapshot', 'pull-image', 'write-config', 'switch-image', 'health-check', 'record-revision']);
 });
 
 test('modules: install sorted, upgrade by manifest version, uninstall only listed', () => {
@@ -146,10 +147,12 @@ test('modules: install sorted, upgrade by manifest version, uninstall only liste
     m.project = { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: null }; // not listed: kept
   });
   const p = inst(planClient(spec, live, opts), 'test');
-  assert.equal(kinds(p), ['backup', 'uninstall-modules', 'install-modules', 'upgrade-modules', 'health-check', 'record-revision']);
-  assert.equal(p.actions[1], { kind: 'uninstall-modules', instance: 'test', modules: ['website'] });
-  assert.equal(p.actions[2], { kind: 'install-modules', instance: 'test', modules: ['contacts', 'crm'] });
-  assert.equal(p.actions[3], { kind: 'upgrade-modules', instance: 'test', modules: ['integrator_base'] });
+  // The snapshot dumps the database and stops odoo first: a restart brings it back.
+  assert.equal(kinds(p), ['snapshot', 'restart', 'uninstall-modules', 'install-modules', 'upgrade-modules', 'health-check', 'record-revision']);
+  assert.equal(p.actions[0], { kind: 'snapshot', instance: 'test', database: true });
+  assert.equal(p.actions[2], { kind: 'uninstall-modules', instance: 'test', modules: ['website'] });
+  assert.equal(p.actions[3], { kind: 'install-modules', instance: 'test', modules: ['contacts', 'crm'] });
+  assert.equal(p.actions[4], { kind: 'upgrade-modules', instance: 'test', modules: ['integrator_base'] });
   const reasons = Object.fromEntries(p.changes.map((c) => [c.path, c.reason]));
   assert.is(reasons['modules.crm.state'], 'module not installed (uninstalled)');
   assert.is(reasons['modules.contacts.state'], 'module not installed (to install)');
@@ -162,7 +165,7 @@ test('modules unknown to the server: blocked unless a checkout is planned', () =
   const spec = clientSpec('acme', [instanceSpec('test', { modules: ['contacts', 'integrator_extra'] })]);
   const unknown = (l: Record<string, LiveInstance>): void => { delete l.test!.modules.integrator_extra; };
   const p = inst(planClient(spec, liveState(spec, unknown), opts), 'test');
-  assert.is(p.blocked, 'module integrator_extra not found on the server');
+  assert.is(p.blocked?.message, 'module integrator_extra not found on the server');
   assert.equal(p.actions, []);
   assert.is(p.changes.find((c) => c.path === 'modules.integrator_extra.state')?.reason, 'module unknown to the server');
   const withCheckout = liveState(spec, (l) => { unknown(l); l.test!.addons['integrator-addons']!.desiredCommit = SHA_V2; });
@@ -171,13 +174,13 @@ test('modules unknown to the server: blocked unless a checkout is planned', () =
   const ins = p2.actions.find((a) => a.kind === 'install-modules');
   assert.equal(ins && ins.kind === 'install-modules' ? ins.modules : null, ['integrator_extra']);
   const stub = liveState(spec, (l) => { l.test!.modules.integrator_extra = { state: 'uninstallable', installedVersion: null, manifestVersion: null }; });
-  assert.match(inst(planClient(spec, stub, opts), 'test').blocked ?? '', /module integrator_extra is uninstallable/);
+  assert.match(inst(planClient(spec, stub, opts), 'test').blocked?.message ?? '', /module integrator_extra is uninstallable/);
 });
 
 test('stopped instance: restart', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const p = inst(planClient(spec, liveState(spec, (l) => { l.test!.running = false; }), opts), 'test');
-  assert.equal(kinds(p), ['backup', 'restart', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['snapshot', 'restart', 'health-check', 'record-revision']);
   assert.is(p.changes[0]?.reason, 'instance not running');
 });
 
@@ -193,7 +196,7 @@ test('full action order on one instance', () => {
     t.modules.integrator_base = { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: '17.0.1.1' };
   });
   assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), [
-    'backup', 'pull-image', 'checkout-addons', 'write-config', 'switch-image',
+    'snapshot', 'pull-image', 'checkout-addons', 'write-config', 'switch-image',
     'uninstall-modules', 'install-modules', 'upgrade-modules', 'health-check', 'record-revision',
   ]);
 });
@@ -222,7 +225,7 @@ test('window status per instance', () => {
   const prod = inst(plan, 'production').window;
   assert.is(prod.open, false);
   assert.is(prod.nextOpening, '2026-11-29T01:00:00.000Z');
-  const sum = summarizePlans([plan, planClient(clientSpec('beta'), { client: 'beta', reachable: false, reason: 'x' }, opts)]);
+  const sum = summarizePlans([plan, planClient(clientSpec('beta'), { client: 'beta', reachable: false, code: 'unreachable', reason: 'x' }, opts)]);
   assert.equal(sum, { clients: 2, withChanges: 1, waiting: 1, blocked: 0, unreachable: 1 });
 });
 
@@ -252,23 +255,23 @@ test('probe errors: blocked as incomplete reading, no misleading module reasons'
     l.test!.errors = ['psql ir_module_module: exit 2 could not connect to server'];
   });
   const p = inst(planClient(spec, dbDown, opts), 'test');
-  assert.is(p.blocked, 'live state incomplete: psql ir_module_module: exit 2 could not connect to server');
+  assert.equal(p.blocked, { code: 'live-incomplete', message: 'live state incomplete: psql ir_module_module: exit 2 could not connect to server' });
   assert.equal(p.actions, []);
   // an unresolvable ref is reported once, not twice
   const badRef = liveState(spec, (l) => {
     l.test!.addons['integrator-addons']!.desiredCommit = null;
     l.test!.errors = [`ref v1.0 not found in ${URL}`];
   });
-  assert.is(inst(planClient(spec, badRef, opts), 'test').blocked, `ref v1.0 not found in ${URL}`);
+  assert.equal(inst(planClient(spec, badRef, opts), 'test').blocked, { code: 'ref-not-found', message: `ref v1.0 not found in ${URL}` });
   const crashed = liveState(spec, (l) => { l.test = { ...l.test!, present: false, errors: ['probe failed: KeyError'] }; });
-  assert.is(inst(planClient(spec, crashed, opts), 'test').blocked, 'live state incomplete: probe failed: KeyError');
+  assert.equal(inst(planClient(spec, crashed, opts), 'test').blocked, { code: 'live-incomplete', message: 'live state incomplete: probe failed: KeyError' });
 });
 
 test('running container on another image than .env: switch again', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const stale = liveState(spec, (l) => { l.test!.runningImage = 'registry.example.com/odoo:17.0-20260101'; });
   const p = inst(planClient(spec, stale, opts), 'test');
-  assert.equal(kinds(p), ['backup', 'pull-image', 'switch-image', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['snapshot', 'pull-image', 'switch-image', 'health-check', 'record-revision']);
   const sw = p.actions[2];
   assert.equal(sw && sw.kind === 'switch-image' ? sw.from : null, 'registry.example.com/odoo:17.0-20260101');
   const same = liveState(spec, (l) => { l.test!.runningImage = spec.instances[0]!.image; });
@@ -280,7 +283,7 @@ test('detailed exit codes: 0 no changes, 2 changes, 1 unreachable', () => {
   const clean = planClient(a, liveState(a), opts);
   const changed = planClient(a, liveState(a, (l) => { l.test!.options.workers = '9'; }), opts);
   const blocked = planClient(a, liveState(a, (l) => { l.test!.odooVersion = '16.0'; }), opts);
-  const down = planClient(a, { client: 'acme', reachable: false, reason: 'x' }, opts);
+  const down = planClient(a, { client: 'acme', reachable: false, code: 'unreachable', reason: 'x' }, opts);
   assert.is(planExitCode([clean]), 0);
   assert.is(planExitCode([clean, changed]), 2);
   assert.is(planExitCode([blocked]), 2);
@@ -288,6 +291,75 @@ test('detailed exit codes: 0 no changes, 2 changes, 1 unreachable', () => {
   assert.is(driftExitCode(driftOf([clean])), 0);
   assert.is(driftExitCode(driftOf([clean, changed])), 2);
   assert.is(driftExitCode(driftOf([clean, down])), 1);
+});
+
+test('a needs-manual-restore marker blocks the instance with its snapshot and the way out, before anything else', () => {
+  const spec = clientSpec('acme', [instanceSpec('test')]);
+  const live = liveState(spec, (l) => {
+    l.test!.odooVersion = '16.0';
+    l.test!.marker = { code: 'needs-manual-restore', reason: 'rollback failed: restore database: exit 1', snapshot: '/var/lib/odoops/snapshots/test/20261101T020000Z-r1', asideDatabase: 'odoops_aside_test_r1' };
+  });
+  const p = inst(planClient(spec, live, opts), 'test');
+  assert.is(p.blocked?.code, 'needs-manual-restore');
+  assert.is(p.blocked?.message, 'needs a manual restore: rollback failed: restore database: exit 1; snapshot /var/lib/odoops/snapshots/test/20261101T020000Z-r1; '
+    + 'the database the failed change left is kept as odoops_aside_test_r1; after restoring, run: odoops resolve acme test');
+  assert.equal(p.actions, []);
+  assert.ok(driftOf([planClient(spec, live, opts)]).drifted, 'drift shows it');
+});
+
+test('several blockers: the most serious code first, every message kept', () => {
+  const spec = clientSpec('acme', [instanceSpec('test')]);
+  const live = liveState(spec, (l) => {
+    l.test!.odooVersion = '16.0';
+    l.test!.errors = ['docker ps: exit 1 Cannot connect to the Docker daemon'];
+  });
+  const p = inst(planClient(spec, live, opts), 'test');
+  assert.is(p.blocked?.code, 'major-upgrade');
+  assert.match(p.blocked?.message ?? '', /^major upgrade 16\.0 -> 17\.0: out of routine scope; live state incomplete: docker ps/);
+  assert.is(TRANSIENT[p.blocked!.code], false);
+  assert.is(TRANSIENT['live-incomplete'], true);
+});
+
+test('series: from the image metadata, else the tag; unknown blocks', () => {
+  const spec = clientSpec('acme', [instanceSpec('test', { image: 'registry.example.com/odoo:custom-build' })]);
+  const unknown = liveState(spec, (l) => { l.test!.odooVersion = null; l.test!.imagePresent = true; });
+  const p = inst(planClient(spec, unknown, opts), 'test');
+  assert.is(p.blocked?.code, 'series-unknown');
+  assert.match(p.blocked?.message ?? '', /the Odoo series of image registry\.example\.com\/odoo:custom-build is unknown/);
+  const tagged = clientSpec('acme', [instanceSpec('test')]);
+  assert.is(inst(planClient(tagged, liveState(tagged, (l) => { l.test!.odooVersion = null; }), opts), 'test').blocked, undefined, 'the tag says 17.0');
+});
+
+test('an image named in .env but absent from the server is drift: apply pulls it, nothing else', () => {
+  const spec = clientSpec('acme', [instanceSpec('test')]);
+  const live = liveState(spec, (l) => { l.test!.imagePresent = false; });
+  const plan = planClient(spec, live, opts);
+  const p = inst(plan, 'test');
+  assert.equal(kinds(p), ['snapshot', 'pull-image', 'health-check', 'record-revision']);
+  assert.equal(p.changes.map((c) => [c.path, c.from, c.to, c.reason]), [['imagePresent', false, true, 'image not on the server (apply pulls it; the probe never does)']]);
+  assert.ok(driftOf([plan]).drifted);
+});
+
+test('secret options compare through the probe\'s verdict, never a value', () => {
+  const spec = clientSpec('acme', [instanceSpec('test', { options: { workers: 2, smtp_password: { secret: 'env:SMTP_PASS' } } })]);
+  const same = liveState(spec);
+  assert.is(same.reachable && same.instances.test!.options.smtp_password, SECRET_MATCHES);
+  assert.equal(inst(planClient(spec, same, opts), 'test').actions, []);
+  const differs = liveState(spec, (l) => { l.test!.options.smtp_password = SECRET_DIFFERS; });
+  const p = inst(planClient(spec, differs, opts), 'test');
+  const write = p.actions.find((a) => a.kind === 'write-config');
+  assert.equal(write?.kind === 'write-config' ? write.set : null, { smtp_password: { secret: 'env:SMTP_PASS' } });
+  assert.equal(p.changes.map((c) => [c.path, c.from, c.to]), [['options.smtp_password', SECRET_DIFFERS, SECRET_MATCHES]]);
+  const missing = inst(planClient(spec, same, { ...opts, unresolvedSecrets: { test: ['secret env:SMTP_PASS: environment variable SMTP_PASS is not set'] } }), 'test');
+  assert.equal(missing.blocked, { code: 'secret-unresolved', message: 'secret env:SMTP_PASS: environment variable SMTP_PASS is not set' });
+});
+
+test('an origin URL holding credentials on the server is rewritten by a checkout', () => {
+  const spec = clientSpec('acme', [instanceSpec('test')]);
+  const live = liveState(spec, (l) => { l.test!.addons['integrator-addons']!.urlHasCredentials = true; });
+  const p = inst(planClient(spec, live, opts), 'test');
+  assert.ok(p.actions.some((a) => a.kind === 'checkout-addons'));
+  assert.ok(p.changes.some((c) => c.path === 'addons.integrator-addons.credentials'), JSON.stringify(p.changes));
 });
 
 test.run();

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { ClientSpec, InstanceSpec } from '../../operator/desired/types.ts';
-import { composeYaml, instanceDirectories, odooConf, renderInstance, renderInstances } from '../../operator/render/instance.ts';
+import { confValue } from '../../operator/host/commands.ts';
+import { odooOptionString } from '../../operator/plan/diff.ts';
+import { composeYaml, instanceDirectories, odooConf, optionValue, renderInstance, renderInstances } from '../../operator/render/instance.ts';
 import { RenderError } from '../../operator/render/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -108,6 +110,31 @@ t('options odoops owns, bad option names and line breaks are refused with the in
   }
 });
 
+t('a secret option: its resolved value in odoo.conf, the file secret and 0640 root:101; unresolved or with a line break, refused naming the reference only', () => {
+  const inst = instance({ options: { workers: 2, admin_passwd: { secret: 'env:ODOO_ADMIN_ACME' } } });
+  const secrets = new Map([['env:ODOO_ADMIN_ACME', 's3cr3t-value']]);
+  const conf = renderInstance(inst, secrets).find((f) => f.path.endsWith('odoo.conf'))!;
+  assert.match(conf.content, /^admin_passwd = s3cr3t-value$/m);
+  assert.equal([conf.mode.toString(8), conf.owner, conf.secret], ['640', 'root:101', true]);
+  const plain = renderInstance(instance()).find((f) => f.path.endsWith('odoo.conf'))!;
+  assert.equal([plain.mode.toString(8), plain.owner, plain.secret], ['644', undefined, undefined]);
+  try {
+    renderInstance(inst);
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, RenderError);
+    assert.is((err as RenderError).code, 'missing-secret');
+    assert.match((err as Error).message, /instance production: options\.admin_passwd: secret env:ODOO_ADMIN_ACME was not resolved/);
+  }
+  try {
+    renderInstance(inst, new Map([['env:ODOO_ADMIN_ACME', 'x\nadmin_passwd = other']]));
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as RenderError).code, 'invalid-value');
+    assert.not.match((err as Error).message, /other/, 'the value is never quoted');
+  }
+});
+
 t('renderInstances: every instance of a client in one Rendering, sorted by path, with a stable digest', () => {
   const client = { name: 'acme', instances: [instance({ name: 'test', database: 'acme_test', httpPort: 8070 }), instance()] } as ClientSpec;
   const r = renderInstances(client);
@@ -127,10 +154,17 @@ t('renderInstances: every instance of a client in one Rendering, sorted by path,
   assert.is.not(changed.digest, r.digest, 'an option change changes the digest');
 });
 
-t('live/commands.ts, whose host-contract paths the renderer uses, imports nothing but util/errors (render stays pure)', () => {
-  const commands = readFileSync(path.join(root, 'operator/live/commands.ts'), 'utf8');
-  const imports = [...commands.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => (m[1] ?? m[2])!);
+t('operator/host/paths.ts, whose paths the renderer uses, imports nothing but util/errors (render stays pure)', () => {
+  const src = readFileSync(path.join(root, 'operator/host/paths.ts'), 'utf8');
+  const imports = [...src.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => (m[1] ?? m[2])!);
   assert.equal(imports, ['../util/errors.ts']);
+});
+
+t('option values are written as write-config writes them and as the plan compares them', () => {
+  for (const v of [true, false, 0, 2, 2684354560, 1.5, 'text', '']) {
+    assert.is(optionValue(v), confValue(v), String(v));
+    assert.is(optionValue(v), odooOptionString(v), String(v));
+  }
 });
 
 t.run();

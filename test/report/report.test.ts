@@ -13,6 +13,7 @@ import {
   renderDriftText,
   renderPlanMarkdown,
   renderPlanText,
+  redactUrls,
   toJson,
 } from '../../operator/report/index.ts';
 import { clientSpec, instanceSpec, liveState, NOW, REV, SUNDAY_WINDOW } from '../plan/fixtures.ts';
@@ -31,7 +32,7 @@ function fleet(): Plan[] {
     }
   }), opts);
   const beta = clientSpec('beta');
-  const pb = planClient(beta, { client: 'beta', reachable: false, reason: 'connect ETIMEDOUT 203.0.113.11:22' }, opts);
+  const pb = planClient(beta, { client: 'beta', reachable: false, code: 'unreachable', reason: 'connect ETIMEDOUT 203.0.113.11:22' }, opts);
   const gamma = clientSpec('gamma');
   const pg = planClient(gamma, liveState(gamma), opts);
   const delta = clientSpec('delta');
@@ -111,7 +112,7 @@ function results(): ApplyResult[] {
           instance: 'test',
           outcome: 'applied',
           actions: [
-            { action: { kind: 'backup', instance: 'test' }, outcome: 'ok', durationMs: 1200 },
+            { action: { kind: 'snapshot', instance: 'test', database: true }, outcome: 'ok', durationMs: 1200 },
             { action: { kind: 'install-modules', instance: 'test', modules: ['crm'] }, outcome: 'ok', durationMs: 14_500 },
           ],
         },
@@ -120,7 +121,7 @@ function results(): ApplyResult[] {
           outcome: 'rolled-back',
           detail: 'install-modules failed; previous image and backup restored',
           actions: [
-            { action: { kind: 'backup', instance: 'production' }, outcome: 'ok', durationMs: 900 },
+            { action: { kind: 'snapshot', instance: 'production', database: true }, outcome: 'ok', durationMs: 900 },
             {
               action: { kind: 'install-modules', instance: 'production', modules: ['crm'] },
               outcome: 'failed',
@@ -133,7 +134,7 @@ function results(): ApplyResult[] {
         },
       ],
     },
-    { client: 'beta', revision: REV, durationMs: 10, error: 'lock held by apply pid 4242 on ops-1 since 2026-11-25T09:58:00Z', instances: [] },
+    { client: 'beta', revision: REV, durationMs: 10, error: { code: 'locked', message: 'lock held by apply pid 4242 on ops-1 since 2026-11-25T09:58:00Z' }, instances: [] },
     { client: 'gamma', revision: REV, durationMs: 10, instances: [{ instance: 'production', outcome: 'waiting', detail: 'next opening Sun 2026-11-29 02:00 Europe/Paris', actions: [] }] },
   ];
 }
@@ -187,6 +188,33 @@ test('drift text and markdown', () => {
   const gamma = clientSpec('gamma');
   const none = driftOf([planClient(gamma, liveState(gamma), opts)]);
   assert.is(lines(renderDriftText(none)).at(-2), 'Summary: no drift');
+});
+
+test('apply report of a takeover: what the dead run was doing and what was done about it', () => {
+  const r: ApplyResult = {
+    client: 'acme', revision: REV, durationMs: 10, instances: [],
+    takeover: { runId: 'dead-1', host: 'ops-1', since: '2026-11-25T09:58:00Z', stoppedCommands: 1, instances: [
+      { instance: 'production', found: 'run dead-1 died during snapshot of production', done: 'odoo started again', marked: false },
+    ] },
+  };
+  const l = lines(renderApplyText([r], { color: false }));
+  assert.ok(l.includes('takeover    acme: run dead-1 (host ops-1, since 2026-11-25T09:58:00Z) had died holding the lock; 1 of its commands were stopped'), l.join('\n'));
+  assert.ok(l.includes('    acme/production: run dead-1 died during snapshot of production: odoo started again'));
+  assert.match(renderApplyMarkdown([r]), /⚠️ acme\/production: run dead-1 died during snapshot of production: odoo started again/);
+});
+
+test('credentials in URLs never reach a report or JSON; secret option values read "(secret)"', () => {
+  const leaky = 'https://deploy:hunter2-token@git.example.com/x.git';
+  assert.is(redactUrls(`clone ${leaky} failed`), 'clone https://***@git.example.com/x.git failed');
+  assert.is(redactUrls('ssh://git@host/x.git and git@host:x.git'), 'ssh://***@host/x.git and git@host:x.git');
+  const r: ApplyResult = { client: 'acme', revision: REV, durationMs: 1, instances: [{ instance: 'test', outcome: 'failed', detail: `checkout-addons failed: fatal: could not read from ${leaky}`, actions: [
+    { action: { kind: 'write-config', instance: 'test', set: { smtp_password: { secret: 'env:SMTP_PASS' } }, previous: { smtp_password: '(secret, differs)' } }, outcome: 'failed', durationMs: 1, command: `git clone ${leaky}`, output: leaky },
+  ] }] };
+  for (const out of [renderApplyText([r]), renderApplyMarkdown([r]), toJson([r])]) {
+    assert.not.ok(out.includes('hunter2'), out);
+    assert.ok(out.includes('https://***@git.example.com/x.git'));
+  }
+  assert.ok(renderApplyText([r]).includes('write odoo.conf: smtp_password (secret, differs) -> (secret)'));
 });
 
 test('toJson: the data, keys sorted, stable', () => {

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectSsh, UnreachableError } from '../../operator/live/ssh.ts';
+import { adhoc } from '../host/adhoc.ts';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
@@ -21,7 +22,7 @@ async function attempt(readyTimeoutMs: number): Promise<{ err: Error | null; ms:
   const start = Date.now();
   try {
     const s = await connectSsh(client, serverSpec(info!), { privateKeyPath: info!.privateKeyPath, readyTimeoutMs });
-    const r = await s.exec(['true']);
+    const r = await s.exec(adhoc(['true']));
     await s.close();
     assert.is(r.code, 0);
     return { err: null, ms: Date.now() - start };

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
 import { sandboxDown, sandboxExec, sandboxFault, sandboxUp } from '../../operator/sandbox/index.ts';
+import { adhoc } from '../host/adhoc.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
 const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
@@ -78,11 +79,11 @@ function differences(a: Map<string, string>, b: Map<string, string>): string[] {
 t('bare: sshd, python3, git and the docker/odoo stand-ins are there; no /srv/odoo, no Odoo database', async () => {
   for (const s of info!.servers) {
     const session = await ssh(s.client);
-    const r = await session.exec(['sh', '-c', 'for c in python3 git docker odoo; do command -v $c >/dev/null && echo $c; done; ls -A /srv; test -e /srv/odoo && echo has-srv-odoo; true']);
+    const r = await session.exec(adhoc(['sh', '-c', 'for c in python3 git docker odoo; do command -v $c >/dev/null && echo $c; done; ls -A /srv; test -e /srv/odoo && echo has-srv-odoo; true']));
     assert.is(r.stdout, 'python3\ngit\ndocker\nodoo\n', r.stderr);
-    const dbs = await session.exec(['psql', '-h', '/var/run/postgresql', '-U', 'odoo', '-d', 'postgres', '-Atc', 'SELECT datname FROM pg_database ORDER BY 1']);
+    const dbs = await session.exec(adhoc(['psql', '-h', '/var/run/postgresql', '-U', 'odoo', '-d', 'postgres', '-Atc', 'SELECT datname FROM pg_database ORDER BY 1']));
     assert.is(dbs.stdout, 'postgres\ntemplate0\ntemplate1\n', dbs.stderr);
-    const ps = await session.exec(['docker', 'ps', '--format', 'json']);
+    const ps = await session.exec(adhoc(['docker', 'ps', '--format', 'json']));
     assert.is(ps.stdout.trim(), '', 'no container');
   }
 });
@@ -127,9 +128,9 @@ t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own
     'chmod 600 /etc/hostname',
     'mkdir -p /etc/odoops-dir && touch /etc/odoops-dir/x',
   ].join('\n');
-  const w = await session.exec(['sh', '-c', script, 'sh', ...written], { stdin: 'not-a-real-secret\n' });
+  const w = await session.exec(adhoc(['sh', '-c', script, 'sh', ...written], { stdin: 'not-a-real-secret\n' }));
   assert.is(w.code, 0, w.stderr);
-  const seen = await session.exec(['sh', '-c', 'cat "$@"; stat -c %a /etc/odoops/secrets/restic-password; cat /etc/nftables.conf; test -e /etc/motd || echo no-motd', 'sh', ...written.filter((f) => !f.includes('secrets'))]);
+  const seen = await session.exec(adhoc(['sh', '-c', 'cat "$@"; stat -c %a /etc/odoops/secrets/restic-password; cat /etc/nftables.conf; test -e /etc/motd || echo no-motd', 'sh', ...written.filter((f) => !f.includes('secrets'))]));
   assert.is(seen.stdout, 'written by the test\n'.repeat(written.length - 1) + '600\nflush ruleset\nno-motd\n', seen.stderr);
 
   const after = await tree('/etc');
@@ -139,7 +140,7 @@ t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own
 
   // The other server has its own copy too: none of it there.
   const other = await ssh(b);
-  const r = await other.exec(['sh', '-c', 'for f in "$@"; do test -e "$f" && echo "$f"; done; test -e /etc/motd && echo motd-still-there; true', 'sh', ...written]);
+  const r = await other.exec(adhoc(['sh', '-c', 'for f in "$@"; do test -e "$f" && echo "$f"; done; test -e /etc/motd && echo motd-still-there; true', 'sh', ...written]));
   assert.is(r.stdout, 'motd-still-there\n', r.stderr);
 });
 

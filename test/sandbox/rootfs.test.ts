@@ -16,6 +16,7 @@ import path from 'node:path';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { APT_REPO_DIR, rootfsCachePath, sandboxDown, sandboxExec, sandboxUp } from '../../operator/sandbox/index.ts';
 import { readState } from '../../operator/sandbox/state.ts';
+import { adhoc } from '../host/adhoc.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
 const t = suite('sandbox: servers with their own Debian root filesystem');
@@ -66,7 +67,7 @@ t('the root filesystem is cached outside the clone; the server runs its own sshd
   const state = (await readState(info!.dir))!;
   const rec = state.servers[0]!;
   assert.is(await readlink(`/proc/${rec.sshdPid}/root`), info!.servers[0]!.rootfs, 'sshd is chrooted in the server root');
-  const r = await ssh!.exec(['sh', '-c', 'cat /etc/debian_version; hostname; python3 -c "print(1 + 1)"; git --version; command -v node || echo no-node-here; ls /var/local']);
+  const r = await ssh!.exec(adhoc(['sh', '-c', 'cat /etc/debian_version; hostname; python3 -c "print(1 + 1)"; git --version; command -v node || echo no-node-here; ls /var/local']));
   assert.is(r.code, 0, r.stderr);
   const [debian, hostname, two, git, node, local] = r.stdout.trim().split('\n');
   assert.match(debian!, /^12\./);
@@ -80,15 +81,15 @@ t('the root filesystem is cached outside the clone; the server runs its own sshd
 t('a package built by the test is installed and upgraded from the local file:// repository, inside the root only', async () => {
   const machineStatus = await sha('/var/lib/dpkg/status');
   await publish(await buildDeb('odoops-probe', '1.0'));
-  const install = await ssh!.exec(['sh', '-c', 'apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q odoops-probe >/dev/null && dpkg-query -W odoops-probe'], { timeoutMs: 300_000 });
+  const install = await ssh!.exec(adhoc(['sh', '-c', 'apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q odoops-probe >/dev/null && dpkg-query -W odoops-probe'], { timeoutMs: 300_000 }));
   assert.is(install.code, 0, install.stderr);
   assert.is(install.stdout, 'odoops-probe\t1.0\n');
   await publish(await buildDeb('odoops-probe', '1.1'));
-  const pending = await ssh!.exec(['sh', '-c', 'apt-get update -q >/dev/null && apt-get -s upgrade | grep "^Inst "'], { timeoutMs: 300_000 });
+  const pending = await ssh!.exec(adhoc(['sh', '-c', 'apt-get update -q >/dev/null && apt-get -s upgrade | grep "^Inst "'], { timeoutMs: 300_000 }));
   assert.match(pending.stdout, /^Inst odoops-probe \[1\.0\] \(1\.1 /m, pending.stderr);
   const held = await sandboxExec(info!, info!.servers[0]!.client, ['sh', '-c', 'apt-mark hold odoops-probe >/dev/null && apt-mark showhold']);
   assert.is(held.stdout, 'odoops-probe\n', held.stderr);
-  const upgrade = await ssh!.exec(['sh', '-c', 'apt-mark unhold odoops-probe >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q odoops-probe >/dev/null && cat /usr/share/odoops-probe/version'], { timeoutMs: 300_000 });
+  const upgrade = await ssh!.exec(adhoc(['sh', '-c', 'apt-mark unhold odoops-probe >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q odoops-probe >/dev/null && cat /usr/share/odoops-probe/version'], { timeoutMs: 300_000 }));
   assert.is(upgrade.stdout, '1.1\n', upgrade.stderr);
   // The machine: no such package, its dpkg database byte for byte the same.
   assert.is.not(spawnSync('dpkg-query', ['-W', 'odoops-probe']).status, 0);

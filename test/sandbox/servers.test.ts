@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { connectSsh, fingerprint, HostKeyMismatchError, type HostSession } from '../../operator/live/ssh.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
 import { renderInstance } from '../../operator/render/instance.ts';
+import { adhoc } from '../host/adhoc.ts';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { run } from '../../operator/sandbox/proc.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
@@ -34,7 +35,7 @@ async function connect(client: string, hostKey?: string): Promise<HostSession> {
 t('each server answers over SSH with its pinned host key, as root, with its own hostname', async () => {
   for (const s of info!.servers) {
     const ssh = await connect(s.client);
-    const r = await ssh.exec(['sh', '-c', 'id -u; hostname; cat /etc/hostname']);
+    const r = await ssh.exec(adhoc(['sh', '-c', 'id -u; hostname; cat /etc/hostname']));
     assert.is(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim().split('\n'), ['0', s.client, s.client]);
   }
@@ -92,7 +93,7 @@ t('key-only authentication: a key that is not authorised is rejected', async () 
 t('SSH sessions and sandboxExec put the odoo/docker stand-ins (copied into the sandbox directory) first on PATH', async () => {
   const STANDINS = path.join(info!.dir, 'runtime/standins/bin');
   const ssh = await connect(info!.servers[0]!.client);
-  const r = await ssh.exec(['sh', '-c', 'echo "$PATH"']);
+  const r = await ssh.exec(adhoc(['sh', '-c', 'echo "$PATH"']));
   assert.is(r.stdout.trim().split(':')[0], STANDINS);
   const e = await sandboxExec(info!, info!.servers[0]!.client, ['sh', '-c', 'echo "$PATH"']);
   assert.is(e.stdout.trim().split(':')[0], STANDINS);
@@ -117,7 +118,7 @@ t('PostgreSQL 15 answers inside each server (socket and 127.0.0.1), role odoo ma
     assert.is(sock.code, 0, sock.stderr);
     assert.match(sock.stdout, /^15\d{4}/);
     const ssh = await connect(s.client);
-    const tcp = await ssh.exec(['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', 'postgres', '-Atc', 'SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user']);
+    const tcp = await ssh.exec(adhoc(['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', 'postgres', '-Atc', 'SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user']));
     assert.is(tcp.stdout.trim(), 't', tcp.stderr);
   }
   // Databases are per server: one created on the first server does not exist on the second.

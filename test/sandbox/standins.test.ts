@@ -3,6 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
+import { adhoc } from '../host/adhoc.ts';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
@@ -23,12 +24,12 @@ t.after(async () => {
 });
 
 async function database(): Promise<string> {
-  const r = await ssh!.exec(['sh', '-c', "sed -n 's/^db_name *= *//p' /srv/odoo/production/odoo.conf"]);
+  const r = await ssh!.exec(adhoc(['sh', '-c', "sed -n 's/^db_name *= *//p' /srv/odoo/production/odoo.conf"]));
   return r.stdout.trim();
 }
 
 async function modules(db: string): Promise<string> {
-  const r = await ssh!.exec([...compose, 'exec', '-T', 'db', 'psql', '-U', 'odoo', '-d', db, '-At', '-F', '\t', '-c', 'SELECT name, state, latest_version FROM ir_module_module ORDER BY name']);
+  const r = await ssh!.exec(adhoc([...compose, 'exec', '-T', 'db', 'psql', '-U', 'odoo', '-d', db, '-At', '-F', '\t', '-c', 'SELECT name, state, latest_version FROM ir_module_module ORDER BY name']));
   assert.is(r.code, 0, r.stderr);
   return r.stdout;
 }
@@ -38,15 +39,15 @@ function row(table: string, name: string): string | undefined {
 }
 
 t('instances are provisioned like a real server: layout, running containers, health, base only', async () => {
-  const files = await ssh!.exec(['sh', '-c', 'cd /srv/odoo && ls -d production/compose.yaml production/.env production/odoo.conf production/addons production/filestore test/compose.yaml']);
+  const files = await ssh!.exec(adhoc(['sh', '-c', 'cd /srv/odoo && ls -d production/compose.yaml production/.env production/odoo.conf production/addons production/filestore test/compose.yaml']));
   assert.is(files.code, 0, files.stderr);
-  const env = await ssh!.exec(['cat', '/srv/odoo/production/.env']);
+  const env = await ssh!.exec(adhoc(['cat', '/srv/odoo/production/.env']));
   assert.match(env.stdout, /^ODOO_IMAGE=\S+:17\.0/m);
-  const ps = await ssh!.exec([...compose, 'ps', '--format', 'json']);
+  const ps = await ssh!.exec(adhoc([...compose, 'ps', '--format', 'json']));
   assert.is(ps.code, 0, ps.stderr);
   const services = ps.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string });
   assert.equal(services.map((s) => `${s.Service}:${s.State}`).sort(), ['db:running', 'odoo:running']);
-  const health = await ssh!.exec(['curl', '-fsS', '--max-time', '5', 'http://127.0.0.1:8069/web/health']);
+  const health = await ssh!.exec(adhoc(['curl', '-fsS', '--max-time', '5', 'http://127.0.0.1:8069/web/health']));
   assert.equal(JSON.parse(health.stdout), { status: 'pass' });
   const table = await modules(await database());
   assert.match(row(table, 'base') ?? '', /^base\tinstalled\t17\.0\./);
@@ -55,16 +56,16 @@ t('instances are provisioned like a real server: layout, running containers, hea
 
 t('odoo -i installs a module from the addons repo with its dependencies first', async () => {
   const url = info!.addonsRepos['integrator-addons']!;
-  const prep = await ssh!.exec([
+  const prep = await ssh!.exec(adhoc([
     'sh',
     '-c',
     'git clone -q "$1" /srv/odoo/production/addons/integrator-addons && git -C /srv/odoo/production/addons/integrator-addons checkout -q v1.0 && echo "addons_path = /mnt/extra-addons/integrator-addons" >> /srv/odoo/production/odoo.conf',
     'sh',
     url,
-  ]);
+  ]));
   assert.is(prep.code, 0, prep.stderr);
   const db = await database();
-  const r = await ssh!.exec([...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', db, '-i', 'integrator_base', '--stop-after-init', '--no-http']);
+  const r = await ssh!.exec(adhoc([...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', db, '-i', 'integrator_base', '--stop-after-init', '--no-http']));
   assert.is(r.code, 0, r.stderr);
   const table = await modules(db);
   assert.is(row(table, 'integrator_base'), 'integrator_base\tinstalled\t17.0.1.0');
@@ -75,14 +76,14 @@ t('odoo -i installs a module from the addons repo with its dependencies first', 
 t('odoo -i of an unknown module exits 0, warns, and leaves the database unchanged', async () => {
   const db = await database();
   const before = await modules(db);
-  const r = await ssh!.exec([...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', db, '-i', 'no_such_module', '--stop-after-init', '--no-http']);
+  const r = await ssh!.exec(adhoc([...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', db, '-i', 'no_such_module', '--stop-after-init', '--no-http']));
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /WARNING \S+ odoo\.modules\.loading: invalid module names, ignored: no_such_module/);
   assert.is(await modules(db), before);
 });
 
 t('the stand-ins are found through PATH in a non-login SSH shell and in sandboxExec', async () => {
-  const r = await ssh!.exec(['sh', '-c', 'command -v docker; command -v odoo']);
+  const r = await ssh!.exec(adhoc(['sh', '-c', 'command -v docker; command -v odoo']));
   assert.is(r.stdout, `${info!.dir}/runtime/standins/bin/docker\n${info!.dir}/runtime/standins/bin/odoo\n`);
   const v = await sandboxExec(info!, client, [...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '--version']);
   assert.is(v.stdout.trim(), 'Odoo Server 17.0', v.stderr);

@@ -1,5 +1,5 @@
 import type { Action } from '../../plan/types.ts';
-import { healthCheck as healthCommand } from '../../live/commands.ts';
+import { guarded, healthCheck as healthCommand } from '../../host/commands.ts';
 import { probeLive } from '../../live/probe.ts';
 import { ActionFailure, type ExecContext } from '../context.ts';
 import { readBackProblems } from '../verify.ts';
@@ -9,18 +9,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** HTTP /web/health must say pass (Odoo may still be starting: retried), then the read-back must match. */
 export async function healthCheck(action: Extract<Action, { kind: 'health-check' }>, ctx: ExecContext): Promise<void> {
   await httpHealth(ctx, ctx.instance.httpPort);
-  const live = await probeLive(ctx.session, ctx.client, { instances: [action.instance] });
+  const live = await probeLive(ctx.session, ctx.client, { instances: [action.instance], secrets: ctx.secrets });
   if (!live.reachable) throw new ActionFailure(`read-back failed: ${live.reason}`);
   const problems = readBackProblems(ctx.instance, live.instances[action.instance], ctx.upgraded);
   if (problems.length) throw new ActionFailure(`read-back: ${problems.join('; ')}`);
 }
 
-export async function httpHealth(ctx: ExecContext, port: number): Promise<void> {
+/** Polls /web/health until it passes; bounded by ctx.healthTimeoutMs. */
+export async function httpHealth(ctx: Pick<ExecContext, 'session' | 'runId' | 'healthTimeoutMs'>, port: number): Promise<void> {
   const deadline = Date.now() + ctx.healthTimeoutMs;
   let last = '';
   let command = '';
   for (;;) {
-    const res = await ctx.session.exec(healthCommand(port), { timeoutMs: 15_000 });
+    const res = await ctx.session.exec(guarded(healthCommand(port), ctx.runId));
     command = res.command;
     if (res.code === 0) {
       try {

@@ -1,13 +1,13 @@
-/** One executor per Action kind; the table is exhaustive, so a new kind fails to compile until handled. */
+/** One executor per Action kind; the tables are exhaustive, so a new kind fails to compile until handled. */
 import type { Action, ActionKind } from '../../plan/types.ts';
-import type { ExecContext } from '../context.ts';
-import { backup } from './backup.ts';
+import type { ExecContext, Touched } from '../context.ts';
 import { checkoutAddons } from './checkout-addons.ts';
 import { healthCheck } from './health-check.ts';
 import { installModules } from './install-modules.ts';
 import { pullImage } from './pull-image.ts';
 import { recordRevision } from './record-revision.ts';
 import { restart } from './restart.ts';
+import { snapshot } from './snapshot.ts';
 import { switchImage } from './switch-image.ts';
 import { uninstallModules } from './uninstall-modules.ts';
 import { upgradeModules } from './upgrade-modules.ts';
@@ -16,7 +16,7 @@ import { writeConfig } from './write-config.ts';
 type Executors = { [K in ActionKind]: (action: Extract<Action, { kind: K }>, ctx: ExecContext) => Promise<void> };
 
 export const executors: Executors = {
-  backup,
+  snapshot,
   'pull-image': pullImage,
   'checkout-addons': checkoutAddons,
   'write-config': writeConfig,
@@ -33,7 +33,27 @@ export function execute(action: Action, ctx: ExecContext): Promise<void> {
   return (executors[action.kind] as (a: Action, c: ExecContext) => Promise<void>)(action, ctx);
 }
 
-/** Kinds that change the server (a backup must exist before the first of them). */
-export const MUTATING: ReadonlySet<ActionKind> = new Set<ActionKind>([
-  'checkout-addons', 'write-config', 'switch-image', 'restart', 'install-modules', 'upgrade-modules', 'uninstall-modules',
-]);
+/**
+ * What each kind may change on the server, recorded before it starts: the rollback restores
+ * exactly that. Pulling an image only adds one; the snapshot's own "odoo stopped" is recorded
+ * by the snapshot when it happens.
+ */
+export const TOUCHES: { readonly [K in ActionKind]: readonly Touched[] } = {
+  snapshot: [],
+  'pull-image': [],
+  'checkout-addons': ['addons', 'conf'],
+  'write-config': ['conf'],
+  'switch-image': ['env', 'container'],
+  restart: ['container'],
+  'install-modules': ['database'],
+  'upgrade-modules': ['database'],
+  'uninstall-modules': ['database'],
+  'health-check': [],
+  'record-revision': [],
+};
+
+/** Kinds that change the server (a snapshot must exist before the first of them). */
+export const MUTATING: ReadonlySet<ActionKind> = new Set((Object.keys(TOUCHES) as ActionKind[]).filter((k) => TOUCHES[k].length > 0));
+
+/** Kinds whose rollback restores the database: the snapshot must dump it (and stop odoo first). */
+export const DATABASE_KINDS: ReadonlySet<ActionKind> = new Set((Object.keys(TOUCHES) as ActionKind[]).filter((k) => TOUCHES[k].includes('database')));

@@ -1,8 +1,8 @@
 import type { Action } from '../../plan/types.ts';
-import { dockerPull } from '../../live/commands.ts';
+import { dockerPull } from '../../host/commands.ts';
 import { run, type ExecContext } from '../context.ts';
 
 /** Pull before anything stops, so a missing image fails while the old one still runs. */
 export async function pullImage(action: Extract<Action, { kind: 'pull-image' }>, ctx: ExecContext): Promise<void> {
-  await run(ctx, dockerPull(action.image), { timeoutMs: 15 * 60_000 });
+  await run(ctx, dockerPull(action.image));
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadProject } from './compose-file.mjs';
 import {
   DockerError, composePsEntry, getContainer, imageRecord, inspectContainer, listContainers, liveState, localImage,
-  logFile, newContainerId, parseRef, psEntry, pullImage, removeContainer, saveContainer, startContainer, statusText,
+  logEvent, logFile, newContainerId, parseRef, psEntry, pullImage, removeContainer, removeImage, saveContainer, startContainer, statusText,
   stopContainer, portsText, humanDuration,
 } from './engine.mjs';
 import { formatOne } from './gotemplate.mjs';
@@ -483,6 +483,15 @@ async function composeRun(args, load) {
   if (!argv.length) throw new DockerError('Error response from daemon: no command specified');
   const mounts = svc.volumes.map((v) => ({ Type: v.type, Source: v.source, Destination: v.target, RW: !v.readOnly }));
   for (const m of mounts) if (m.Type === 'volume') fs.mkdirSync(m.Source, { recursive: true });
+  // A one-off container, as real compose makes one (and removes it with --rm): the event log shows it.
+  const oneOff = { id: newContainerId(), name: flags.name ?? `${project.name}-${service}-run-${crypto.randomBytes(6).toString('hex')}` };
+  logEvent('container', 'create', oneOff.id, { name: oneOff.name, image: svc.image });
+  logEvent('container', 'start', oneOff.id, { name: oneOff.name, image: svc.image });
+  const finished = (code) => {
+    logEvent('container', 'die', oneOff.id, { name: oneOff.name, image: svc.image, exitCode: String(code) });
+    if (flags.rm) logEvent('container', 'destroy', oneOff.id, { name: oneOff.name, image: svc.image });
+    return code;
+  };
   if (svc.role === 'odoo' && argv[0] === 'odoo' && argv[1] !== 'scaffold' && !argv.includes('--version')) {
     // The official image's entrypoint runs wait-for-psql.py before odoo.
     const waitS = Number(process.env.DOCKER_STANDIN_PSQL_WAIT ?? 3);
@@ -490,10 +499,10 @@ async function composeRun(args, load) {
     while (!(await pgAnswers()) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     if (!(await pgAnswers())) {
       err('Database connection failure: connection to server at "db" (172.18.0.2), port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?');
-      return 1;
+      return finished(1);
     }
   }
-  return runInContainer({ role: svc.role, env, mounts, argv, user: flags.user, workdir: flags.workdir }, false);
+  return finished(await runInContainer({ role: svc.role, env, mounts, argv, user: flags.user, workdir: flags.workdir }, false));
 }
 
 // ------------------------------------------------------------------ plain docker
@@ -507,8 +516,16 @@ async function dockerPull(args) {
   return 0;
 }
 
+async function dockerImageRm(args) {
+  const { flags, pos } = parseFlags(args, { force: { short: 'f' }, 'no-prune': {} }, { cmdPath: 'docker image rm' });
+  if (!pos.length) throw new DockerError(`"docker image rm" requires at least 1 argument.\nSee 'docker image rm --help'.`, 1);
+  for (const ref of pos) for (const line of removeImage(ref, { force: !!flags.force })) out(line);
+  return 0;
+}
+
 async function dockerImage(args) {
   const [sub, ...rest] = args;
+  if (sub === 'rm' || sub === 'remove') return dockerImageRm(rest);
   if (sub !== 'inspect') throw new DockerError(`docker: 'image ${sub ?? ''}' is not supported by the docker stand-in`, 1);
   const { flags, pos } = parseFlags(rest, { format: { short: 'f', value: true }, platform: { value: true } }, { cmdPath: 'docker image inspect' });
   if (!pos.length) throw new DockerError(`"docker image inspect" requires at least 1 argument.\nSee 'docker image inspect --help'.`, 1);
@@ -604,6 +621,7 @@ export async function main(argv) {
       case 'compose': return await compose(rest);
       case 'pull': return await dockerPull(rest);
       case 'image': return await dockerImage(rest);
+      case 'rmi': return await dockerImageRm(rest);
       case 'inspect': return await dockerInspect(rest);
       case 'ps': return await dockerPs(rest);
       case 'logs': return await dockerLogs(rest);

@@ -25,6 +25,20 @@ const containersDir = () => path.join(root(), 'containers');
 
 const sha256 = (s) => crypto.createHash('sha256').update(s).digest('hex');
 
+// ------------------------------------------------------------------ events
+export const eventsFile = () => path.join(root(), 'events.jsonl');
+
+/**
+ * What the engine did, one JSON line each (like `docker events --format '{{json .}}'`):
+ * {time, Type: container|image, Action: create|start|die|stop|destroy|pull|delete, Actor: {ID, Attributes}}.
+ * Tests read it to prove what a command did not do (a read-only probe creates and pulls nothing).
+ */
+export function logEvent(type, action, id, attributes = {}) {
+  fs.mkdirSync(root(), { recursive: true });
+  const line = JSON.stringify({ time: Math.floor(Date.now() / 1000), timeNano: Number(process.hrtime.bigint()), Type: type, Action: action, Actor: { ID: id, Attributes: attributes } });
+  fs.appendFileSync(eventsFile(), `${line}\n`);
+}
+
 function writeJson(file, value) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -144,6 +158,7 @@ export function pullImage(ref, out) {
   }
   const rec = imageRecord(ref);
   const had = localImage(ref);
+  logEvent('image', 'pull', full, { name: full });
   if (out) {
     out.write(`${tag}: Pulling from ${pullPath(repo)}\n`);
     if (!had) for (const l of rec.RootFS.Layers) out.write(`${l.slice(7, 19)}: Pull complete\n`);
@@ -153,6 +168,20 @@ export function pullImage(ref, out) {
   }
   if (!had) writeJson(imageFile(ref), rec);
   return rec;
+}
+
+/** docker image rm: refused while a container uses the image (unless forced), like real docker. */
+export function removeImage(ref, { force = false } = {}) {
+  const { full } = parseRef(ref);
+  const rec = localImage(ref);
+  if (!rec) throw new DockerError(`Error response from daemon: No such image: ${full}`);
+  const user = listContainers().find((c) => parseRef(c.Image).full === full);
+  if (user && !force) {
+    throw new DockerError(`Error response from daemon: conflict: unable to remove repository reference "${ref}" (must force) - container ${user.Id.slice(0, 12)} is using its referenced image ${rec.Id.slice(7, 19)}`);
+  }
+  fs.rmSync(imageFile(ref), { force: true });
+  logEvent('image', 'delete', rec.Id, { name: full });
+  return [`Untagged: ${full}`, `Deleted: ${rec.Id}`];
 }
 
 // ------------------------------------------------------------------ containers
@@ -174,11 +203,13 @@ export function getContainer(nameOrId) {
   return matches.length === 1 ? matches[0] : null;
 }
 export function saveContainer(c) {
+  if (!fs.existsSync(containerFile(c.Name))) logEvent('container', 'create', c.Id, { name: c.Name, image: c.Image });
   writeJson(containerFile(c.Name), c);
 }
 export function removeContainer(c) {
   fs.rmSync(containerFile(c.Name), { force: true });
   fs.rmSync(logFile(c.Name), { force: true });
+  logEvent('container', 'destroy', c.Id, { name: c.Name, image: c.Image });
 }
 
 export function newContainerId() {
@@ -265,6 +296,7 @@ export async function startContainer(c) {
   } else {
     c.Pid = 0;
   }
+  logEvent('container', 'start', c.Id, { name: c.Name, image: c.Image });
   c.Status = 'running';
   c.StartedAt = now;
   c.FinishedAt = '0001-01-01T00:00:00Z';
@@ -282,6 +314,7 @@ export async function stopContainer(c, timeoutS = 10) {
       c.ExitCode = 137;
     } else c.ExitCode = 0;
   }
+  if (c.Status === 'running') logEvent('container', 'stop', c.Id, { name: c.Name, image: c.Image });
   c.Status = 'exited';
   c.Pid = 0;
   c.FinishedAt = new Date().toISOString();

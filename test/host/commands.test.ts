@@ -5,9 +5,11 @@ import { mkdirSync, mkdtempSync, writeFileSync, chmodSync, readFileSync, existsS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fingerprint } from '../../operator/live/ssh.ts';
+import type { HostCommand } from '../../operator/host/command.ts';
 import {
-  addonsCheckout, compose, pgConninfo, confValue, dockerPull, odooInstall, odooUpgrade, psqlModules, pyString, safeSegment, uninstallScript, pgDumpTo, journalAppend,
-} from '../../operator/live/commands.ts';
+  addonsCheckout, composeUp, pgConninfo, confValue, dockerPull, hostEdit, odooInstall, odooUpgrade, psqlModules, pyString, snapshot, uninstallScript, journalAppend, serverCommandLine, guarded,
+} from '../../operator/host/commands.ts';
+import { safeSegment } from '../../operator/host/paths.ts';
 import { shellCommand } from '../../operator/util/shell.ts';
 
 const CANARY = path.join(tmpdir(), `odoops-pwned-unit-${process.pid}`);
@@ -36,8 +38,8 @@ test.after(() => {
   rmSync(CANARY, { force: true });
 });
 
-function runLocal(argv: string[]): string[] {
-  const out = execFileSync('/bin/sh', ['-c', shellCommand(argv)], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+function runLocal(c: HostCommand): string[] {
+  const out = execFileSync('/bin/sh', ['-c', shellCommand(c.argv)], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8', input: c.stdin ?? '' });
   return out.split('\0').slice(0, -1);
 }
 
@@ -52,16 +54,38 @@ test('hostile values arrive as one literal argument through every builder (local
   assert.not.ok(existsSync(CANARY), 'nothing extra ran');
 });
 
+test('every command has a label and a timeout; the server line wraps it in timeout(1), guarded when fenced', () => {
+  const c = odooInstall('test', 'db', ['crm']);
+  assert.is(c.label, 'odoo -i crm');
+  assert.ok(c.timeoutMs >= 60_000);
+  const plain = serverCommandLine(c);
+  assert.match(plain.text, /^timeout -k 5 \d+ sh -c /);
+  assert.not.match(plain.text, /odoops-guard/);
+  const fenced = serverCommandLine(guarded(c, 'run-1'));
+  assert.match(fenced.text, /odoops-guard run-1 \/var\/lib\/odoops\/lock\.run /);
+});
+
+test('values that must stay secret travel on stdin, never in argv', () => {
+  const secret = 'S3cr3t-value-for-argv-check';
+  const edit = hostEdit({ op: 'set-conf', instance: 'test', values: { smtp_password: secret } });
+  assert.not.ok(edit.argv.some((a) => a.includes(secret)));
+  assert.ok(edit.stdin?.includes(secret));
+  const co = addonsCheckout({ dir: '/srv/odoo/test/addons/x', url: 'https://git.example.com/x.git', ref: 'main', commit: null, credential: `user:${secret}` });
+  assert.not.ok(co.argv.some((a) => a.includes(secret)));
+  assert.is(co.stdin, `user:${secret}\n`);
+});
+
+test('the snapshot command names its instance, database and retention as positional parameters', () => {
+  const c = snapshot({ instance: 'production', dir: '/var/lib/odoops/snapshots/production/x', database: "a'b", withDatabase: true, keep: 3, attempts: 3 });
+  assert.equal(c.argv.slice(3), ['sh', '/var/lib/odoops', '/srv/odoo/production', '/var/lib/odoops/snapshots/production/x', '/srv/odoo/production/compose.yaml', "a'b", pgConninfo("a'b"), '3', '1', '3']);
+  assert.not.ok(c.argv[2]!.includes("a'b"));
+});
+
 test('sh -c builders keep values in positional parameters', () => {
   for (const v of hostile) {
-    // docker is a recorder: pg_dump's redirect target is a file in a temp dir.
-    const out = path.join(bin, 'dump');
-    execFileSync('/bin/sh', ['-c', shellCommand(pgDumpTo('test', v, out))], { env: { PATH: `${bin}:/usr/bin:/bin` } });
-    const args = readFileSync(out, 'utf8').split('\0').slice(0, -1);
-    assert.equal(args.slice(-2), ['-d', pgConninfo(v)]);
     // An existing checkout: the fetch path, where the URL is an argument of `remote set-url`.
     mkdirSync(path.join(bin, 'repo', '.git'), { recursive: true });
-    const gitArgs = runLocal(addonsCheckout(path.join(bin, 'repo'), v, v, 'a'.repeat(40)));
+    const gitArgs = runLocal(addonsCheckout({ dir: path.join(bin, 'repo'), url: v, ref: v, commit: 'a'.repeat(40) }));
     assert.equal(gitArgs.slice(0, 6), ['-C', path.join(bin, 'repo'), 'remote', 'set-url', '--', 'origin']);
     assert.is(gitArgs[6], v, 'url arrives as one argument');
   }
@@ -70,7 +94,7 @@ test('sh -c builders keep values in positional parameters', () => {
 
 test('journal line with hostile text is appended verbatim', () => {
   const line = JSON.stringify({ detail: `$(touch ${CANARY}) \`x\` 'q' "d"` });
-  const argv = journalAppend(line);
+  const { argv } = journalAppend(line);
   assert.is(argv[0], 'sh');
   assert.ok(argv.includes(line));
   assert.not.ok(argv[2]!.includes(line), 'the value is not in the script text');
@@ -95,7 +119,7 @@ test('pgConninfo keeps any database name a single dbname for libpq', () => {
 test('safeSegment refuses path tricks', () => {
   for (const bad of ['', '.', '..', 'a/b', '../etc']) assert.throws(() => safeSegment(bad, 'instance'));
   assert.is(safeSegment('production', 'instance'), 'production');
-  assert.throws(() => compose('../x', 'ps'));
+  assert.throws(() => composeUp('../x'));
 });
 
 test('confValue renders like Odoo writes odoo.conf', () => {

@@ -1,0 +1,305 @@
+# odoops live-state probe. Run by a constant bootstrap (`python3 -c ...`) that reads this
+# program, a NUL byte and the request (JSON) from stdin. Reads everything odoops needs about
+# every instance in ONE round trip, running the commands the request gives (argv lists,
+# never through a shell) in parallel threads. Read-only: it creates no container, pulls no
+# image, writes nothing but its own temporary askpass files. Prints one JSON document on
+# stdout. Never raises: problems become "errors" entries.
+import ast, configparser, glob, hashlib, hmac, json, os, re, shutil, socket, subprocess, sys, tempfile
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit, urlunsplit
+
+REQ = json.loads(REQUEST)  # noqa: F821 (set by the bootstrap)
+CMD_TIMEOUT = REQ.get("timeout", 60)
+PATHS = REQ["paths"]
+GIT = REQ["git"]
+SECRET_KEY = bytes.fromhex(REQ.get("secretKey", ""))
+
+
+def run(argv, cwd=None, env=None):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=CMD_TIMEOUT, cwd=cwd, stdin=subprocess.DEVNULL, env=env)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        return 124, "", "timed out after %s s: %s" % (CMD_TIMEOUT, " ".join(argv))
+    except OSError as e:
+        return 127, "", str(e)
+
+
+def last_line(text):
+    lines = [l for l in text.strip().split("\n") if l.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def host_facts():
+    osr = {}
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                osr[k] = v.strip('"')
+    except OSError:
+        pass
+    return {"hostname": socket.gethostname(), "os": "%s-%s" % (osr.get("ID", "unknown"), osr.get("VERSION_ID", "unknown"))}
+
+
+def read_env_image(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                if k.strip() == "ODOO_IMAGE":
+                    return v.strip().strip('"').strip("'")
+    except OSError:
+        pass
+    return None
+
+
+def digest(value):
+    return hmac.new(SECRET_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def read_options(path, wanted, secret):
+    """Managed options as strings; options marked secret come back as a keyed digest only."""
+    cp = configparser.ConfigParser(interpolation=None)
+    try:
+        cp.read(path)
+    except configparser.Error:
+        return {}, {}
+    if not cp.has_section("options"):
+        return {}, {}
+    plain = {k: cp.get("options", k) for k in wanted if k not in secret and cp.has_option("options", k)}
+    digests = {k: digest(cp.get("options", k)) for k in secret if cp.has_option("options", k)}
+    return plain, digests
+
+
+def parse_ps(stdout):
+    out = stdout.strip()
+    if not out:
+        return []
+    if out.startswith("["):
+        return json.loads(out)
+    return [json.loads(l) for l in out.split("\n") if l.strip()]
+
+
+def adapt_version(series, version):
+    # What Odoo stores in ir_module_module.latest_version for a manifest version.
+    if not series:
+        return version
+    if version == series or not version.startswith(series + "."):
+        return "%s.%s" % (series, version)
+    return version
+
+
+def manifests(addons_dir, series):
+    found = {}
+    for mf in sorted(glob.glob(os.path.join(addons_dir, "*", "__manifest__.py"))):
+        try:
+            with open(mf) as f:
+                data = ast.literal_eval(f.read())
+            version = str(data.get("version", "1.0"))
+        except Exception:
+            continue
+        found[os.path.basename(os.path.dirname(mf))] = adapt_version(series, version)
+    return found
+
+
+def without_userinfo(url):
+    """An origin URL with any user:password@ removed, and whether there was one."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, False
+    if parts.scheme in ("http", "https", "git", "ssh") and "@" in parts.netloc:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        if parts.scheme == "ssh" and ":" not in userinfo:
+            return url, False  # ssh://git@host/...: a user name, no secret
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), True
+    return url, False
+
+
+def git_env(credential):
+    """Environment (and temp dir to remove) giving git a credential through GIT_ASKPASS."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
+    if not credential:
+        return env, None
+    os.makedirs(PATHS["scratch"], mode=0o700, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="git-auth.", dir=PATHS["scratch"])
+    user, sep, password = credential.partition(":")
+    for name, value in (("user", user), ("password", password if sep else user)):
+        fd = os.open(os.path.join(tmp, name), os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
+    helper = os.path.join(tmp, "askpass")
+    fd = os.open(helper, os.O_WRONLY | os.O_CREAT, 0o700)
+    with os.fdopen(fd, "w") as f:
+        f.write('#!/bin/sh\ncase "$1" in Username*) cat "%s/user" ;; *) cat "%s/password" ;; esac\necho\n' % (tmp, tmp))
+    env["GIT_ASKPASS"] = helper
+    return env, tmp
+
+
+def resolve_ref(url, ref, cwd, credential):
+    if re.fullmatch(r"[0-9a-fA-F]{40}", ref):
+        return ref.lower(), None
+    env, tmp = git_env(credential)
+    try:
+        code, out, err = run(GIT + ["-c", "credential.helper=", "ls-remote", "--", url, "refs/heads/" + ref, "refs/tags/" + ref, "refs/tags/" + ref + "^{}"], cwd=cwd, env=env)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if code != 0:
+        return None, "git ls-remote %s: %s" % (ref, last_line(err))
+    refs = {}
+    for line in out.split("\n"):
+        sha, _, name = line.partition("\t")
+        refs[name] = sha
+    for name in ("refs/tags/%s^{}" % ref, "refs/tags/" + ref, "refs/heads/" + ref):
+        if name in refs:
+            return refs[name], None
+    return None, "ref %s not found in %s" % (ref, url)
+
+
+def addons_repo(d, spec):
+    res = {"url": None, "urlHasCredentials": False, "commit": None, "desiredCommit": None}
+    errors = []
+    if os.path.isdir(os.path.join(d, ".git")) or os.path.isfile(os.path.join(d, ".git")):
+        code, out, _ = run(GIT + ["-C", d, "rev-parse", "HEAD"])
+        if code == 0:
+            res["commit"] = out.strip()
+        code, out, _ = run(GIT + ["-C", d, "remote", "get-url", "origin"])
+        if code == 0:
+            res["url"], res["urlHasCredentials"] = without_userinfo(out.strip())
+    if spec is not None:
+        sha, err = resolve_ref(spec["url"], spec["ref"], d if res["commit"] else "/", spec.get("credential"))
+        res["desiredCommit"] = sha
+        if err:
+            errors.append(err)
+    return res, errors
+
+
+def parse_labels(text):
+    out = {}
+    for part in (text or "").split(","):
+        k, _, v = part.partition("=")
+        out[k] = v
+    return out
+
+
+def image_facts(inspect):
+    """Series from the image's metadata (ODOO_VERSION, else the odoo.version label) and its digest."""
+    code, out, err = inspect
+    if code != 0:
+        return {"present": False, "series": None, "digest": None}
+    try:
+        data = json.loads(out.strip() or "{}")
+    except ValueError:
+        return {"present": True, "series": None, "digest": None}
+    config = data.get("Config") or {}
+    series = None
+    for e in config.get("Env") or []:
+        k, _, v = e.partition("=")
+        if k == "ODOO_VERSION" and v:
+            series = v
+    if series is None:
+        series = (config.get("Labels") or {}).get("odoo.version") or None
+    m = re.match(r"(\d+\.\d+)", series or "")
+    digests = data.get("RepoDigests") or []
+    return {"present": True, "series": m.group(1) if m else None, "digest": digests[0].rpartition("@")[2] if digests else None}
+
+
+def read_instance(inst):
+    """Files only: no subprocess."""
+    res = {"present": os.path.isfile(inst["composeFile"]), "image": None, "imagePresent": None, "imageDigest": None, "running": False,
+           "runningImage": None, "odooVersion": None, "modules": {}, "manifests": {}, "addons": {}, "options": {}, "secretDigests": {},
+           "marker": None, "errors": []}
+    if res["present"]:
+        res["image"] = read_env_image(inst["envFile"])
+        res["options"], res["secretDigests"] = read_options(inst["confFile"], inst["options"], inst["secretOptions"])
+    try:
+        with open(inst["markerFile"]) as f:
+            res["marker"] = json.load(f)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as e:
+        res["marker"] = {"code": "needs-manual-restore", "reason": "unreadable marker %s: %s" % (inst["markerFile"], e)}
+    return res
+
+
+def probe_all(instances, pool):
+    """Every host-contract command the probe needs, deduplicated per server and run in parallel:
+    one `docker ps` for all instances, one `docker image inspect` per distinct image."""
+    results = {i["name"]: read_instance(i) for i in instances}
+    present = [i for i in instances if results[i["name"]]["present"]]
+    if not present:
+        return results
+    f_ps = pool.submit(run, REQ["dockerPs"])
+    f_psql = {i["name"]: pool.submit(run, i["modulesQuery"]) for i in present}
+    f_addons = {}
+    for i in present:
+        root = i["addonsDir"]
+        wanted = {a["name"]: a for a in i["addons"]}
+        on_disk = sorted(e for e in os.listdir(root) if os.path.isdir(os.path.join(root, e))) if os.path.isdir(root) else []
+        f_addons[i["name"]] = {r: pool.submit(addons_repo, os.path.join(root, r), wanted.get(r)) for r in sorted(set(on_disk) | set(wanted))}
+
+    code, out, err = f_ps.result()
+    if code == 0:
+        try:
+            for c in parse_ps(out):
+                labels = parse_labels(c.get("Labels"))
+                project, service = labels.get("com.docker.compose.project", ""), labels.get("com.docker.compose.service")
+                if service == "odoo" and project.startswith("odoo-") and project[5:] in results and c.get("State") == "running":
+                    results[project[5:]]["running"] = True
+                    results[project[5:]]["runningImage"] = c.get("Image")
+        except ValueError as e:
+            for i in present:
+                results[i["name"]]["errors"].append("docker ps: bad JSON: %s" % e)
+    else:
+        for i in present:
+            results[i["name"]]["errors"].append("docker ps: exit %s %s" % (code, last_line(err)))
+
+    # Image metadata only: an image absent from the server is reported, never pulled.
+    images = {results[i["name"]]["image"] for i in present} | {r["runningImage"] for r in results.values()}
+    f_image = {img: pool.submit(run, REQ["imageInspect"] + [img]) for img in sorted(x for x in images if x)}
+    facts = {img: image_facts(f.result()) for img, f in f_image.items()}
+
+    for i in present:
+        res = results[i["name"]]
+        if res["image"]:
+            f = facts[res["image"]]
+            res["imagePresent"] = f["present"]
+            res["odooVersion"] = f["series"]
+        if res["runningImage"]:
+            res["imageDigest"] = facts[res["runningImage"]]["digest"]
+        code, out, err = f_psql[i["name"]].result()
+        if code == 0:
+            for line in out.split("\n"):
+                parts = line.split("\t")
+                if len(parts) >= 2:
+                    res["modules"][parts[0]] = [parts[1], (parts[2] if len(parts) > 2 and parts[2] else None)]
+        else:
+            res["errors"].append("psql ir_module_module: exit %s %s" % (code, last_line(err)))
+        series = res["odooVersion"] or i.get("series")
+        for r in sorted(f_addons[i["name"]]):
+            repo, errs = f_addons[i["name"]][r].result()
+            res["addons"][r] = repo
+            res["errors"].extend(errs)
+            for mod, ver in manifests(os.path.join(i["addonsDir"], r), series).items():
+                res["manifests"].setdefault(mod, ver)
+    return results
+
+
+def main():
+    state = None
+    try:
+        with open(PATHS["state"]) as f:
+            state = json.load(f)
+    except (OSError, ValueError):
+        state = None
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        try:
+            instances = probe_all(REQ["instances"], pool)
+        except Exception as e:  # a probe bug must be reported, not hang or crash silently
+            instances = {i["name"]: {"present": False, "errors": ["probe failed: %r" % (e,)]} for i in REQ["instances"]}
+    json.dump({"host": host_facts(), "state": state, "instances": instances}, sys.stdout)
+
+
+main()
