@@ -4,20 +4,69 @@
  *   validate -> plan -> apply (windows honoured, then a manual override) -> drift
  *   -> someone edits a server by hand -> drift reports it
  *   -> a config change is committed -> plan -> apply -> drift is clean again.
- * The sandbox is removed at the end unless --keep is given.
+ * The sandbox is removed at the end unless --keep is given. It lives in the same default
+ * directory as `odoops sandbox ...` (outside the clone, see operator/sandbox/paths.ts), so the
+ * README's sandbox commands work on a kept demo sandbox.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
-import { sandboxDown, sandboxExec, upSandbox } from '../operator/sandbox/index.ts';
+import { assertRoot, downSandbox as sandboxDown, parseClientCount, sandboxExec, upSandbox } from '../operator/sandbox/index.ts';
+import { checkSandboxDir, defaultSandboxDir } from '../operator/sandbox/paths.ts';
+import { errorMessage, OdoopsError } from '../operator/util/errors.ts';
+
+const HELP = `Usage: npm run demo -- [options]
+
+Brings up a sandbox fleet of 3 client servers (network namespaces, real sshd and PostgreSQL, docker/odoo
+stand-ins) and walks through validate -> plan -> apply -> drift with the odoops CLI. Needs root.
+
+Options:
+  --dir DIR      sandbox directory (default: ${defaultSandboxDir()}, the one
+                 "odoops sandbox up|down|status|fault" use; $ODOOPS_SANDBOX_DIR changes it)
+  --keep         leave the sandbox running at the end (then: odoops sandbox status / down)
+  --clients N    number of client servers (default: 3)
+  --setup-only   only bring the sandbox up and validate its config repo (steps 1 and 2)
+  -h, --help     show this help
+`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/odoops.mjs');
-const dir = path.join(root, '.sandbox/demo');
-const keep = process.argv.includes('--keep');
+
+function parseOptions(): { dir: string; clients: number; keep: boolean; setupOnly: boolean; help: boolean } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        dir: { type: 'string' },
+        clients: { type: 'string' },
+        keep: { type: 'boolean' },
+        'setup-only': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    });
+    return {
+      dir: path.resolve(values.dir ?? defaultSandboxDir()),
+      clients: values.clients === undefined ? 3 : parseClientCount(values.clients),
+      keep: !!values.keep,
+      setupOnly: !!values['setup-only'],
+      help: !!values.help,
+    };
+  } catch (err) {
+    process.stderr.write(`demo: ${errorMessage(err)}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
+
+const opts = parseOptions();
+const { dir, keep } = opts;
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+/** The --dir to print in commands: none for the default directory. */
+const dirArg = dir === defaultSandboxDir() ? '' : ` --dir ${dir}`;
+/** Set once the demo starts making a sandbox: only then does a failure take it down. */
+let upStarted = false;
 
 function step(title: string): void {
   process.stdout.write(`\n${bold(`━━ ${title}`)}\n`);
@@ -36,9 +85,13 @@ function git(repo: string, args: string[]): void {
 }
 
 async function main(): Promise<number> {
-  step('1. Sandbox fleet: 3 client servers (network namespaces, real sshd + PostgreSQL, docker/odoo stand-ins)');
-  await sandboxDown({ dir }).catch(() => undefined);
-  const { info, seconds } = await upSandbox({ clients: 3, dir, log: () => undefined });
+  // Refused up front, with the reason and a directory that works, before anything is made.
+  assertRoot();
+  await checkSandboxDir(dir);
+  step(`1. Sandbox fleet: ${opts.clients} client server(s) (network namespaces, real sshd + PostgreSQL, docker/odoo stand-ins)`);
+  if ((await sandboxDown({ dir })).found) process.stdout.write(`(took down the sandbox that was running in ${dir})\n`);
+  upStarted = true;
+  const { info, seconds } = await upSandbox({ clients: opts.clients, dir, log: () => undefined });
   process.stdout.write(`up in ${seconds.toFixed(1)} s; config repo: ${info.repoDir}\n`);
   for (const s of info.servers) process.stdout.write(`  ${s.client.padEnd(8)} ${s.user}@${s.host}:${s.port}  pinned ${s.hostKey}\n`);
   const env = { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath };
@@ -50,6 +103,7 @@ async function main(): Promise<number> {
 
   step('2. Validate the desired state in git');
   expect('validate', odoops(['validate', ...repo], env), [0]);
+  if (opts.setupOnly) return finish(info, failures);
 
   step('3. Plan: fresh servers (base only) against the desired state; each server answers over SSH with its pinned key');
   expect('plan', odoops(['plan', ...repo, '--detailed-exitcode'], env), [2]);
@@ -85,10 +139,16 @@ async function main(): Promise<number> {
   step('9. Drift again: the servers match git');
   expect('final drift', odoops(['drift', ...repo, '--client', first.client, '--detailed-exitcode'], env), [0]);
 
+  return finish(info, failures);
+}
+
+async function finish(info: { privateKeyPath: string; repoDir: string }, failures: string[]): Promise<number> {
   if (keep) {
-    process.stdout.write(`\nSandbox kept in ${dir}:\n  export ODOOPS_SSH_KEY=${info.privateKeyPath}\n  odoops plan --repo ${info.repoDir}\n  odoops sandbox down --dir ${dir}\n`);
+    process.stdout.write(
+      `\nSandbox kept in ${dir}:\n  export ODOOPS_SSH_KEY=${info.privateKeyPath}\n  odoops plan --repo ${info.repoDir}\n  odoops sandbox status${dirArg}\n  odoops sandbox down${dirArg}\n`,
+    );
   } else {
-    step('10. Sandbox down');
+    step('Sandbox down');
     await sandboxDown({ dir });
   }
   if (failures.length) {
@@ -99,11 +159,15 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => { process.exitCode = code; },
-  async (err) => {
-    process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (!keep) await sandboxDown({ dir }).catch(() => undefined);
-    process.exitCode = 1;
-  },
-);
+if (opts.help) {
+  process.stdout.write(HELP);
+} else {
+  main().then(
+    (code) => { process.exitCode = code; },
+    async (err) => {
+      process.stderr.write(`demo: ${errorMessage(err)}\n`);
+      if (!keep && upStarted) await sandboxDown({ dir }).catch(() => undefined);
+      process.exitCode = err instanceof OdoopsError ? err.exitCode : 1;
+    },
+  );
+}

@@ -1,94 +1,67 @@
-/** sandbox up / down / fault / status / exec. */
+/**
+ * `sandbox up`: claim a slot, record everything in DIR/sandbox.json before making it, then
+ * bring up the network, the client servers and the role hosts; the config repo is generated
+ * and read back by the product while the hosts start.
+ */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, rm, rmdir, stat, writeFile, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ClientSpec } from '../desired/types.ts';
 import { OdoopsError, UsageError } from '../util/errors.ts';
-import { generateKey } from './keys.ts';
-import { ensureTemplate, postgresUser, PG_BIN } from './postgres.ts';
-import { isAlive, mapLimit, netnsOf, pidsInNamespace, run, runOk, sleep, stopPid, type RunResult } from './proc.ts';
-import { provisionServer, standInsPresent, STANDIN_BIN } from './provision.ts';
-import { createAddonsRepos, planClients, writeConfigRepo, type ServerFacts } from './repos.ts';
+import { isRunning } from './control.ts';
+import { hostKeyPath, prepareMachine } from './host.ts';
+import { fingerprintOfPublicKeyFile, generateKey } from './keys.ts';
+import { createBridge } from './network.ts';
+import { checkSandboxDir, mkdirReachable } from './paths.ts';
+import { ensureTemplate, postgresUser } from './postgres.ts';
+import { preflight } from './preflight.ts';
+import { isAlive, mapLimit, run } from './proc.ts';
+import { provisionServer } from './provision.ts';
+import { ensureRootfs } from './rootfs.ts';
+import { addonsRepoUrls, createAddonsRepos, loadSandboxDesired, planClients, writeConfigRepo, type SandboxDestination, type ServerFacts } from './repos.ts';
+import { checkRoleHosts, LOG_PORT, plannedRoleHosts, runsSshd, startRoleHost, tlsName } from './roles.ts';
+import { installRuntime, runtimePaths, standInsPresent, STANDINS_SOURCE } from './runtime.ts';
+import { newServerRecord, startServer } from './server.ts';
 import {
-  enterArgv,
-  linkIsUp,
-  newRecord,
-  PER_SERVER_DIRS,
-  prepareMachine,
-  serverEnv,
-  startPostgres,
-  startServer,
-  startSshd,
-  stopPostgres,
-  stopSshd,
-} from './server.ts';
-import {
+  backupKeyPath,
+  BACKUP_DATA_DIR,
+  bridgeName,
+  caCertPath,
   claimSlot,
+  knownHostsPath,
   MAX_CLIENTS,
+  MAX_ROLE_HOSTS,
   netnsName,
   publicInfo,
   readState,
-  releaseSlot,
+  s3Info,
   vethName,
   writeState,
+  type HostRecord,
   type SandboxInfo,
+  type SandboxOptions,
   type SandboxState,
   type ServerRecord,
 } from './state.ts';
+import { createCa } from './tls.ts';
+import { downSandbox } from './teardown.ts';
 
-export type Fault = 'link-down' | 'link-up' | 'sshd-stop' | 'sshd-start' | 'db-stop' | 'db-start';
-export const FAULTS: readonly Fault[] = ['link-down', 'link-up', 'sshd-stop', 'sshd-start', 'db-stop', 'db-start'];
-
-/** Servers brought up at once: process spawns and waits dominate, not CPU. */
+/** Hosts brought up at once: process spawns and waits dominate, not CPU. */
 const CONCURRENCY = Number(process.env.ODOOPS_SANDBOX_CONCURRENCY ?? 6);
-const REQUIRED = ['/usr/sbin/sshd', '/usr/bin/ssh-keygen', `${PG_BIN}/postgres`, `${PG_BIN}/initdb`];
-const REQUIRED_ON_PATH = ['ip', 'nsenter', 'unshare', 'setpriv', 'git'];
 
-export function assertRoot(): void {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new OdoopsError('sandbox needs root (it creates network and mount namespaces): run it as root');
-  }
-}
-
-async function preflight(): Promise<void> {
-  assertRoot();
-  const missing = REQUIRED.filter((f) => !existsSync(f));
-  for (const cmd of REQUIRED_ON_PATH) {
-    if ((await run(['sh', '-c', 'command -v "$1"', 'sh', cmd])).code !== 0) missing.push(cmd);
-  }
-  if (missing.length) throw new OdoopsError(`sandbox: missing ${missing.join(', ')}: run npm run setup (installs openssh-server, postgresql-15, iproute2, util-linux, git)`);
-}
-
-export function parseClientCount(value: unknown): number {
+function parseCount(option: string, value: unknown, min: number, max: number): number {
   const text = String(value ?? '').trim();
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CLIENTS) {
-    throw new UsageError(`--clients must be a whole number from 1 to ${MAX_CLIENTS}, got "${text}"`);
-  }
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${option} must be a whole number from ${min} to ${max}, got "${text}"`);
   return n;
 }
 
-function checkDir(dir: string): void {
-  // Paths go into sshd_config, where whitespace, quotes and % (token expansion) mean something.
-  for (const [what, p] of [['--dir', dir], ['the odoops checkout', STANDIN_BIN]]) {
-    if (!/^[A-Za-z0-9_@+=:,./-]+$/.test(p!)) throw new UsageError(`${what} ${p}: use a path of letters, digits and _@+=:,./- only`);
-  }
-  for (const p of [...PER_SERVER_DIRS, '/proc', '/sys', '/dev']) {
-    if (dir === p || dir.startsWith(p + '/')) {
-      throw new UsageError(`--dir ${dir}: must not be under ${p} (each server has its own ${p})`);
-    }
-  }
-  if (STANDIN_BIN.startsWith('/root/') || STANDIN_BIN.startsWith('/srv/')) {
-    throw new OdoopsError(`the odoops checkout (${STANDIN_BIN}) must not be under /root or /srv: servers have their own`);
-  }
+export function parseClientCount(value: unknown): number {
+  return parseCount('--clients', value, 1, MAX_CLIENTS);
 }
 
-/** Every server's namespace holder still runs: the sandbox is up (faults aside). */
-async function isRunning(state: SandboxState): Promise<boolean> {
-  if (state.servers.length !== state.clients) return false;
-  for (const s of state.servers) {
-    if (!s.holderPid || !s.netnsInode || (await netnsOf(s.holderPid)) !== s.netnsInode) return false;
-  }
-  return true;
+export function parseRoleHostCount(option: '--backup-hosts' | '--monitoring', value: unknown): number {
+  return parseCount(option, value, 0, MAX_ROLE_HOSTS);
 }
 
 export interface UpResult {
@@ -99,95 +72,32 @@ export interface UpResult {
   warning?: string;
 }
 
-export async function upSandbox(opts: { clients: number; dir: string; log?: (line: string) => void }): Promise<UpResult> {
-  const started = Date.now();
-  const clients = parseClientCount(opts.clients);
-  const dir = path.resolve(opts.dir);
-  checkDir(dir);
-  await preflight();
-  const log = opts.log ?? (() => {});
+export interface UpOptions {
+  clients: number;
+  dir: string;
+  /** Servers with nothing provisioned: base OS, sshd, the host contract's programs; no /srv/odoo, no Odoo database. */
+  bare?: boolean;
+  /** SFTP backup hosts; with one or more, an S3 host (s3rver over HTTPS) too. */
+  backupHosts?: number;
+  monitoring?: number;
+  logHost?: boolean;
+  /** Servers with their own Debian root filesystem (built once per machine, minutes); implies bare. */
+  rootfs?: boolean;
+  log?: (line: string) => void;
+}
 
-  const existing = await readState(dir);
-  if (existing) {
-    if (existing.status === 'starting' && existing.upPid !== process.pid && isAlive(existing.upPid)) {
-      throw new OdoopsError(`sandbox in ${dir} is being started by process ${existing.upPid}`);
-    }
-    if (existing.status === 'up' && (await isRunning(existing))) {
-      return { info: publicInfo(existing), alreadyRunning: true, seconds: (Date.now() - started) / 1000 };
-    }
-    log(`sandbox in ${dir} is stale: cleaning it up first`);
-    await downSandbox({ dir });
-  } else if (existsSync(dir) && (await readdir(dir)).length > 0) {
-    throw new OdoopsError(`--dir ${dir}: exists, is not empty and holds no sandbox.json; refusing to use it`);
-  }
-
-  await mkdir(dir, { recursive: true });
-  // PostgreSQL runs as user postgres and must traverse DIR (mkdtemp makes it 0700).
-  await chmod(dir, 0o755);
-  const plan = await planClients(clients);
-  const slot = await claimSlot(dir, await slotsInUse());
-  const state: SandboxState = {
-    version: 1,
-    status: 'starting',
-    dir,
-    slot,
-    clients,
-    upPid: process.pid,
-    createdAt: new Date().toISOString(),
-    repoDir: path.join(dir, 'config'),
-    privateKeyPath: path.join(dir, 'id_ed25519'),
-    publicKeyPath: path.join(dir, 'id_ed25519.pub'),
-    addonsRepos: {},
-    // The stand-ins are node scripts: node's own directory comes last in case it is elsewhere.
-    serverPath: [STANDIN_BIN, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', path.dirname(process.execPath)]
-      .filter((p, i, all) => all.indexOf(p) === i)
-      .join(':'),
-    servers: [],
-  };
-  state.servers = plan.clients.map((c, i) => newRecord(state, i + 1, c.name, netnsName(slot, i + 1), vethName(slot, i + 1)));
-  await writeState(state);
-
+export async function upSandbox(opts: UpOptions): Promise<UpResult> {
+  // Whatever the caller's umask, what the sandbox creates must be reachable by user postgres
+  // and by the hosts' daemons.
+  const umask = process.umask(0o022);
   try {
-    await mkdir(path.join(dir, 'servers'), { recursive: true, mode: 0o755 });
-    for (const rec of state.servers) await mkdir(rec.home, { recursive: true, mode: 0o755 });
-    const [template, pg, addonsRepos] = await Promise.all([
-      ensureTemplate(),
-      postgresUser(),
-      createAddonsRepos(dir),
-      generateKey(state.privateKeyPath, 'odoops-sandbox-operator'),
-      prepareMachine(),
-    ]);
-    state.addonsRepos = addonsRepos;
-    await writeFile(path.join(dir, 'authorized_keys'), await readFile(state.publicKeyPath, 'utf8'));
-    // Each server is provisioned as soon as it is up: CPU-bound provisioning overlaps
-    // with other servers' process start-ups.
-    const provision = standInsPresent();
-    let serversUp = 0;
-    await mapLimit(state.servers, CONCURRENCY, async (rec, i) => {
-      await startServer({ state, template, pg, os: plan.clients[i]!.os }, rec);
-      await writeState(state);
-      if (++serversUp === state.servers.length) log(`${clients} server(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      if (provision) {
-        rec.instances = await provisionServer(state, rec, plan.clients[i]!.instances);
-        await writeState(state);
-      }
-    });
-    const facts: Record<string, ServerFacts> = {};
-    for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
-    await writeConfigRepo(state.repoDir, plan, facts, addonsRepos);
-    const warning = provision ? undefined : `stand-ins ${STANDIN_BIN}/{odoo,docker} are missing: instances were not provisioned`;
-    if (provision) log(`instances provisioned, ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
-    state.status = 'up';
-    await writeState(state);
-    return { info: publicInfo(state), alreadyRunning: false, seconds: (Date.now() - started) / 1000, warning };
-  } catch (err) {
-    // ODOOPS_SANDBOX_KEEP=1 keeps a failed sandbox for inspection (then: sandbox down --dir).
-    if (process.env.ODOOPS_SANDBOX_KEEP !== '1') await downSandbox({ dir }).catch(() => {});
-    throw err;
+    return await up(opts);
+  } finally {
+    process.umask(umask);
   }
 }
 
-export async function sandboxUp(opts: { clients: number; dir: string }): Promise<SandboxInfo> {
+export async function sandboxUp(opts: UpOptions): Promise<SandboxInfo> {
   return (await upSandbox(opts)).info;
 }
 
@@ -199,140 +109,183 @@ async function slotsInUse(): Promise<Set<number>> {
   return out;
 }
 
-/** Stop every process inside a server's network namespace: PostgreSQL first (fast shutdown), then the rest. */
-async function stopEverything(rec: ServerRecord | undefined, ino: number): Promise<void> {
-  if (rec?.postgresPid) await stopPid(rec.postgresPid, ino, { signal: 'SIGINT', graceMs: 5000 });
-  let pids = await pidsInNamespace('net', ino);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      /* gone */
+/** The backup destinations the generated repo names: every SFTP host and the S3 host. */
+function sandboxDestinations(state: SandboxState): SandboxDestination[] {
+  const out: SandboxDestination[] = [];
+  const s3 = state.hosts.find((h) => h.role === 's3');
+  for (const h of state.hosts.filter((x) => x.role === 'backup')) {
+    out.push({ name: `sandbox-${h.name}`, url: `sftp:root@${h.host}:${BACKUP_DATA_DIR}`, site: `sandbox-${h.name}`, credentials: `file:${backupKeyPath(state.dir)}` });
+    // The S3 host second, so the examples' two destinations map onto SFTP + S3.
+    if (s3 && h.index === 1) {
+      out.push({ name: 'sandbox-s3', url: s3Info(s3.host).resticUrl, site: 'sandbox-s3', credentials: `file:${path.join(s3.home, 'credentials')}` });
     }
   }
-  const deadline = Date.now() + 3000;
-  while (pids.length && Date.now() < deadline) {
-    await sleep(20);
-    pids = await pidsInNamespace('net', ino);
-  }
-  for (let round = 0; pids.length && round < 50; round++) {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    await sleep(20);
-    pids = await pidsInNamespace('net', ino);
-  }
+  return out;
 }
 
-async function teardownServer(state: SandboxState, index: number): Promise<void> {
-  const ns = netnsName(state.slot, index);
-  const veth = vethName(state.slot, index);
-  const rec = state.servers.find((s) => s.index === index);
-  let ino = rec?.netnsInode;
-  if (ino === undefined) ino = await stat(`/run/netns/${ns}`).then((s) => s.ino, () => undefined);
-  if (ino !== undefined) await stopEverything(rec, ino);
-  await run(['ip', 'link', 'del', veth]);
-  await run(['ip', 'netns', 'del', ns]);
+async function generateHostKey(rec: HostRecord, comment: string): Promise<void> {
+  await mkdir(rec.home, { recursive: true });
+  await generateKey(hostKeyPath(rec), comment);
+  rec.hostKey = await fingerprintOfPublicKeyFile(`${hostKeyPath(rec)}.pub`);
 }
 
-export async function downSandbox(opts: { dir: string }): Promise<{ found: boolean }> {
-  assertRoot();
+async function up(opts: UpOptions): Promise<UpResult> {
+  const started = Date.now();
+  const clients = parseClientCount(opts.clients);
+  const options: SandboxOptions = {
+    bare: !!opts.bare || !!opts.rootfs,
+    rootfs: !!opts.rootfs,
+    backupHosts: parseRoleHostCount('--backup-hosts', opts.backupHosts ?? 0),
+    monitoring: parseRoleHostCount('--monitoring', opts.monitoring ?? 0),
+    logHost: !!opts.logHost,
+  };
   const dir = path.resolve(opts.dir);
-  const state = await readState(dir);
-  if (!state) {
-    if (!existsSync(dir)) return { found: false };
-    if ((await readdir(dir)).length === 0) {
-      await rmdir(dir);
-      return { found: false };
+  await preflight();
+  await checkSandboxDir(dir);
+  checkRoleHosts(options);
+  const log = opts.log ?? (() => {});
+
+  const existing = await readState(dir);
+  if (existing) {
+    if (existing.status === 'starting' && existing.upPid !== process.pid && isAlive(existing.upPid)) {
+      throw new OdoopsError(`sandbox in ${dir} is being started by process ${existing.upPid}`);
     }
-    throw new OdoopsError(`--dir ${dir}: no sandbox.json there, not a sandbox directory; nothing removed`);
+    if (existing.status === 'up' && (await isRunning(existing))) {
+      // Hosts run the stand-ins from DIR/runtime: bring the copy up to date with the checkout.
+      if (standInsPresent()) await installRuntime(dir);
+      return { info: publicInfo(existing), alreadyRunning: true, seconds: (Date.now() - started) / 1000 };
+    }
+    log(`sandbox in ${dir} is stale: cleaning it up first`);
+    await downSandbox({ dir });
+  } else if (existsSync(dir) && (await readdir(dir)).length > 0) {
+    throw new OdoopsError(`--dir ${dir}: exists, is not empty and holds no sandbox.json; refusing to use it`);
   }
-  const indexes = Array.from({ length: state.clients }, (_, i) => i + 1);
-  await mapLimit(indexes, 8, (i) => teardownServer(state, i));
-  await rm(dir, { recursive: true, force: true });
-  await releaseSlot(state.slot, dir);
-  return { found: true };
-}
 
-export async function sandboxDown(opts: { dir: string }): Promise<void> {
-  await downSandbox(opts);
-}
-
-export async function readSandbox(dir: string): Promise<SandboxInfo | null> {
-  const s = await readState(path.resolve(dir));
-  return s ? publicInfo(s) : null;
-}
-
-async function loadServer(dir: string, client: string): Promise<{ state: SandboxState; rec: ServerRecord }> {
-  const state = await readState(path.resolve(dir));
-  if (!state) throw new OdoopsError(`no sandbox in ${path.resolve(dir)} (no sandbox.json): run odoops sandbox up`);
-  const rec = state.servers.find((s) => s.client === client);
-  if (!rec) throw new UsageError(`no client "${client}" in the sandbox in ${state.dir} (clients: ${state.servers.map((s) => s.client).join(', ')})`);
-  return { state, rec };
-}
-
-export async function sandboxFault(opts: { dir: string; client: string; fault: Fault }): Promise<void> {
-  assertRoot();
-  if (!FAULTS.includes(opts.fault)) throw new UsageError(`unknown fault "${opts.fault}" (one of ${FAULTS.join(', ')})`);
-  const { state, rec } = await loadServer(opts.dir, opts.client);
-  switch (opts.fault) {
-    case 'link-down':
-      await runOk(['ip', 'link', 'set', 'dev', rec.veth, 'down'], { what: `link-down of ${rec.client}` });
-      break;
-    case 'link-up':
-      await runOk(['ip', 'link', 'set', 'dev', rec.veth, 'up'], { what: `link-up of ${rec.client}` });
-      break;
-    case 'sshd-stop':
-      await stopSshd(rec);
-      break;
-    case 'sshd-start':
-      if (!(rec.sshdPid && (await netnsOf(rec.sshdPid)) === rec.netnsInode)) await startSshd(state, rec);
-      break;
-    case 'db-stop':
-      await stopPostgres(rec);
-      break;
-    case 'db-start':
-      if (!(rec.postgresPid && (await netnsOf(rec.postgresPid)) === rec.netnsInode)) await startPostgres(state, rec);
-      break;
-  }
+  await mkdirReachable(dir);
+  // PostgreSQL runs as user postgres and must traverse DIR (mkdtemp makes it 0700).
+  await chmod(dir, 0o755);
+  const runtime = runtimePaths(dir);
+  const plan = await planClients(clients);
+  const slot = await claimSlot(dir, await slotsInUse());
+  const state: SandboxState = {
+    version: 2,
+    status: 'starting',
+    dir,
+    slot,
+    clients,
+    options,
+    upPid: process.pid,
+    createdAt: new Date().toISOString(),
+    repoDir: path.join(dir, 'config'),
+    privateKeyPath: path.join(dir, 'id_ed25519'),
+    publicKeyPath: path.join(dir, 'id_ed25519.pub'),
+    addonsRepos: {},
+    // The stand-ins are node scripts: node's own directory comes last in case it is elsewhere.
+    serverPath: [runtime.standinBin, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', runtime.nodeDir]
+      .filter((p, i, all) => all.indexOf(p) === i)
+      .join(':'),
+    servers: [],
+    bridge: bridgeName(slot),
+    hosts: [],
+  };
+  state.servers = plan.clients.map((c, i) => newServerRecord(state, i + 1, c.name, netnsName(slot, i + 1), vethName(slot, i + 1)));
+  state.hosts = plannedRoleHosts(state, options);
+  // Recorded before anything exists: `down` can clean up whatever the rest leaves.
   await writeState(state);
-}
 
-export interface ServerStatus {
-  client: string;
-  host: string;
-  link: boolean;
-  sshd: boolean;
-  db: boolean;
-}
-
-export async function sandboxStatus(dir: string): Promise<{ state: SandboxState; servers: ServerStatus[]; running: boolean } | null> {
-  const state = await readState(path.resolve(dir));
-  if (!state) return null;
-  const servers: ServerStatus[] = [];
-  for (const rec of state.servers) {
-    const ours = async (pid?: number) => !!pid && rec.netnsInode !== undefined && (await netnsOf(pid)) === rec.netnsInode;
-    servers.push({ client: rec.client, host: rec.host, link: await linkIsUp(rec), sshd: await ours(rec.sshdPid), db: await ours(rec.postgresPid) });
+  try {
+    const tls = state.hosts.some((h) => h.role === 's3' || h.role === 'log');
+    const addonsRepos = addonsRepoUrls(dir);
+    state.addonsRepos = addonsRepos;
+    // Host keys first: the config repo pins them. It is written and read back by the product
+    // (what the servers run comes from it) while everything else is prepared and hosts start.
+    const keys = Promise.all([
+      ...state.servers.map((rec) => generateHostKey(rec, `root@${rec.client}`)),
+      ...state.hosts.filter(runsSshd).map((rec) => generateHostKey(rec, `root@${rec.name}`)),
+    ]);
+    const logHost = state.hosts.find((h) => h.role === 'log');
+    const desired = keys
+      .then(() => {
+        const facts: Record<string, ServerFacts> = {};
+        for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
+        return writeConfigRepo(state.repoDir, plan, facts, addonsRepos, {
+          destinations: sandboxDestinations(state),
+          monitoringServers: state.hosts.filter((h) => h.role === 'monitoring').map((h) => ({ name: h.name, host: h.host, hostKey: h.hostKey })),
+          ...(logHost ? { logHost: { host: logHost.host, port: LOG_PORT, caCert: `file:${caCertPath(dir)}`, serverName: tlsName(logHost) } } : {}),
+        });
+      })
+      .then(() => loadSandboxDesired(state.repoDir));
+    desired.catch(() => {}); // awaited below; no unhandled rejection meanwhile
+    const [template, pg, , rootfsCache] = await Promise.all([
+      ensureTemplate(),
+      postgresUser(),
+      createAddonsRepos(dir),
+      options.rootfs ? ensureRootfs(log) : undefined,
+      generateKey(state.privateKeyPath, 'odoops-sandbox-operator'),
+      prepareMachine(),
+      createBridge(slot),
+      standInsPresent() ? installRuntime(dir) : undefined,
+      options.backupHosts > 0 ? generateKey(backupKeyPath(dir), 'odoops-sandbox-backup-client') : undefined,
+      tls ? createCa(dir) : undefined,
+      keys,
+    ]);
+    await writeState(state);
+    await writeFile(path.join(dir, 'authorized_keys'), await readFile(state.publicKeyPath, 'utf8'));
+    await writeKnownHosts(state);
+    const s3 = state.hosts.find((h) => h.role === 's3');
+    if (s3) {
+      await mkdir(s3.home, { recursive: true });
+      const creds = s3Info(s3.host);
+      await writeFile(path.join(s3.home, 'credentials'), `AWS_ACCESS_KEY_ID=${creds.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}\n`, { mode: 0o600 });
+    }
+    const specOf = async (rec: ServerRecord): Promise<ClientSpec> => {
+      const spec = (await desired).get(rec.client);
+      if (!spec) throw new OdoopsError(`sandbox: client ${rec.client} is missing from its generated config repo`);
+      return spec;
+    };
+    // Each server is provisioned as soon as it is up: CPU-bound provisioning overlaps
+    // with other hosts' process start-ups.
+    const provision = standInsPresent() && !options.bare;
+    let hostsUp = 0;
+    const total = state.servers.length + state.hosts.length;
+    const hostUp = async () => {
+      await writeState(state);
+      if (++hostsUp === total) log(`${total} host(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    };
+    const jobs: (() => Promise<void>)[] = [
+      ...state.hosts.map((rec) => async () => {
+        await startRoleHost(state, rec);
+        await hostUp();
+      }),
+      ...state.servers.map((rec) => async () => {
+        await startServer({ state, template, pg, spec: specOf(rec), rootfsCache }, rec);
+        await hostUp();
+        if (provision) {
+          rec.instances = await provisionServer(state, rec, await specOf(rec));
+          await writeState(state);
+        }
+      }),
+    ];
+    await mapLimit(jobs, CONCURRENCY, (job) => job());
+    await desired;
+    const warning = standInsPresent() ? undefined : `stand-ins ${STANDINS_SOURCE}/bin/{odoo,docker} are missing: instances were not provisioned`;
+    if (provision) log(`instances provisioned, ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
+    state.status = 'up';
+    await writeState(state);
+    return { info: publicInfo(state), alreadyRunning: false, seconds: (Date.now() - started) / 1000, warning };
+  } catch (err) {
+    // ODOOPS_SANDBOX_KEEP=1 keeps a failed sandbox for inspection (then: sandbox down --dir).
+    if (process.env.ODOOPS_SANDBOX_KEEP !== '1') await downSandbox({ dir }).catch(() => {});
+    throw err;
   }
-  return { state, servers, running: await isRunning(state) };
 }
 
-/**
- * Run argv as root inside a server (its network, mount and UTS namespaces), without SSH,
- * with the same PATH an SSH session gets. For tests and tools that check or tamper with
- * server state.
- */
-export async function sandboxExec(
-  info: SandboxInfo,
-  client: string,
-  argv: string[],
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<RunResult> {
-  const { state, rec } = await loadServer(info.dir, client);
-  if (argv.length === 0) throw new UsageError('sandboxExec: empty command');
-  return run([...enterArgv(rec), ...argv], { env: serverEnv(state), input: opts.input, timeoutMs: opts.timeoutMs });
+/** DIR/known_hosts: "ADDRESS ssh-ed25519 AAAA..." of every host running sshd (for ssh/sftp/restic from anywhere). */
+async function writeKnownHosts(state: SandboxState): Promise<void> {
+  const lines: string[] = [];
+  for (const rec of [...state.servers, ...state.hosts.filter(runsSshd)]) {
+    const [type, key] = (await readFile(`${hostKeyPath(rec)}.pub`, 'utf8')).trim().split(/\s+/);
+    lines.push(`${rec.host} ${type} ${key}\n`);
+  }
+  await writeFile(knownHostsPath(state.dir), lines.join(''));
 }

@@ -1,65 +1,24 @@
 /**
- * Provision the Odoo instances of a sandbox server the way a real server is installed:
- * /srv/odoo/<I>/{compose.yaml,.env,odoo.conf,addons/,filestore/} (layout of
- * operator/sandbox/standins/README.md), then, inside the server through the docker stand-in, the
- * database is initialised with `odoo -i base` and the instance is started with `up -d`.
- * Servers start with base only: modules and addons are odoops' job (`odoops apply`).
+ * Pre-install the Odoo instances of a sandbox server as if someone had set the server up by
+ * hand before odoops managed it: the instance layout rendered by the product's renderer
+ * (operator/render/instance.ts) from the desired state — its databases, ports and images
+ * exactly — with base only: addons, managed options and modules are left for `odoops apply`.
+ * Then, inside the server through the docker stand-in, the database is initialised with
+ * `odoo -i base` and the instance is started with `up -d`. (`sandbox up --bare` skips all this.)
  */
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { stringify } from 'yaml';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
+import { composeFile, ODOO_CONF } from '../host/paths.ts';
+import { instanceDirectories, renderInstance } from '../render/instance.ts';
 import { OdoopsError } from '../util/errors.ts';
+import { enterArgv, machinePath } from './host.ts';
 import { run } from './proc.ts';
-import { REPO_ROOT, type PlannedInstance } from './repos.ts';
-import { enterArgv, serverEnv, serverRoot } from './server.ts';
+import { serverEnv } from './server.ts';
 import type { SandboxState, ServerRecord } from './state.ts';
 
-/** The odoo/docker stand-ins, first on every server's PATH. */
-export const STANDIN_BIN = path.join(REPO_ROOT, 'operator/sandbox/standins/bin');
-
-export function standInsPresent(): boolean {
-  return existsSync(path.join(STANDIN_BIN, 'docker')) && existsSync(path.join(STANDIN_BIN, 'odoo'));
-}
-
-export function composeYaml(inst: PlannedInstance): string {
-  const base = `/srv/odoo/${inst.name}`;
-  const doc = {
-    name: `odoo-${inst.name}`,
-    services: {
-      odoo: {
-        image: '${ODOO_IMAGE}',
-        depends_on: ['db'],
-        ports: [`127.0.0.1:${inst.httpPort}:8069`],
-        volumes: [`${base}/odoo.conf:/etc/odoo/odoo.conf`, `${base}/addons:/mnt/extra-addons`, `${base}/filestore:/var/lib/odoo`],
-        restart: 'unless-stopped',
-      },
-      db: {
-        image: 'postgres:15',
-        environment: { POSTGRES_USER: 'odoo', POSTGRES_PASSWORD: 'odoo', POSTGRES_DB: 'postgres' },
-        volumes: ['db-data:/var/lib/postgresql/data'],
-        restart: 'unless-stopped',
-      },
-    },
-    volumes: { 'db-data': {} },
-  };
-  return `# Odoo instance "${inst.name}" (written by odoops sandbox, as a server install would)\n${stringify(doc)}`;
-}
-
-export function odooConf(inst: PlannedInstance): string {
-  // Connection and paths only. No addons_path yet and no managed options (workers, ...):
-  // those are odoops' job; Odoo then uses its core addons and its defaults.
-  return [
-    '[options]',
-    'db_host = db',
-    'db_port = 5432',
-    'db_user = odoo',
-    'db_password = odoo',
-    `db_name = ${inst.database}`,
-    `dbfilter = ^${inst.database}$`,
-    'data_dir = /var/lib/odoo',
-    '',
-  ].join('\n');
+/** The instance as installed before odoops: no addons checkouts, Odoo's default options. */
+export function preinstalled(inst: InstanceSpec): InstanceSpec {
+  return { ...inst, addons: [], options: {} };
 }
 
 async function inServer(state: SandboxState, rec: ServerRecord, argv: string[], what: string): Promise<void> {
@@ -73,24 +32,24 @@ async function inServer(state: SandboxState, rec: ServerRecord, argv: string[], 
 export async function provisionServer(
   state: SandboxState,
   rec: ServerRecord,
-  instances: PlannedInstance[],
+  spec: ClientSpec,
 ): Promise<Record<string, { database: string; httpPort: number }>> {
   const done: Record<string, { database: string; httpPort: number }> = {};
   // Instances are independent compose projects with their own database: set up side by side.
   await Promise.all(
-    instances.map(async (inst) => {
-      // Written from outside: /srv inside the server is this directory.
-      const dir = path.join(serverRoot(rec), 'srv/odoo', inst.name);
-      await mkdir(path.join(dir, 'addons'), { recursive: true });
-      await mkdir(path.join(dir, 'filestore'), { recursive: true });
-      await writeFile(path.join(dir, 'compose.yaml'), composeYaml(inst));
-      await writeFile(path.join(dir, '.env'), `ODOO_IMAGE=${inst.image}\n`);
-      await writeFile(path.join(dir, 'odoo.conf'), odooConf(inst));
-      const compose = ['docker', 'compose', '-f', `/srv/odoo/${inst.name}/compose.yaml`];
+    spec.instances.map(async (inst) => {
+      const installed = preinstalled(inst);
+      // Written from outside, where the server's own /srv is.
+      for (const d of instanceDirectories(installed)) {
+        await mkdir(machinePath(rec, d.path), { recursive: true });
+        await chmod(machinePath(rec, d.path), d.mode);
+      }
+      for (const f of renderInstance(installed)) await writeFile(machinePath(rec, f.path), f.content, { mode: f.mode });
+      const compose = ['docker', 'compose', '-f', composeFile(inst.name)];
       await inServer(
         state,
         rec,
-        [...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', '/etc/odoo/odoo.conf', '-d', inst.database, '-i', 'base', '--without-demo=all', '--stop-after-init', '--no-http'],
+        [...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '-c', ODOO_CONF, '-d', inst.database, '-i', 'base', '--without-demo=all', '--stop-after-init', '--no-http'],
         `initialising database ${inst.database}`,
       );
       await inServer(state, rec, [...compose, 'up', '-d'], `starting instance ${inst.name}`);

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Document, isMap, isScalar, parseDocument, visit } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { loadDesiredState, ValidationFailed, formatIssue, type ClientSpec } from '../desired/index.ts';
 import { OdoopsError } from '../util/errors.ts';
 import { runOk } from './proc.ts';
 
@@ -34,9 +35,15 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = GIT_ENV): Pro
   return runOk(['git', ...args], { cwd, env, what: `git ${args[0]} in ${cwd}` });
 }
 
+/** name -> file:// URL of the bare repository createAddonsRepos publishes (known before it exists). */
+export function addonsRepoUrls(dir: string): Record<string, string> {
+  return Object.fromEntries(ADDONS_FIXTURES.map((name) => [name, `file://${path.join(dir, 'git', `${name}.git`)}`]));
+}
+
 /** Publish the fixture addons repos as DIR/git/<name>.git (branch main, tag v1.0). Returns name -> file:// URL. */
 export async function createAddonsRepos(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
+  const urls = addonsRepoUrls(dir);
   for (const name of ADDONS_FIXTURES) {
     const work = path.join(dir, 'git', `.work-${name}`);
     const bare = path.join(dir, 'git', `${name}.git`);
@@ -50,7 +57,7 @@ export async function createAddonsRepos(dir: string): Promise<Record<string, str
     await git(dir, ['init', '-q', '--bare', '-b', 'main', bare]);
     await git(work, ['push', '-q', bare, 'main', 'v1.0']);
     await rm(work, { recursive: true, force: true });
-    out[name] = `file://${bare}`;
+    out[name] = urls[name]!;
   }
   return out;
 }
@@ -68,19 +75,9 @@ export interface ClientTemplate {
   doc: Document;
 }
 
-export interface PlannedInstance {
-  name: string;
-  database: string;
-  httpPort: number;
-  image: string;
-  series: string;
-}
-
 export interface PlannedClient {
   name: string;
   template: ClientTemplate;
-  os: string;
-  instances: PlannedInstance[];
 }
 
 function parseYaml(file: string, text: string): Document {
@@ -109,26 +106,15 @@ async function loadTemplates(source: string): Promise<{ fleet: Document; clients
   return { fleet, clients };
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
-/** A value from the client file, else fleet.yaml defaults (instances.<I>, instance, top level). */
-function lookup(fleet: Document, client: Document, inst: string, key: string): unknown {
-  const candidates = [
-    client.getIn(['instances', inst, key]),
-    fleet.getIn(['defaults', 'instances', inst, key]),
-    fleet.getIn(['defaults', 'instance', key]),
-    fleet.getIn(['defaults', key]),
-  ];
-  return candidates.find((v) => v !== undefined && v !== null);
-}
-
 function renamed(value: string, from: string, to: string): string {
   return from === to ? value : value.split(from).join(to);
 }
 
-/** Decide client names (cycling through the examples) and what each server will run. */
+/**
+ * Decide client names, cycling through the examples (acme, boreal, cobalt, acme2, ...).
+ * What each server runs is not decided here: it is the desired state the product resolves
+ * from the generated repo (loadSandboxDesired).
+ */
 export async function planClients(count: number): Promise<{ source: string; fleet: Document; clients: PlannedClient[] }> {
   const source = fleetSource();
   const { fleet, clients: templates } = await loadTemplates(source);
@@ -136,25 +122,25 @@ export async function planClients(count: number): Promise<{ source: string; flee
   for (let i = 0; i < count; i++) {
     const template = templates[i % templates.length]!;
     const round = Math.floor(i / templates.length);
-    const name = round === 0 ? template.name : `${template.name}${round + 1}`;
-    const os = str(template.doc.getIn(['server', 'os'])) ?? str(fleet.getIn(['defaults', 'server', 'os'])) ?? 'ubuntu-22.04';
-    const instancesNode = template.doc.get('instances');
-    const instanceNames = isMap(instancesNode) ? instancesNode.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
-    const instances = instanceNames.map((inst, k): PlannedInstance => {
-      const db = str(lookup(fleet, template.doc, inst, 'database'));
-      const series = str(lookup(fleet, template.doc, inst, 'series')) ?? '17.0';
-      const portDefault = inst === 'production' ? 8069 : inst === 'test' ? 8070 : 8071 + k;
-      return {
-        name: inst,
-        database: db ? renamed(db, template.name, name) : `${name}_${inst === 'production' ? 'prod' : inst}`,
-        httpPort: Number(lookup(fleet, template.doc, inst, 'httpPort') ?? portDefault),
-        image: str(lookup(fleet, template.doc, inst, 'image')) ?? `odoo:${series}`,
-        series,
-      };
-    });
-    planned.push({ name, template, os, instances });
+    planned.push({ name: round === 0 ? template.name : `${template.name}${round + 1}`, template });
   }
   return { source, fleet, clients: planned };
+}
+
+/**
+ * The generated repo read, validated and resolved by the product (defaults, inheritance),
+ * exactly as `odoops validate`/`plan` read it: the sandbox provisions what this says.
+ */
+export async function loadSandboxDesired(repoDir: string): Promise<Map<string, ClientSpec>> {
+  try {
+    const state = await loadDesiredState({ repo: repoDir });
+    return new Map(state.clients.map((c) => [c.name, c]));
+  } catch (err) {
+    if (err instanceof ValidationFailed) {
+      throw new OdoopsError(`sandbox: the config repo it generated (${repoDir}) does not validate:\n  ${err.errors.map(formatIssue).join('\n  ')}`);
+    }
+    throw err;
+  }
 }
 
 /** Point every `{ name: <fixture repo>, url: ... }` map at the sandbox's bare repo. */
@@ -165,6 +151,65 @@ function rewriteAddons(doc: Document, addonsRepos: Record<string, string>): void
       if (typeof name === 'string' && node.has('url') && addonsRepos[name]) node.set('url', addonsRepos[name]);
     },
   });
+}
+
+/** A backup destination on the sandbox network, replacing the examples' (fleet.yaml backupDestinations). */
+export interface SandboxDestination {
+  name: string;
+  url: string;
+  site: string;
+  credentials: string;
+}
+
+/** A monitoring host as fleet.yaml's monitoringServers lists it (an SSH target, host key pinned). */
+export interface SandboxMonitoringServer {
+  name: string;
+  host: string;
+  hostKey: string;
+}
+
+/** The central log host as fleet.yaml's logHost names it. */
+export interface SandboxLogHost {
+  host: string;
+  port: number;
+  caCert: string;
+  serverName: string;
+}
+
+/** What the sandbox network adds to the generated repo. */
+export interface NetworkFacts {
+  /** When non-empty: the only backup destinations; the examples' destination names map onto them in order. */
+  destinations: SandboxDestination[];
+  /** When non-empty: fleet.yaml monitoringServers. */
+  monitoringServers: SandboxMonitoringServer[];
+  logHost?: SandboxLogHost;
+}
+
+/** Rename backup destinations in a `destinations` list of names. */
+function renameDestinations(doc: Document, at: string[], renames: Map<string, string>): void {
+  const list = doc.getIn(at);
+  if (!isSeq(list)) return;
+  list.items = list.items.map((item) => {
+    const name = isScalar(item) ? String(item.value) : String(item);
+    return doc.createNode(renames.get(name) ?? name);
+  });
+}
+
+/** Point fleet.yaml's backup destinations, monitoring servers and log host at the sandbox network's hosts. */
+function useNetwork(fleet: Document, network: NetworkFacts): Map<string, string> {
+  const renames = new Map<string, string>();
+  if (network.destinations.length > 0) {
+    const old = fleet.get('backupDestinations');
+    const oldNames = isMap(old) ? old.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
+    oldNames.forEach((n, i) => renames.set(n, network.destinations[i % network.destinations.length]!.name));
+    const map: Record<string, Omit<SandboxDestination, 'name'>> = {};
+    for (const d of network.destinations) map[d.name] = { url: d.url, site: d.site, credentials: d.credentials };
+    fleet.set('backupDestinations', fleet.createNode(map));
+    renameDestinations(fleet, ['defaults', 'backups', 'destinations'], renames);
+  }
+  if (network.monitoringServers.length > 0) fleet.set('monitoringServers', fleet.createNode(network.monitoringServers));
+  if (network.logHost) fleet.set('logHost', fleet.createNode(network.logHost));
+  return renames;
 }
 
 export interface ServerFacts {
@@ -180,6 +225,7 @@ export async function writeConfigRepo(
   plan: { source: string; fleet: Document; clients: PlannedClient[] },
   servers: Record<string, ServerFacts>,
   addonsRepos: Record<string, string>,
+  network: NetworkFacts = { destinations: [], monitoringServers: [] },
 ): Promise<void> {
   await rm(repoDir, { recursive: true, force: true });
   await cp(plan.source, repoDir, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
@@ -203,6 +249,7 @@ export async function writeConfigRepo(
   // file:// addons URLs are read on the servers: the fleet allows the sandbox's directory of bare repos.
   const dirs = [...new Set(Object.values(addonsRepos).map((u) => u.slice(0, u.lastIndexOf('/') + 1)))];
   if (dirs.length > 0) fleet.setIn(['policy', 'allowFileUrls'], dirs);
+  const renames = useNetwork(fleet, network);
   await write('fleet.yaml', fleet);
   for (const c of plan.clients) {
     const doc = c.template.doc.clone();
@@ -215,14 +262,18 @@ export async function writeConfigRepo(
     doc.setIn(['server', 'port'], facts.port);
     doc.setIn(['server', 'user'], facts.user);
     doc.setIn(['server', 'hostKey'], facts.hostKey);
-    for (const inst of c.instances) {
-      if (doc.hasIn(['instances', inst.name, 'database'])) doc.setIn(['instances', inst.name, 'database'], inst.database);
-      const domain = doc.getIn(['instances', inst.name, 'domain']);
-      if (typeof domain === 'string') doc.setIn(['instances', inst.name, 'domain'], renamed(domain, from, c.name));
+    // A cycled client (acme2) gets its own database names and domains where the example writes them.
+    const instances = doc.get('instances');
+    for (const inst of isMap(instances) ? instances.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : []) {
+      for (const key of ['database', 'domain']) {
+        const value = doc.getIn(['instances', inst, key]);
+        if (typeof value === 'string') doc.setIn(['instances', inst, key], renamed(value, from, c.name));
+      }
     }
     const key = doc.getIn(['backups', 'encryptionKey']);
     if (typeof key === 'string') doc.setIn(['backups', 'encryptionKey'], renamed(key, from.toUpperCase(), c.name.toUpperCase()));
     rewriteAddons(doc, addonsRepos);
+    renameDestinations(doc, ['backups', 'destinations'], renames);
     await write(path.join('clients', `${c.name}.yaml`), doc);
   }
   await git(repoDir, ['init', '-q', '-b', 'main']);

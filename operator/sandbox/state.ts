@@ -1,8 +1,8 @@
 /**
  * The sandbox's record of itself, DIR/sandbox.json. It is written before anything is
  * created and updated as servers come up, so `sandbox down --dir DIR` can clean up even
- * after the process that ran `up` died half-way. Names are derived from (slot, index),
- * so cleanup works from the slot alone.
+ * after the process that ran `up` died half-way. Names are derived from (slot, role,
+ * index), so cleanup works from the slot and the counts alone.
  */
 import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +19,40 @@ export interface SandboxServer {
   /** Network namespace name (`ip netns exec NETNS ...`). */
   netns: string;
   user: string;
+  /** `up --rootfs`: the server's own Debian root filesystem, as a machine path. */
+  rootfs?: string;
+}
+
+/** Hosts of the sandbox network besides the client servers. */
+export type HostRole = 'backup' | 's3' | 'monitoring' | 'log';
+export const HOST_ROLES: readonly HostRole[] = ['backup', 's3', 'monitoring', 'log'];
+
+/** A backup, S3, monitoring or log host, as tests and later features use it. */
+export interface SandboxHost {
+  /** backup1, backup2, ..., s3, monitoring1, ..., log. */
+  name: string;
+  role: HostRole;
+  host: string;
+  /** sshd's port (22); the S3 host runs no sshd: its HTTPS port (9000). */
+  port: number;
+  /** Pinned sshd host key fingerprint ('' for the S3 host). */
+  hostKey: string;
+  netns: string;
+  user: string;
+  /** backup: the SFTP data directory on the host (/srv/backup). s3: the HTTPS endpoint. */
+  url?: string;
+  /** s3 and log: the host's TLS certificate and key (signed by the sandbox CA). */
+  tls?: { cert: string; key: string };
+}
+
+/** The S3 host's endpoint and test credentials (s3rver's fixed S3RVER/S3RVER). */
+export interface SandboxS3 {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** restic repository URL of the bucket: s3:https://HOST:9000/BUCKET. */
+  resticUrl: string;
 }
 
 export interface SandboxInfo {
@@ -30,29 +64,71 @@ export interface SandboxInfo {
   /** Addons repo name -> file:// URL of its bare repository. */
   addonsRepos: Record<string, string>;
   servers: SandboxServer[];
+  /** Backup, S3, monitoring and log hosts on the sandbox network (empty unless asked for). */
+  hosts: SandboxHost[];
+  /** known_hosts lines ("ADDRESS ssh-ed25519 AAAA...") of every host running sshd. */
+  knownHostsPath: string;
+  /** Key pair client servers use for SFTP on the backup hosts (authorized there; absent without backup hosts). */
+  backupKeyPath?: string;
+  /** CA certificate the sandbox signed the S3 and log hosts' TLS certificates with. */
+  caCertPath?: string;
+  s3?: SandboxS3;
 }
 
-/** Internal per-server record (PIDs, namespace inodes, paths). */
-export interface ServerRecord extends SandboxServer {
+/** Internal record of any sandbox host (PIDs, namespace inodes, paths). */
+export interface HostRecord {
+  /** 1-based, per role. */
   index: number;
+  host: string;
+  port: number;
+  hostKey: string;
+  netns: string;
+  user: string;
   /** Root-namespace end of the veth pair. */
   veth: string;
-  /** Per-server directory DIR/servers/<client>. */
+  /** Per-host directory DIR/servers/<client> (or DIR/hosts/<name>). */
   home: string;
   netnsInode?: number;
   holderPid?: number;
   sshdPid?: number;
+}
+
+/** Internal per-server record of a client server. */
+export interface ServerRecord extends HostRecord, SandboxServer {
   postgresPid?: number;
   /** Instances provisioned on this server: name -> database. */
   instances?: Record<string, { database: string; httpPort: number }>;
 }
 
+/** Internal record of a backup, S3, monitoring or log host. */
+export interface RoleHostRecord extends HostRecord {
+  role: HostRole;
+  name: string;
+  /** The S3 host's s3rver. */
+  servicePid?: number;
+}
+
+/** What `up` was asked for, beyond the number of clients. */
+export interface SandboxOptions {
+  /** Servers with nothing provisioned (no /srv/odoo, no Odoo database). */
+  bare: boolean;
+  /** SFTP backup hosts (and, when > 0, one S3 host). */
+  backupHosts: number;
+  /** Monitoring hosts. */
+  monitoring: number;
+  logHost: boolean;
+  /** Servers with their own Debian root filesystem (implies bare). */
+  rootfs: boolean;
+}
+
 export interface SandboxState {
-  version: 1;
+  /** 1: before per-host overlays and options (still understood by `down`). */
+  version: 1 | 2;
   status: 'starting' | 'up';
   dir: string;
   slot: number;
   clients: number;
+  options: SandboxOptions;
   /** PID of the `up` process while status is "starting". */
   upPid: number;
   createdAt: string;
@@ -63,6 +139,9 @@ export interface SandboxState {
   /** PATH every SSH session and sandboxExec gets on the servers. */
   serverPath: string;
   servers: ServerRecord[];
+  /** The sandbox network's bridge (version 2; version 1 linked each server point to point). */
+  bridge?: string;
+  hosts: RoleHostRecord[];
 }
 
 export const STATE_FILE = 'sandbox.json';
@@ -81,7 +160,9 @@ export async function readState(dir: string): Promise<SandboxState | null> {
   }
   try {
     const s = JSON.parse(text) as SandboxState;
-    if (s.version !== 1 || typeof s.slot !== 'number') throw new Error('unknown format');
+    if ((s.version !== 1 && s.version !== 2) || typeof s.slot !== 'number') throw new Error('unknown format');
+    s.options = Object.assign({ bare: false, backupHosts: 0, monitoring: 0, logHost: false, rootfs: false }, s.options);
+    s.hosts ??= [];
     return s;
   } catch (err) {
     throw new OdoopsError(`${statePath(dir)}: not a sandbox record (${(err as Error).message})`);
@@ -108,9 +189,51 @@ export function publicInfo(s: SandboxState): SandboxInfo {
     privateKeyPath: s.privateKeyPath,
     publicKeyPath: s.publicKeyPath,
     addonsRepos: { ...s.addonsRepos },
-    servers: s.servers.map(({ client, host, port, hostKey, netns, user }) => ({ client, host, port, hostKey, netns, user })),
+    servers: s.servers.map(({ client, host, port, hostKey, netns, user, home }) => ({
+      client,
+      host,
+      port,
+      hostKey,
+      netns,
+      user,
+      ...(s.options.rootfs ? { rootfs: path.join(home, 'rootfs') } : {}),
+    })),
+    hosts: s.hosts.map(({ name, role, host, port, hostKey, netns, user, home }) => ({
+      name,
+      role,
+      host,
+      port,
+      hostKey,
+      netns,
+      user,
+      ...(role === 'backup' ? { url: BACKUP_DATA_DIR } : role === 's3' ? { url: `https://${host}:${port}` } : {}),
+      ...(role === 's3' || role === 'log' ? { tls: { cert: path.join(home, 'tls', 'tls.crt'), key: path.join(home, 'tls', 'tls.key') } } : {}),
+    })),
+    knownHostsPath: knownHostsPath(s.dir),
+    ...(s.options.backupHosts > 0
+      ? {
+          backupKeyPath: backupKeyPath(s.dir),
+          caCertPath: caCertPath(s.dir),
+          s3: s3Info(s3Address(s.slot)),
+        }
+      : s.options.logHost
+        ? { caCertPath: caCertPath(s.dir) }
+        : {}),
   };
 }
+
+export const BACKUP_DATA_DIR = '/srv/backup';
+export const S3_PORT = 9000;
+export const S3_BUCKET = 'backups';
+
+export function s3Info(address: string): SandboxS3 {
+  const endpoint = `https://${address}:${S3_PORT}`;
+  return { endpoint, bucket: S3_BUCKET, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', resticUrl: `s3:${endpoint}/${S3_BUCKET}` };
+}
+
+export const knownHostsPath = (dir: string): string => path.join(dir, 'known_hosts');
+export const backupKeyPath = (dir: string): string => path.join(dir, 'backup_ed25519');
+export const caCertPath = (dir: string): string => path.join(dir, 'ca', 'ca.crt');
 
 // ---- names and addresses ---------------------------------------------------------------
 
@@ -130,6 +253,25 @@ export function gatewayAddress(slot: number): string {
 }
 export function serverAddress(slot: number, index: number): string {
   return `10.213.${slot}.${index + 1}`;
+}
+/** The bridge of a sandbox network (the root namespace's side holds .1/24). */
+export function bridgeName(slot: number): string {
+  return `odsb${slot}br`;
+}
+
+/** At most this many backup or monitoring hosts: their addresses are .211-.219 and .231-.239. */
+export const MAX_ROLE_HOSTS = 9;
+
+export function s3Address(slot: number): string {
+  return `10.213.${slot}.220`;
+}
+
+/** Name, namespace, veth and address of a role host: backup N at .210+N, S3 at .220, monitoring N at .230+N, log at .240. */
+export function roleHost(slot: number, role: HostRole, index: number): { name: string; netns: string; veth: string; address: string } {
+  const letter = { backup: 'b', s3: 's', monitoring: 'm', log: 'l' }[role];
+  const octet = { backup: 210 + index, s3: 220, monitoring: 230 + index, log: 240 }[role];
+  const name = role === 'backup' || role === 'monitoring' ? `${role}${index}` : role;
+  return { name, netns: `odsb${slot}-${letter}${index}`, veth: `odsb${slot}${letter}${index}`, address: `10.213.${slot}.${octet}` };
 }
 
 // ---- slots: one /24 per sandbox, claimed by an exclusive file under /run --------------

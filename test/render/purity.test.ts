@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** yaml and ajv compute; croner computes fire times; node:crypto hashes (createHash only). */
 const PACKAGES = new Set(['yaml', 'ajv', 'croner', 'node:crypto']);
-const LOCAL = /^operator\/render\/[\w.-]+\.ts$|^operator\/render\/vendor\/[\w.-]+\.json$|^operator\/desired\/types\.ts$|^operator\/util\/(errors|shell)\.ts$/;
+// operator/host/paths.ts: the host contract's paths (constants only; test/render/instance.test.ts
+// checks it imports nothing but util/errors).
+const LOCAL = /^operator\/render\/[\w.-]+\.ts$|^operator\/render\/vendor\/[\w.-]+\.json$|^operator\/desired\/types\.ts$|^operator\/util\/(errors|shell)\.ts$|^operator\/host\/paths\.ts$/;
 
 function files(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>

@@ -2,12 +2,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSandbox, sandboxDown, sandboxUp } from '../../operator/sandbox/index.ts';
-import { upSandbox } from '../../operator/sandbox/lifecycle.ts';
+import { readSandbox, sandboxDown, sandboxExec, sandboxUp, upSandbox } from '../../operator/sandbox/index.ts';
 import { pidsInNamespace, sleep } from '../../operator/sandbox/proc.ts';
 import { readState, type SandboxState } from '../../operator/sandbox/state.ts';
 import { stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
@@ -66,30 +65,35 @@ function sh(cmd: string[]): string {
   return spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' }).stdout;
 }
 
-/** Everything a sandbox may leave on the machine, for before/after comparisons. */
+/** Everything a sandbox may leave on the machine, for before/after comparisons: client servers and role hosts. */
 async function traces(state: SandboxState) {
-  const netns = sh(['ip', 'netns', 'list']).split('\n').filter((l) => state.servers.some((s) => l.split(' ')[0] === s.netns));
-  const links = sh(['ip', '-o', 'link']).split('\n').filter((l) => state.servers.some((s) => l.includes(` ${s.veth}@`) || l.includes(` ${s.veth}:`)));
-  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(state.dir) || state.servers.some((s) => l.includes(`/run/netns/${s.netns} `)));
+  const hosts = [...state.servers, ...state.hosts];
+  const netns = sh(['ip', 'netns', 'list']).split('\n').filter((l) => hosts.some((s) => l.split(' ')[0] === s.netns));
+  const bridge = `odsb${state.slot}br`;
+  const links = sh(['ip', '-o', 'link']).split('\n').filter((l) => [...hosts.map((s) => s.veth), bridge].some((v) => l.includes(` ${v}@`) || l.includes(` ${v}:`)));
+  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(state.dir) || hosts.some((s) => l.includes(`/run/netns/${s.netns} `)));
   const pids: number[] = [];
   for (const s of state.servers) {
     for (const pid of [s.holderPid, s.sshdPid, s.postgresPid]) if (pid && existsSync(`/proc/${pid}`) && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) !== '') pids.push(pid);
-    if (s.netnsInode) pids.push(...(await pidsInNamespace('net', s.netnsInode)));
   }
+  for (const h of state.hosts) {
+    for (const pid of [h.holderPid, h.sshdPid, h.servicePid]) if (pid && existsSync(`/proc/${pid}`) && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) !== '') pids.push(pid);
+  }
+  for (const s of hosts) if (s.netnsInode) pids.push(...(await pidsInNamespace('net', s.netnsInode)));
   const addrs = sh(['ip', '-o', '-4', 'addr']).split('\n').filter((l) => l.includes(`10.213.${state.slot}.`));
   return { netns, links, mounts, pids: [...new Set(pids)], addrs, dir: existsSync(state.dir), // The slot file may be claimed again by another sandbox at once: only our claim counts.
     slot: (await readFile(`/run/odoops-sandbox/slots/${state.slot}`, 'utf8').catch(() => '')) === state.dir };
 }
 
-t('down leaves no process, namespace, veth, address, mount or directory behind', async () => {
+t('down leaves no process, namespace, veth, bridge, address, mount or directory behind (role hosts included)', async () => {
   const dir = await tempDir();
-  const info = await sandboxUp({ clients: 2, dir });
+  const info = await sandboxUp({ clients: 2, dir, bare: true, backupHosts: 1, monitoring: 1, logHost: true });
   const state = (await readState(dir))!;
   const before = await traces(state);
-  assert.is(before.netns.length, 2);
-  assert.is(before.links.length, 2);
-  assert.ok(before.mounts.length >= 2, 'netns bind mounts exist while up');
-  assert.ok(before.pids.length >= 6, `holder, sshd and postgres per server: ${before.pids}`);
+  assert.is(before.netns.length, 6, 'two servers, backup1, s3, monitoring1, log');
+  assert.is(before.links.length, 7, 'six veths and the bridge');
+  assert.ok(before.mounts.length >= 6, 'netns bind mounts exist while up');
+  assert.ok(before.pids.length >= 6 + 3 * 2 + 1, `holder, sshd and postgres per server, holder and sshd per sshd host, s3rver: ${before.pids}`);
   assert.ok(before.dir && before.slot);
   await sandboxDown({ dir: info.dir });
   const after = await traces(state);
@@ -102,8 +106,10 @@ t('up twice on the same directory reports the running sandbox and starts nothing
   const first = await sandboxUp({ clients: 1, dir });
   infos.push(first);
   const state1 = (await readState(dir))!;
+  const runtime1 = (await stat(path.join(dir, 'runtime/standins/bin/docker'))).ino;
   const second = await upSandbox({ clients: 1, dir });
   assert.ok(second.alreadyRunning);
+  assert.is.not((await stat(path.join(dir, 'runtime/standins/bin/docker'))).ino, runtime1, 'the stand-ins copy is refreshed');
   assert.equal(second.info, first);
   const state2 = (await readState(dir))!;
   assert.equal(state2.servers.map((s) => [s.holderPid, s.sshdPid, s.postgresPid]), state1.servers.map((s) => [s.holderPid, s.sshdPid, s.postgresPid]));
@@ -138,6 +144,9 @@ t('two sandboxes coexist on distinct subnets and names', async () => {
   infos.push(b);
   assert.is.not(a.servers[0]!.host, b.servers[0]!.host);
   assert.is.not(a.servers[0]!.netns, b.servers[0]!.netns);
+  // Separate networks: nothing routes from one sandbox to the other.
+  const cross = await sandboxExec(a, a.servers[0]!.client, ['timeout', '5', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/22"', 'bash', b.servers[0]!.host]);
+  assert.is.not(cross.code, 0, 'a server of one sandbox reaches a server of another');
   await sandboxDown({ dir: a.dir });
   // b survives a's removal.
   const st = (await readState(b.dir))!;
@@ -180,7 +189,8 @@ t('CLI: sandbox down --dir cleans up after an `up` that was killed half-way', as
   // Kill it once some servers exist (an `up` that ends first cannot be killed half-way: fail).
   await waitFor('up to start a server', async () => {
     if (exited !== undefined) throw new Error(`up ended (exit ${exited}) before it could be killed half-way`);
-    return (await readState(dir).catch(() => null))?.servers.some((s) => s.holderPid) ?? false;
+    const st = await readState(dir).catch(() => null);
+    return !!(st?.servers.some((s) => s.holderPid) && st.hosts.some((h) => h.holderPid || h.servicePid));
   }, 600_000);
   child.kill('SIGKILL');
   await exit;

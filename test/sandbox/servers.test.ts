@@ -6,12 +6,13 @@ import path from 'node:path';
 import { NodeSSH } from 'node-ssh';
 import { parse } from 'yaml';
 import { connectSsh, fingerprint, HostKeyMismatchError, type HostSession } from '../../operator/live/ssh.ts';
+import { loadDesiredState } from '../../operator/desired/index.ts';
+import { renderInstance } from '../../operator/render/instance.ts';
 import { adhoc } from '../host/adhoc.ts';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { run } from '../../operator/sandbox/proc.ts';
 import { serverSpec, startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const STANDINS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../operator/sandbox/standins/bin');
 const t = suite('sandbox servers');
 let info: SandboxInfo | undefined;
 const sessions: HostSession[] = [];
@@ -89,7 +90,8 @@ t('key-only authentication: a key that is not authorised is rejected', async () 
   assert.match(String(err?.message), /authentication/i);
 });
 
-t('SSH sessions and sandboxExec put the odoo/docker stand-ins first on PATH', async () => {
+t('SSH sessions and sandboxExec put the odoo/docker stand-ins (copied into the sandbox directory) first on PATH', async () => {
+  const STANDINS = path.join(info!.dir, 'runtime/standins/bin');
   const ssh = await connect(info!.servers[0]!.client);
   const r = await ssh.exec(adhoc(['sh', '-c', 'echo "$PATH"']));
   assert.is(r.stdout.trim().split(':')[0], STANDINS);
@@ -139,6 +141,25 @@ t('the config repo is a git repo whose client files carry the real addresses, ho
     assert.equal({ host: doc.server.host, port: doc.server.port, user: doc.server.user, hostKey: doc.server.hostKey }, { host: s.host, port: 22, user: 'root', hostKey: s.hostKey });
     const urls = Object.values(doc.instances as Record<string, { addons?: { url: string }[] }>).flatMap((i) => (i.addons ?? []).map((a) => a.url));
     for (const u of urls) assert.ok(Object.values(info!.addonsRepos).includes(u), `addons URL ${u} points into the sandbox`);
+  }
+});
+
+t('servers are pre-installed with exactly what the desired state says (the product resolves it, the product renders the files)', async () => {
+  const desired = await loadDesiredState({ repo: info!.repoDir });
+  assert.equal(desired.clients.map((c) => c.name).sort(), info!.servers.map((s) => s.client).sort());
+  for (const spec of desired.clients) {
+    assert.ok(spec.instances.length >= 2);
+    for (const inst of spec.instances) {
+      // Base only (addons, options and modules are odoops' job), everything else as resolved.
+      for (const f of renderInstance({ ...inst, addons: [], options: {} })) {
+        const r = await sandboxExec(info!, spec.name, ['sh', '-c', 'cat "$1"; stat -c %a "$1"', 'sh', f.path]);
+        assert.is(r.stdout, `${f.content}${f.mode.toString(8)}\n`, `${spec.name} ${f.path}`);
+      }
+      const db = await sandboxExec(info!, spec.name, ['psql', '-h', '/var/run/postgresql', '-U', 'odoo', '-d', inst.database, '-Atc', "SELECT state FROM ir_module_module WHERE name = 'base'"]);
+      assert.is(db.stdout.trim(), 'installed', `${spec.name}: database ${inst.database} (${db.stderr})`);
+      const health = await sandboxExec(info!, spec.name, ['curl', '-fsS', '--max-time', '5', `http://127.0.0.1:${inst.httpPort}/web/health`]);
+      assert.is(health.code, 0, `${spec.name} ${inst.name} answers on its desired httpPort ${inst.httpPort}`);
+    }
   }
 });
 
