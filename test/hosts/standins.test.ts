@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { startTmpPostgres, type TmpPostgres } from './tmp-postgres.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const DOCKER = path.join(HERE, 'bin/docker');
-const ODOO = path.join(HERE, 'bin/odoo');
+const STANDINS = path.resolve(HERE, '../../operator/sandbox/standins');
+const DOCKER = path.join(STANDINS, 'bin/docker');
+const ODOO = path.join(STANDINS, 'bin/odoo');
 
 interface Ctx {
   pg: TmpPostgres;
