@@ -62,7 +62,7 @@ export async function startHarness(tier: { mode: Mode; source: string | null; se
   const image = `registry.example.com/odoo:${tier.series}`;
   const sh = async (script: string, timeoutMs = 30 * 60_000) => {
     const r = await sandboxExec(info, client, ['sh', '-c', script], { timeoutMs });
-    if (r.code !== 0) throw new Error(`on the server: ${script}\nexit ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+    if (r.code !== 0) throw new Error(`on the server: ${script}\nexit ${r.code}: ${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-25).join('\n')}`);
     return r.stdout;
   };
   const figures: Figure[] = [];

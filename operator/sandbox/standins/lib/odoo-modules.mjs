@@ -399,7 +399,6 @@ export async function loadModules(reg, opts) {
     }
     return code.get(name) ?? {};
   };
-  let pendingStateWrite = null;
 
   const loadGraph = async () => {
     const t0 = Date.now();
@@ -428,8 +427,6 @@ export async function loadModules(reg, opts) {
         }
       }
       if (node.name === 'base') await reg.loadBaseStubs();
-      await client.query('UPDATE ir_module_module SET demo = $2 WHERE id = $1', [row.id, !!demo]);
-      row.demo = !!demo;
       let version;
       try {
         version = adaptVersion(src.manifest.version, reg.series);
@@ -439,8 +436,7 @@ export async function loadModules(reg, opts) {
       // env.cr.commit() before the state is written: the previous module's state goes with it.
       await opts.onCommit();
       processed.push(node.name);
-      pendingStateWrite = node.name;
-      await reg.setState(node.name, 'installed', { latest_version: version });
+      await reg.setState(node.name, 'installed', { latest_version: version, demo: !!demo });
       const queries = 40 + files.length * 30;
       L.info('odoo.modules.loading', `Module ${node.name} loaded in ${secs(t)}s, ${queries} queries (+${queries} other)`);
     }

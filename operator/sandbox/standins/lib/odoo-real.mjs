@@ -56,7 +56,7 @@ const isSet = (v) => v !== undefined && v !== null && v !== '' && v !== 'False';
  * odoo.conf as real Odoo on the server must read it: container paths mapped, the `db`
  * service replaced by the server's PostgreSQL, and for a running server its published
  * address and a gevent port of its own (two instances share the server's network).
- * Written under <state>/real-odoo/; returns its path.
+ * Written under <state>/real-odoo-run/; returns its path.
  */
 export function translateConf(confHost, volumes, { http, env = process.env } = {}) {
   const opts = confHost && fs.existsSync(confHost) ? readConf(confHost) : {};
@@ -73,7 +73,7 @@ export function translateConf(confHost, volumes, { http, env = process.env } = {
     out.http_port = String(http.port);
     if (!isSet(opts.gevent_port)) out.gevent_port = String(http.port + 1000);
   }
-  const dir = path.join(standinRoot(env), 'real-odoo');
+  const dir = path.join(standinRoot(env), 'real-odoo-run');
   fs.mkdirSync(dir, { recursive: true });
   const name = `${crypto.createHash('sha256').update(`${confHost}\0${http ? `${http.host}:${http.port}` : ''}`).digest('hex').slice(0, 16)}.conf`;
   const file = path.join(dir, name);

@@ -61,7 +61,7 @@ export function odooServerLaunch(c, { host, port, readyFd, env = process.env }) 
     const o = loadOptions({ config: confPath }, volumes, { ...env, ODOO_VERSION: series });
     const conf = translateConf(o.confHost, volumes, { http: port ? { host, port } : null, env });
     // The container id in the command line (--pidfile) lets the engine recognise the process.
-    const pidfile = path.join(standinRoot(env), 'real-odoo', `${c.Id}.pid`);
+    const pidfile = path.join(standinRoot(env), 'real-odoo-run', `${c.Id}.pid`);
     const odoo = [PYTHON, path.join(src, 'odoo-bin'), '-c', conf, `--pidfile=${pidfile}`, ...(port ? [] : ['--no-http'])];
     return { command: PYTHON, args: ['-I', EXEC_READY, '--ready-fd', String(readyFd), '--', ...odoo], env: realEnv(conf, env) };
   }
