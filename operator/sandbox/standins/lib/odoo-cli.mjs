@@ -9,6 +9,7 @@ import { loadCatalog, SUPPORTED_SERIES, UnsupportedSeriesError } from './odoo-ca
 import { connect, connectionConfig, createSchema, databaseExists, displayHost, ensureDatabase, isInitialized, setupSignaling } from './odoo-db.mjs';
 import { loadModules, ModuleRegistry, OdooError, resetModulesState } from './odoo-modules.mjs';
 import * as L from './odoo-log.mjs';
+import * as TB from './odoo-tracebacks.mjs';
 import { csv, loadOptions, parseArgs, series, UsageError } from './odoo-options.mjs';
 import { checkSeries, PYTHON, realEnv, realOdooSource, translateConf, withConfig } from './odoo-real.mjs';
 import { ensureModelTables } from './odoo-schema.mjs';
@@ -50,18 +51,12 @@ function sourcesFor(o) {
 
 function connectionFailed(err) {
   L.info('odoo.sql_db', 'Connection to the database failed');
-  L.traceback('psycopg2.OperationalError', err.message, ['"/usr/lib/python3/dist-packages/odoo/sql_db.py", line 681, in borrow']);
+  L.traceback('psycopg2.OperationalError', err.message, TB.DB_CONNECT);
   return 1;
 }
 
 const isConnError = (e) => /ECONNREFUSED|ENOENT|ETIMEDOUT|EHOSTUNREACH|timeout|authentication|does not exist|connect/i.test(String(e?.message ?? e)) && !(e instanceof OdooError);
 
-const REGISTRY_FRAME = '"/usr/lib/python3/dist-packages/odoo/modules/registry.py", line 113, in new';
-const PRELOAD_FRAMES = [
-  '"/usr/lib/python3/dist-packages/odoo/service/server.py", line 1313, in preload_registries',
-  '"/usr/lib/python3/dist-packages/decorator.py", line 232, in fun',
-  '"/usr/lib/python3/dist-packages/odoo/tools/func.py", line 87, in locked',
-];
 
 // ---------------------------------------------------------------- server (-i / -u)
 async function server(cli) {
@@ -141,9 +136,9 @@ async function preloadRegistry(o, dbName) {
     const type = e instanceof OdooError ? e.pyType : 'Exception';
     const frames = e instanceof OdooError ? e.frames : [];
     L.error('odoo.modules.registry', 'Failed to load registry');
-    L.traceback(type, e.message, [REGISTRY_FRAME, ...frames]);
+    L.traceback(type, e.message, [...TB.REGISTRY_NEW, ...frames]);
     L.critical('odoo.service.server', `Failed to initialize database \`${dbName}\`.`);
-    L.traceback(type, e.message, [...PRELOAD_FRAMES, REGISTRY_FRAME, ...frames]);
+    L.traceback(type, e.message, [...TB.PRELOAD, ...frames]);
     return 255;
   }
   await client.end();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { adaptVersion } from './odoo-addons.mjs';
 import { signalRegistryChange } from './odoo-db.mjs';
 import * as L from './odoo-log.mjs';
+import * as TB from './odoo-tracebacks.mjs';
 import { applyModuleSchema, CodeError, declaredModels, removeModulesSchema } from './odoo-schema.mjs';
 
 /** An error that real Odoo raises as a Python exception (type shown in the traceback). */
@@ -25,18 +26,6 @@ const repr = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 const INSTALL_STATES = new Set(['installed', 'to install', 'to upgrade']);
 const secs = (t0) => ((Date.now() - t0) / 1000).toFixed(2);
 
-// Where real Odoo 17 raises what the stand-in raises (tracebacks look like Odoo's).
-const LOADING = '/usr/lib/python3/dist-packages/odoo/modules/loading.py';
-export const LOAD_DATA_FRAMES = [
-  `"${LOADING}", line 480, in load_modules`,
-  `"${LOADING}", line 364, in load_marked_modules`,
-  `"${LOADING}", line 227, in load_module_graph`,
-  `"${LOADING}", line 71, in load_data`,
-  '"/usr/lib/python3/dist-packages/odoo/tools/convert.py", line 621, in convert_file',
-  '"/usr/lib/python3/dist-packages/odoo/tools/misc.py", line 214, in file_open',
-  '"/usr/lib/python3/dist-packages/odoo/tools/misc.py", line 193, in file_path',
-];
-const IR_MODULE = '/usr/lib/python3/dist-packages/odoo/addons/base/models/ir_module.py';
 
 /** Values update_list / initialize write from a manifest (get_values_from_terp). */
 function info(name, m) {
@@ -222,7 +211,7 @@ export class ModuleRegistry {
       const st = this.depState(dep.name);
       if (st === 'unknown') {
         throw new OdooError('odoo.exceptions.UserError', `You try to install module ${repr(name)} that depends on module ${repr(dep.name)}.\nBut the latter module is not available in your system.`,
-          [`"${IR_MODULE}", line 375, in _state_update`]);
+          TB.MARK_MODULES);
       }
       if (st === newState) ready.push(dep.name);
       else demo = (await this.stateUpdate(dep.name, newState, fromStates, level - 1)) || demo;
@@ -392,7 +381,7 @@ export async function loadModules(reg, opts) {
       } catch (e) {
         if (e instanceof CodeError) {
           const m = /^SyntaxError: (.*)$/.exec(e.message);
-          throw new OdooError('SyntaxError', m ? m[1] : e.message);
+          throw new OdooError('SyntaxError', m ? m[1] : e.message, TB.IMPORT_MODULE);
         }
         throw e;
       }
@@ -416,14 +405,16 @@ export async function loadModules(reg, opts) {
       const newInstall = row.state === 'to install';
       const src = reg.sources.get(node.name);
       L.info('odoo.modules.loading', `Loading module ${node.name} (${index}/${order.length})`);
-      L.info('odoo.modules.registry', `module ${node.name}: creating or updating database tables`);
-      if (src.dir) await applyModuleSchema(client, node.name, declared(node.name));
+      // registry.init_models logs this for modules with models (catalog modules: assumed).
+      const models = src.dir ? declared(node.name) : null;
+      if (!models || Object.keys(models).length) L.info('odoo.modules.registry', `module ${node.name}: creating or updating database tables`);
+      if (models) await applyModuleSchema(client, node.name, models);
       const demo = newInstall ? (row.demo || node.demo) : row.demo;
       const files = [...src.manifest.data, ...(demo ? src.manifest.demo : [])];
       if (src.dir) {
         for (const f of files) {
           L.info('odoo.modules.loading', `loading ${node.name}/${f}`);
-          if (!fs.existsSync(path.join(src.dir, f))) throw new OdooError('FileNotFoundError', `File not found: ${node.name}/${f}`, LOAD_DATA_FRAMES);
+          if (!fs.existsSync(path.join(src.dir, f))) throw new OdooError('FileNotFoundError', `File not found: ${node.name}/${f}`, TB.LOAD_DATA);
         }
       }
       if (node.name === 'base') await reg.loadBaseStubs();
@@ -431,7 +422,7 @@ export async function loadModules(reg, opts) {
       try {
         version = adaptVersion(src.manifest.version, reg.series);
       } catch (e) {
-        throw new OdooError('ValueError', e.message);
+        throw new OdooError('ValueError', e.message, TB.ADAPT_VERSION);
       }
       // env.cr.commit() before the state is written: the previous module's state goes with it.
       await opts.onCommit();
