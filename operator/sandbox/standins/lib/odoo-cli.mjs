@@ -324,7 +324,7 @@ function runReal(src, argv) {
     else if (argv[i].startsWith('--config=')) confHost = argv[i].slice(9);
   }
   confHost ??= loadOptions({}, volumes).confHost;
-  const conf = translateConf(confHost, volumes);
+  const conf = translateConf(confHost, volumes, { src });
   const child = spawn(PYTHON, [path.join(src, 'odoo-bin'), ...withConfig(argv, conf)], { stdio: 'inherit', env: realEnv(conf) });
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
   return new Promise((resolve) => {

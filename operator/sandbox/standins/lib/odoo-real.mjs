@@ -53,15 +53,20 @@ export function checkSeries(src, imageSeries) {
 const isSet = (v) => v !== undefined && v !== null && v !== '' && v !== 'False';
 
 /**
- * odoo.conf as real Odoo on the server must read it: container paths mapped, the `db`
+ * odoo.conf as real Odoo on the server must read it: container paths mapped (a source
+ * tree's addons/ first, as the image has them in odoo/addons), the `db`
  * service replaced by the server's PostgreSQL, and for a running server its published
  * address and a gevent port of its own (two instances share the server's network).
  * Written under <state>/real-odoo-run/; returns its path.
  */
-export function translateConf(confHost, volumes, { http, env = process.env } = {}) {
+export function translateConf(confHost, volumes, { src, http, env = process.env } = {}) {
   const opts = confHost && fs.existsSync(confHost) ? readConf(confHost) : {};
   const out = { ...opts };
-  if (isSet(opts.addons_path)) out.addons_path = opts.addons_path.split(',').map((p) => toHostPath(volumes, p.trim())).join(',');
+  // The official image keeps every core module in odoo/addons; a 16.0 source tree keeps
+  // most of them in addons/, which Odoo only adds when addons_path is not set.
+  const sourceAddons = src && fs.existsSync(path.join(src, 'addons')) ? [path.join(src, 'addons')] : [];
+  const configured = isSet(opts.addons_path) ? opts.addons_path.split(',').map((p) => toHostPath(volumes, p.trim())) : [];
+  if (configured.length || sourceAddons.length) out.addons_path = [...sourceAddons, ...configured].join(',');
   out.data_dir = toHostPath(volumes, isSet(opts.data_dir) ? opts.data_dir : '/var/lib/odoo');
   const h = opts.db_host;
   if (!isSet(h) || h === 'db' || h === 'localhost') {

@@ -59,7 +59,7 @@ export function odooServerLaunch(c, { host, port, readyFd, env = process.env }) 
   if (src) {
     checkSeries(src, series);
     const o = loadOptions({ config: confPath }, volumes, { ...env, ODOO_VERSION: series });
-    const conf = translateConf(o.confHost, volumes, { http: port ? { host, port } : null, env });
+    const conf = translateConf(o.confHost, volumes, { src, http: port ? { host, port } : null, env });
     // The container id in the command line (--pidfile) lets the engine recognise the process.
     const pidfile = path.join(standinRoot(env), 'real-odoo-run', `${c.Id}.pid`);
     const odoo = [PYTHON, path.join(src, 'odoo-bin'), '-c', conf, `--pidfile=${pidfile}`, ...(port ? [] : ['--no-http'])];
