@@ -166,4 +166,11 @@ t('18.0: crm auto-installs sale_crm, crm_sms and iap_crm; uninstalling crm remov
   assert.is(rows(ctx, db).point_of_sale, 'installed 18.0.1.0.2');
 });
 
+t('a series the stand-in does not support: a clear error, no database created', async (ctx) => {
+  const r = await odoo(ctx, '19.0', 'base_190', '-i', 'base');
+  assert.is(r.code, 1);
+  assert.match(r.stderr, / CRITICAL \? odoo: odoo stand-in: Odoo 19\.0 is not supported \(supported series: 16\.0, 17\.0, 18\.0; /);
+  assert.is(ctx.pg.psql('postgres', "SELECT count(*) FROM pg_database WHERE datname = 'base_190'"), '0\n');
+});
+
 t.run();

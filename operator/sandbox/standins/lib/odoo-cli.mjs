@@ -68,6 +68,7 @@ async function server(cli) {
     shutdown(o);
     return 0;
   }
+  loadCatalog(series()); // an unsupported series fails here, before any database is touched
   const rc = await preloadRegistry(o, dbName);
   shutdown(o);
   return rc;
@@ -126,11 +127,6 @@ async function preloadRegistry(o, dbName) {
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
-    if (e instanceof UnsupportedSeriesError) {
-      L.critical('odoo.service.server', e.message);
-      await client.end().catch(() => {});
-      return 1;
-    }
     await resetModulesState(client).catch(() => {});
     await client.end().catch(() => {});
     const type = e instanceof OdooError ? e.pyType : 'Exception';
@@ -211,6 +207,7 @@ async function shell(cli) {
   banner(o);
   const dbName = csv(o.opts.db_name)[0];
   const src = fs.readFileSync(0, 'utf8');
+  loadCatalog(series());
   if (!dbName) {
     process.stderr.write('No database specified: the stand-in shell needs -d DB\n');
     return 1;

@@ -1,7 +1,6 @@
 // Database side of the odoo stand-in: connection settings from odoo.conf and Odoo's real
 // table layout for the tables odoops reads and writes.
 import crypto from 'node:crypto';
-import pg from 'pg';
 import { pgHost, pgPort } from './pgserver.mjs';
 
 /** db_host "db"/"localhost"/empty/False is the server's own PostgreSQL (the db service). */
@@ -27,8 +26,11 @@ export function displayHost(opts) {
   return `${user}@${h}:${port}`;
 }
 
+// pg is loaded on first use: `odoo --version` (run by every probe) needs no database.
+let pgLib;
 export async function connect(cfg) {
-  const client = new pg.Client(cfg);
+  pgLib ??= (await import('pg')).default;
+  const client = new pgLib.Client(cfg);
   await client.connect();
   return client;
 }
