@@ -11,6 +11,8 @@ import { register as registerShow } from './show.ts';
 import { register as registerPlan } from './plan.ts';
 import { register as registerApply } from './apply.ts';
 import { register as registerDrift } from './drift.ts';
+import { register as registerServe } from './serve.ts';
+import { register as registerRender } from './render.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerDrift(program);
+  registerServe(program);
+  registerRender(program);
   return program;
 }
 

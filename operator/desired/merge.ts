@@ -7,7 +7,9 @@
  * Built-in: server.port 22, server.user root, httpPort 8069 (production) / 8070 (test),
  * database <client>_<instance> ('-' -> '_'), empty modules/removeModules/addons/options/
  * windows, window manualSync true, window and backup timeZone = fleet timezone, backup
- * retention 7 daily / 4 weekly / 6 monthly, monitoring.servers = fleet monitoringServers.
+ * retention 7 daily / 4 weekly / 6 monthly, monitoring.servers = the addresses (else host) of
+ * fleet monitoringServers, security = BUILTIN_SECURITY < fleet security < client security,
+ * proxy.certResolver letsencrypt.
  */
 import type {
   BackupDestinationSpec,
@@ -15,6 +17,9 @@ import type {
   FleetDefaults,
   FleetSpec,
   InstanceSpec,
+  LogHostSpec,
+  MonitoringServerSpec,
+  SecuritySpec,
   ValidationIssue,
   WindowInput,
   WindowSpec,
@@ -60,6 +65,31 @@ export function instanceOrder(a: string, b: string): number {
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+/** The security baseline where neither fleet.yaml nor the client file says otherwise. */
+export const BUILTIN_SECURITY: SecuritySpec = {
+  sshPasswordAuthentication: false,
+  sshPermitRootLogin: 'prohibit-password',
+  fail2ban: true,
+  firewallAllowTcp: [22, 80, 443],
+  unattendedUpgrades: false,
+  fail2banMaxRetry: 5,
+  fail2banBanTime: '1h',
+  heldPackages: ['odoo'],
+};
+
+/** A monitoringServers entry: the SSH-target form, or the older bare host name (no host key). */
+function resolveMonitoringServer(entry: string | Obj): MonitoringServerSpec {
+  if (typeof entry === 'string') return { name: entry, host: entry, port: 22, user: 'root', addresses: [entry] };
+  return {
+    name: entry.name as string,
+    host: entry.host as string,
+    port: (entry.port as number | undefined) ?? 22,
+    user: (entry.user as string | undefined) ?? 'root',
+    hostKey: entry.hostKey as string,
+    addresses: (entry.addresses as string[] | undefined) ?? [entry.host as string],
+  };
+}
+
 export function resolveFleet(raw: Obj): FleetSpec {
   const op = (raw.operator ?? {}) as Obj;
   const dests: Record<string, BackupDestinationSpec> = {};
@@ -73,7 +103,15 @@ export function resolveFleet(raw: Obj): FleetSpec {
       driftSchedule: (op.driftSchedule as string | undefined) ?? '0 6 * * *',
       ...(op.forge ? { forge: op.forge as NonNullable<FleetSpec['operator']['forge']> } : {}),
     },
-    monitoringServers: (raw.monitoringServers as string[] | undefined) ?? [],
+    monitoringServers: ((raw.monitoringServers as (string | Obj)[] | undefined) ?? []).map(resolveMonitoringServer),
+    nagios: {
+      statusSource: '/var/lib/odoops/status.json',
+      certificateWarningDays: 21,
+      certificateCriticalDays: 7,
+      contacts: [],
+      ...((raw.nagios as Obj | undefined) ?? {}),
+    } as FleetSpec['nagios'],
+    ...(raw.logHost ? { logHost: { port: 6514, serverName: (raw.logHost as Obj).host, ...(raw.logHost as Obj) } as LogHostSpec } : {}),
     security: (raw.security as FleetSpec['security'] | undefined) ?? {},
     backupDestinations: dests,
     defaults: (raw.defaults as FleetDefaults | undefined) ?? {},
@@ -98,9 +136,11 @@ export class Locator {
     if (head === 'instances' && rest.length > 0) {
       const [inst, ...tail] = rest;
       out.push({ f: fl, p: ['defaults', 'instances', inst!, ...tail] }, { f: fl, p: ['defaults', 'instance', ...tail] });
-    } else if (head === 'server' || head === 'backups' || head === 'maintenance' || head === 'monitoring') {
+    } else if (head === 'server' || head === 'backups' || head === 'maintenance' || head === 'monitoring' || head === 'proxy') {
       out.push({ f: fl, p: ['defaults', head, ...rest] });
-      if (head === 'monitoring' && rest[0] === 'servers') out.push({ f: fl, p: ['monitoringServers', ...rest.slice(1)] });
+      if (head === 'monitoring' && rest[0] === 'servers') out.push({ f: fl, p: ['monitoringServers'] });
+    } else if (head === 'security') {
+      out.push({ f: fl, p: path });
     }
     return out;
   }
@@ -216,7 +256,13 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolve
   for (const field of ['security', 'os'] as const) {
     if (m[field] === undefined) issues.push(loc.issue(['maintenance'], `no ${field} window (set it here or in fleet.yaml defaults.maintenance)`, true));
   }
-  const mon = mergeDeep<Obj>({ servers: fleet.monitoringServers, checks: [] }, mergeDeep(d.monitoring ?? {}, raw.monitoring));
+  const monitoringSources = fleet.monitoringServers.flatMap((m) => m.addresses);
+  const mon = mergeDeep<Obj>({ servers: monitoringSources, checks: [] }, mergeDeep(d.monitoring ?? {}, raw.monitoring));
+  const security = mergeDeep<SecuritySpec>(mergeDeep(BUILTIN_SECURITY, fleet.security), raw.security);
+  const proxy = mergeDeep<ClientSpec['proxy']>(mergeDeep({ certResolver: 'letsencrypt', protect: {} }, d.proxy), raw.proxy);
+  for (const iname of Object.keys(proxy.protect)) {
+    if (!(iname in rawInstances)) issues.push(loc.issue(['proxy', 'protect', iname], `no instance "${iname}" to protect (instances: ${Object.keys(rawInstances).join(', ')})`, true));
+  }
 
   const spec: ClientSpec = {
     name,
@@ -241,6 +287,8 @@ export function resolveClient(fleet: FleetSpec, raw: Obj, loc: Locator): Resolve
       os: m.os ? resolveWindow(m.os as WindowInput, tz) : (undefined as unknown as WindowSpec),
     },
     monitoring: mon as unknown as ClientSpec['monitoring'],
+    security,
+    proxy,
   };
   return { spec, issues };
 }

@@ -95,11 +95,77 @@ export interface NrpeCheckSpec {
   command: string;
   warning?: string;
   critical?: string;
+  /** Further plugin arguments, after -w/-c. */
+  args?: string[];
 }
 
 export interface MonitoringSpec {
+  /** Addresses (or CIDR ranges, host names) allowed to query NRPE. */
   servers: string[];
   checks: NrpeCheckSpec[];
+}
+
+/** A central Nagios server: an SSH target (host key pinned) and a source of NRPE queries. */
+export interface MonitoringServerSpec {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  /** Absent only for the older bare-host-name form, which cannot be pushed to. */
+  hostKey?: string;
+  /** Addresses its checks come from (default: [host]). */
+  addresses: string[];
+}
+
+/** How the proxy protects one instance. */
+export interface ProtectionSpec {
+  basicAuth?: {
+    /** Reference to htpasswd lines (name:hash). */
+    usersSecret: SecretRef;
+    realm?: string;
+  };
+  /** Only these addresses / CIDR ranges may reach the instance. */
+  ipAllowList?: string[];
+  /** Whether the monitoring servers bypass the protection. Default true. */
+  allowMonitoring?: boolean;
+}
+
+/** Reverse proxy (Traefik) settings of a client. */
+export interface ProxySpec {
+  /** Traefik certificate resolver name (static configuration). */
+  certResolver: string;
+  /** Protection by instance name. */
+  protect: Record<string, ProtectionSpec>;
+}
+
+/** A client's resolved security baseline: every field set. */
+export type SecuritySpec = Required<SecurityBaseline>;
+
+/** Central log host (rsyslog over TLS). */
+export interface LogHostSpec {
+  host: string;
+  port: number;
+  /** Reference to the CA certificate (PEM) of the log host. */
+  caCert: SecretRef;
+  /** Name the log host's certificate must carry. */
+  serverName: string;
+}
+
+/** A Nagios contact: notified through a command. */
+export interface NagiosContactSpec {
+  name: string;
+  email?: string;
+  /** Program and arguments; Nagios appends the notification (see operator/render/README.md). */
+  notifyCommand: string[];
+}
+
+/** fleet.yaml `nagios`: the generated configuration of the monitoring servers. */
+export interface NagiosSettings {
+  /** File or URL the check_odoops plugin reads `odoops status --json` from. */
+  statusSource: string;
+  certificateWarningDays: number;
+  certificateCriticalDays: number;
+  contacts: NagiosContactSpec[];
 }
 
 export interface ClientSpec {
@@ -112,6 +178,9 @@ export interface ClientSpec {
   backups: BackupSpec;
   maintenance: MaintenanceSpec;
   monitoring: MonitoringSpec;
+  /** fleet.yaml `security` with this client's overrides and the built-in baseline. */
+  security: SecuritySpec;
+  proxy: ProxySpec;
 }
 
 export interface OperatorSettings {
@@ -129,6 +198,11 @@ export interface SecurityBaseline {
   fail2ban?: boolean;
   firewallAllowTcp?: number[];
   unattendedUpgrades?: boolean;
+  fail2banMaxRetry?: number;
+  /** fail2ban duration: 10m, 1h, 1d. */
+  fail2banBanTime?: string;
+  /** apt packages never upgraded by unattended-upgrades or maintenance. */
+  heldPackages?: string[];
 }
 
 /** An instance as written in a file: every field optional (defaults fill the rest). */
@@ -152,13 +226,16 @@ export interface FleetDefaults {
   };
   maintenance?: { security?: WindowInput; os?: WindowInput };
   monitoring?: Partial<MonitoringSpec>;
+  proxy?: Partial<ProxySpec>;
 }
 
 export interface FleetSpec {
   /** Default IANA time zone of windows and backup schedules. */
   timezone: string;
   operator: OperatorSettings;
-  monitoringServers: string[];
+  monitoringServers: MonitoringServerSpec[];
+  nagios: NagiosSettings;
+  logHost?: LogHostSpec;
   security: SecurityBaseline;
   /** Backup destinations by name (resolved into each client's backups.destinations). */
   backupDestinations: Record<string, BackupDestinationSpec>;

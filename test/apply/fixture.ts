@@ -2,6 +2,7 @@
  * ClientSpec for a sandbox client, as the config repo the sandbox writes describes it
  * (literal, so these tests do not depend on the desired-state loader).
  */
+import { BUILTIN_SECURITY } from '../../operator/desired/merge.ts';
 import type { ClientSpec, InstanceSpec } from '../../operator/desired/types.ts';
 import type { ConnectOptions } from '../../operator/live/ssh.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
@@ -37,6 +38,8 @@ export function clientSpec(info: SandboxInfo, instances: InstanceSpec[], client 
       os: { kind: 'allow', schedule: '0 3 1 */3 *', duration: '3h', timeZone: 'Europe/Paris', manualSync: true },
     },
     monitoring: { servers: [], checks: [] },
+    security: { ...BUILTIN_SECURITY },
+    proxy: { certResolver: 'letsencrypt', protect: {} },
   };
 }
 

@@ -85,7 +85,7 @@ test('resolved state: order, defaults, destinations resolved to objects', async 
   assert.is(boreal.backups.timeZone, 'America/Montreal');
   assert.is(boreal.maintenance.security.timeZone, 'America/Montreal');
   assert.is(boreal.maintenance.os.timeZone, 'Europe/Paris', 'fleet timezone fills a window without one');
-  assert.equal(boreal.monitoring.servers, ['nagios1.ovh.integrator.example', 'nagios2.scaleway.integrator.example']);
+  assert.equal(boreal.monitoring.servers, ['198.51.100.201', '203.0.113.202'], 'the addresses of fleet monitoringServers');
   assert.is(s.fleet.operator.concurrency, 4);
 });
 

@@ -35,6 +35,14 @@ const MAPPINGS: { name: string; schema: J; type: string; schemaOnly?: string[]; 
   { name: 'security', schema: fleet.properties.security, type: 'SecurityBaseline' },
   { name: 'backupDestination', schema: fleet.properties.backupDestinations.additionalProperties, type: 'BackupDestinationSpec', typeOnly: ['name'] },
   { name: 'defaults', schema: fleet.properties.defaults, type: 'FleetDefaults' },
+  { name: 'monitoringServer', schema: defs.monitoringServer, type: 'MonitoringServerSpec' },
+  { name: 'security (client)', schema: defs.security, type: 'SecuritySpec' },
+  { name: 'proxy', schema: defs.proxy, type: 'ProxySpec' },
+  { name: 'protection', schema: defs.protection, type: 'ProtectionSpec' },
+  { name: 'protection.basicAuth', schema: defs.protection.properties.basicAuth, type: 'ProtectionSpec.basicAuth' },
+  { name: 'nagios', schema: fleet.properties.nagios, type: 'NagiosSettings' },
+  { name: 'nagios.contacts', schema: fleet.properties.nagios.properties.contacts.items, type: 'NagiosContactSpec' },
+  { name: 'logHost', schema: fleet.properties.logHost, type: 'LogHostSpec' },
 ];
 
 let checker: ts.TypeChecker;

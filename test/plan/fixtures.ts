@@ -1,5 +1,6 @@
 // Plain-data desired/live fixtures for plan and report tests: a client whose live state
 // matches its desired state exactly, that each test then bends one way.
+import { BUILTIN_SECURITY } from '../../operator/desired/merge.ts';
 import type { ClientSpec, InstanceSpec, WindowSpec } from '../../operator/desired/types.ts';
 import type { LiveInstance, LiveState } from '../../operator/live/types.ts';
 
@@ -45,6 +46,8 @@ export function clientSpec(name = 'acme', instances?: InstanceSpec[]): ClientSpe
       os: { kind: 'allow', schedule: '0 3 1 */3 *', duration: '4h', timeZone: 'Europe/Paris', manualSync: true },
     },
     monitoring: { servers: [], checks: [] },
+    security: { ...BUILTIN_SECURITY },
+    proxy: { certResolver: 'letsencrypt', protect: {} },
   };
 }
 

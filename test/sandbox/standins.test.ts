@@ -83,7 +83,7 @@ t('odoo -i of an unknown module exits 0, warns, and leaves the database unchange
 
 t('the stand-ins are found through PATH in a non-login SSH shell and in sandboxExec', async () => {
   const r = await ssh!.exec(['sh', '-c', 'command -v docker; command -v odoo']);
-  assert.match(r.stdout, /test\/hosts\/bin\/docker\n.*test\/hosts\/bin\/odoo/);
+  assert.match(r.stdout, /standins\/bin\/docker\n.*standins\/bin\/odoo/);
   const v = await sandboxExec(info!, client, [...compose, 'run', '--rm', '-T', 'odoo', 'odoo', '--version']);
   assert.is(v.stdout.trim(), 'Odoo Server 17.0', v.stderr);
 });
