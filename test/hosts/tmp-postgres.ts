@@ -14,6 +14,10 @@ export interface TmpPostgres {
   /** env for the stand-ins: where "the server's PostgreSQL" is */
   env: Record<string, string>;
   psql(db: string, sql: string): string;
+  /** Stops the server, keeping its data (PostgreSQL down, as `sandbox fault db-stop`). */
+  pause(): void;
+  /** Starts it again after pause(). */
+  resume(): void;
   stop(): void;
 }
 
@@ -31,8 +35,11 @@ export function startTmpPostgres(): TmpPostgres {
   execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   const port = 5432;
   asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
-  asPostgres([`${BIN}/pg_ctl`, '-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start',
-    '-o', `-k ${socketDir} -c listen_addresses='' -p ${port} -c fsync=off -c full_page_writes=off`]);
+  const start = (): void => {
+    asPostgres([`${BIN}/pg_ctl`, '-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start',
+      '-o', `-k ${socketDir} -c listen_addresses='' -p ${port} -c fsync=off -c full_page_writes=off`]);
+  };
+  start();
   const psql = (db: string, sql: string): string =>
     execFileSync(`${BIN}/psql`, ['-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-At', '-F', '\t', '-c', sql], { encoding: 'utf8' });
   psql('postgres', 'CREATE ROLE odoo LOGIN SUPERUSER');
@@ -42,6 +49,10 @@ export function startTmpPostgres(): TmpPostgres {
     port,
     env: { ODOO_STANDIN_PGHOST: socketDir, ODOO_STANDIN_PGPORT: String(port) },
     psql,
+    pause() {
+      asPostgres([`${BIN}/pg_ctl`, '-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume: start,
     stop() {
       try {
         asPostgres([`${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']);

@@ -405,7 +405,7 @@ function runInContainer({ role, env, mounts, argv, user, workdir }, execStyle) {
     HOME: process.env.HOME ?? '/root',
     ODOO_STANDIN_VOLUMES: JSON.stringify(volumes),
   };
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('ODOO_STANDIN_') && k !== 'ODOO_STANDIN_VOLUMES') childEnv[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if ((k.startsWith('ODOO_STANDIN_') && k !== 'ODOO_STANDIN_VOLUMES') || k === 'ODOOPS_REAL_ODOO') childEnv[k] = v;
   if (process.env.DOCKER_STANDIN_ROOT) childEnv.DOCKER_STANDIN_ROOT = process.env.DOCKER_STANDIN_ROOT;
   if (role === 'odoo' && cmd[0] === 'odoo') cmd = [process.execPath, ODOO_BIN, ...cmd.slice(1)];
   if (role === 'postgres') {

@@ -5,10 +5,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { odooServerLaunch } from './odoo-server.mjs';
 import { pgAnswers } from './pgserver.mjs';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** An error real docker reports as one line on stderr. */
 export class DockerError extends Error {
@@ -246,17 +244,6 @@ export async function liveState(c) {
   return { Status: 'running', Running: true, ExitCode: 0, Pid: c.Pid ?? 0 };
 }
 
-function confDbName(c) {
-  const m = (c.Mounts ?? []).find((x) => x.Destination === '/etc/odoo/odoo.conf');
-  if (!m) return '?';
-  try {
-    const t = fs.readFileSync(m.Source, 'utf8');
-    return /^\s*db_name\s*=\s*(\S+)/m.exec(t)?.[1] ?? '?';
-  } catch {
-    return '?';
-  }
-}
-
 /** Starts the container's main process (odoo role: the emulated HTTP server). */
 export async function startContainer(c) {
   const now = new Date().toISOString();
@@ -266,10 +253,12 @@ export async function startContainer(c) {
     const port = pub ? pub.hostPort : 0;
     fs.mkdirSync(containersDir(), { recursive: true });
     const logFd = fs.openSync(logFile(c.Name), 'a');
-    const child = spawn('python3', ['-I', path.join(HERE, 'httpd.py'), '--host', host, '--port', String(port),
-      '--series', c.Series ?? '17.0', '--db', confDbName(c), '--tag', c.Id, '--ready-fd', '3'], {
+    // The emulated Odoo server, or real odoo-bin in the real-Odoo tier (odoo-server.mjs).
+    const launch = odooServerLaunch(c, { host, port, readyFd: 3 });
+    const child = spawn(launch.command, launch.args, {
       detached: true,
       stdio: ['ignore', logFd, logFd, 'pipe'],
+      env: launch.env,
     });
     fs.closeSync(logFd);
     const msg = await new Promise((resolve) => {

@@ -1,166 +1,85 @@
-// The `odoo` stand-in: the subset of the Odoo CLI odoops uses (see operator/sandbox/standins/README.md).
+// The `odoo` stand-in: the subset of the Odoo CLI odoops uses (see operator/sandbox/standins/README.md),
+// or real odoo-bin when the server is in the real-Odoo tier (odoo-real.mjs).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { coreDir, scanAddons } from './odoo-addons.mjs';
-import { connect, connectionConfig, createSchema, databaseExists, displayHost, ensureDatabase, isInitialized } from './odoo-db.mjs';
-import { ModuleRegistry, OdooError } from './odoo-modules.mjs';
+import { moduleSources } from './odoo-addons.mjs';
+import { loadCatalog, SUPPORTED_SERIES, UnsupportedSeriesError } from './odoo-catalog.mjs';
+import { connect, connectionConfig, createSchema, databaseExists, displayHost, ensureDatabase, isInitialized, setupSignaling } from './odoo-db.mjs';
+import { loadModules, ModuleRegistry, OdooError, resetModulesState } from './odoo-modules.mjs';
 import * as L from './odoo-log.mjs';
-import { toHostPath, volumesFromEnv } from './paths.mjs';
+import * as TB from './odoo-tracebacks.mjs';
+import { csv, loadOptions, parseArgs, series, UsageError } from './odoo-options.mjs';
+import { checkSeries, PYTHON, realEnv, realOdooSource, translateConf, withConfig } from './odoo-real.mjs';
+import { ensureModelTables } from './odoo-schema.mjs';
+import { standinServerConfig } from './odoo-server.mjs';
+import { volumesFromEnv } from './paths.mjs';
 import { parsePyLiteral } from './pyliteral.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-// optparse options of odoo-bin that the stand-in accepts: [names, conf key, takes value]
-const OPTIONS = [
-  [['-c', '--config'], 'config', true],
-  [['-d', '--database'], 'db_name', true],
-  [['-i', '--init'], 'init', true],
-  [['-u', '--update'], 'update', true],
-  [['--addons-path'], 'addons_path', true],
-  [['-r', '--db_user'], 'db_user', true],
-  [['-w', '--db_password'], 'db_password', true],
-  [['--db_host'], 'db_host', true],
-  [['--db_port'], 'db_port', true],
-  [['--db_sslmode'], 'db_sslmode', true],
-  [['--db-template'], 'db_template', true],
-  [['-p', '--http-port'], 'http_port', true],
-  [['--http-interface'], 'http_interface', true],
-  [['--without-demo'], 'without_demo', true],
-  [['--log-level'], 'log_level', true],
-  [['--logfile'], 'logfile', true],
-  [['--log-handler'], 'log_handler', true],
-  [['-D', '--data-dir'], 'data_dir', true],
-  [['--db-filter'], 'dbfilter', true],
-  [['--workers'], 'workers', true],
-  [['--max-cron-threads'], 'max_cron_threads', true],
-  [['--limit-memory-hard'], 'limit_memory_hard', true],
-  [['--limit-memory-soft'], 'limit_memory_soft', true],
-  [['--limit-time-cpu'], 'limit_time_cpu', true],
-  [['--limit-time-real'], 'limit_time_real', true],
-  [['--load'], 'server_wide_modules', true],
-  [['--dev'], 'dev_mode', true],
-  [['--shell-interface'], 'shell_interface', true],
-  [['--stop-after-init'], 'stop_after_init', false],
-  [['--no-http'], 'no_http', false],
-  [['--proxy-mode'], 'proxy_mode', false],
-  [['--no-database-list'], 'list_db_off', false],
-  [['--stdout'], 'to_stdout', false],
-  [['--version'], 'version', false],
-  [['-h', '--help'], 'help', false],
-];
-
-class UsageError extends Error {}
-
-function parseArgs(argv) {
-  const cli = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-') || a === '-') throw new UsageError(`no such option: ${a}`);
-    let name = a;
-    let inline;
-    if (a.startsWith('--') && a.includes('=')) [name, inline] = [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
-    else if (!a.startsWith('--') && a.length > 2) [name, inline] = [a.slice(0, 2), a.slice(2)];
-    const opt = OPTIONS.find(([names]) => names.includes(name));
-    if (!opt) throw new UsageError(`no such option: ${name}`);
-    const [, key, takes] = opt;
-    if (!takes) {
-      if (inline !== undefined) throw new UsageError(`${name} option does not take a value`);
-      cli[key] = true;
-      continue;
-    }
-    if (inline === undefined) {
-      if (i + 1 >= argv.length) throw new UsageError(`${name} option requires 1 argument`);
-      inline = argv[++i];
-    }
-    cli[key] = inline;
-  }
-  return cli;
-}
-
-/** odoo.conf: INI, section [options]. */
-function readConf(file) {
-  const out = {};
-  let section = null;
-  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const t = line.trim();
-    if (!t || t.startsWith('#') || t.startsWith(';')) continue;
-    const s = /^\[(.+)\]$/.exec(t);
-    if (s) { section = s[1]; continue; }
-    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(t);
-    if (kv && section === 'options') out[kv[1]] = kv[2];
-  }
-  return out;
-}
-
-function series() {
-  const v = process.env.ODOO_VERSION;
-  return v && /^\d+\.\d+$/.test(v) ? v : '17.0';
-}
-
-const csv = (s) => (s && s !== 'False' ? String(s).split(',').map((x) => x.trim()).filter(Boolean) : []);
-
-function loadOptions(cli) {
-  const volumes = volumesFromEnv();
-  const confPath = cli.config ?? process.env.ODOO_RC;
-  let conf = {};
-  let confShown = null;
-  if (confPath) {
-    const host = toHostPath(volumes, confPath);
-    if (fs.existsSync(host)) {
-      conf = readConf(host);
-      confShown = confPath;
-    } else if (cli.config) {
-      // optparse/configparser ignore a missing file; Odoo then runs on defaults.
-      confShown = null;
-    }
-  }
-  const opts = { ...conf, ...cli };
-  const addonsShown = [path.join(coreDir()), ...csv(opts.addons_path)];
-  const addonsHost = [coreDir(), ...csv(opts.addons_path).map((p) => toHostPath(volumes, p))];
-  const dataDir = opts.data_dir && opts.data_dir !== 'False' ? toHostPath(volumes, opts.data_dir) : path.join(os.homedir(), '.local/share/Odoo');
-  return { opts, confShown, addonsShown, addonsHost, dataDir };
-}
+const ODOO_BIN = path.resolve(HERE, '../bin/odoo');
+// Set when httpd.py runs this stand-in to create its database: no banner or shutdown lines of
+// its own (real Odoo does that inside the server process).
+const embedded = () => process.env.ODOO_STANDIN_EMBEDDED === '1';
 
 function banner(o) {
+  if (embedded()) return;
   L.info('odoo', `Odoo version ${series()}`);
   if (o.confShown) L.info('odoo', `Using configuration file at ${o.confShown}`);
   L.info('odoo', `addons paths: [${o.addonsShown.map((p) => `'${p}'`).join(', ')}]`);
   L.info('odoo', `database: ${displayHost(o.opts)}`);
 }
 
-function addonsFor(o) {
-  const shown = new Map(o.addonsHost.map((h, i) => [h, o.addonsShown[i]]));
-  return scanAddons(o.addonsHost, (dir) => L.warning('odoo.modules.module', `addons path not found, ignored: ${shown.get(dir) ?? dir}`));
+/** The server's stop after --stop-after-init: PreforkServer (workers) or ThreadedServer. */
+function shutdown(o) {
+  if (embedded()) return;
+  if (o.workers > 0) {
+    L.info('odoo.service.server', 'Stopping gracefully'); // PreforkServer.stop: the last line
+  } else {
+    L.info('odoo.service.server', 'Initiating shutdown');
+    L.info('odoo.service.server', 'Hit CTRL-C again or send a second signal to force the shutdown.');
+    L.info('odoo.sql_db', 'ConnectionPool(used=0/count=0/max=64): Closed 1 connections ');
+  }
+}
+
+/** Every module Odoo of this image sees (core catalog + addons path), missing paths warned. */
+function sourcesFor(o) {
+  const shown = new Map(o.addonsHost.map((h, i) => [h, o.addonsConfigured[i]]));
+  return moduleSources(series(), o.addonsHost, (dir) => L.warning('odoo.modules.module', `addons path not found, ignored: ${shown.get(dir) ?? dir}`));
 }
 
 function connectionFailed(err) {
-  L.error('odoo.sql_db', 'Connection to the database failed');
-  L.traceback('psycopg2.OperationalError', err.message, ['"/usr/lib/python3/dist-packages/odoo/sql_db.py", line 638, in borrow']);
+  L.info('odoo.sql_db', 'Connection to the database failed');
+  L.traceback('psycopg2.OperationalError', err.message, TB.DB_CONNECT);
   return 1;
 }
 
 const isConnError = (e) => /ECONNREFUSED|ENOENT|ETIMEDOUT|EHOSTUNREACH|timeout|authentication|does not exist|connect/i.test(String(e?.message ?? e)) && !(e instanceof OdooError);
 
+
 // ---------------------------------------------------------------- server (-i / -u)
 async function server(cli) {
   const o = loadOptions(cli);
+  if (!o.opts.stop_after_init) return serveForever(o); // httpd.py logs the banner
   banner(o);
   const dbName = csv(o.opts.db_name)[0];
-  if (!o.opts.stop_after_init) {
-    if (dbName) {
-      const rc = await initDatabase(o, dbName);
-      if (rc !== 0) return rc;
-    }
-    return serveForever(o, dbName);
+  if (!dbName) {
+    shutdown(o);
+    return 0;
   }
-  if (!dbName) return 0;
-  return initDatabase(o, dbName);
+  loadCatalog(series()); // an unsupported series fails here, before any database is touched
+  const rc = await preloadRegistry(o, dbName);
+  shutdown(o);
+  return rc;
 }
 
-async function initDatabase(o, dbName) {
+/**
+ * odoo-bin's main + preload_registries for one database: created when missing (base then
+ * installed, as _create_empty_database + init['base'] do), modules loaded (-i / -u).
+ * Returns the exit code: 0, or 255 when the registry failed to load.
+ */
+async function preloadRegistry(o, dbName) {
   const cfg = connectionConfig(o.opts, dbName);
   const t0 = Date.now();
   let created;
@@ -169,7 +88,6 @@ async function initDatabase(o, dbName) {
   } catch (e) {
     return connectionFailed(e);
   }
-  L.setLogDb(dbName);
   if (created) {
     try { fs.mkdirSync(path.join(o.dataDir, 'filestore', dbName), { recursive: true }); } catch { /* data_dir not writable */ }
   }
@@ -179,62 +97,61 @@ async function initDatabase(o, dbName) {
   } catch (e) {
     return connectionFailed(e);
   }
+  L.setLogDb(dbName);
   const init = csv(o.opts.init);
+  if (created && !init.includes('base')) init.push('base');
   const update = csv(o.opts.update);
   const withDemo = !o.opts.without_demo || o.opts.without_demo === 'False';
   try {
+    const sources = sourcesFor(o);
+    const catalog = loadCatalog(series());
+    await setupSignaling(client);
     await client.query('BEGIN');
-    const addons = addonsFor(o);
-    const reg = new ModuleRegistry(client, addons, series());
+    const reg = new ModuleRegistry(client, sources, series(), catalog.stubs);
     let fresh = false;
     if (!(await isInitialized(client))) {
-      L.info('odoo.modules.loading', 'init db');
+      if (!init.length && !update.length) {
+        L.error('odoo.modules.loading', `Database ${dbName} not initialized, you can force it with \`-i base\``);
+        await client.query('COMMIT');
+        return 0;
+      }
+      L.info('odoo.modules.loading', 'init db', '?');
       await createSchema(client, dbName);
-      await reg.updateList();
-      await reg.buttonInstall(['base']);
+      await reg.initialize();
       fresh = true;
+    } else {
+      await ensureModelTables(client);
+      await reg.reload();
     }
-    await reg.reload();
-    L.info('odoo.modules.loading', 'loading 1 modules...');
-    L.info('odoo.modules.loading', '1 modules loaded in 0.01s, 0 queries (+0 extra)');
-    if (fresh || init.length || update.length) {
-      L.info('odoo.modules.loading', 'updating modules list');
-      await reg.updateList();
-      reg.checkModuleNames([...init, ...update]);
-      const toInstall = init.filter((n) => reg.rows.get(n)?.state === 'uninstalled');
-      if (toInstall.length) await reg.buttonInstall(toInstall);
-      const upd = update.includes('all') ? [...reg.rows.values()].filter((r) => r.state === 'installed').map((r) => r.name) : update;
-      const toUpgrade = upd.filter((n) => ['installed', 'to upgrade'].includes(reg.rows.get(n)?.state));
-      if (toUpgrade.length) await reg.buttonUpgrade(toUpgrade);
-    }
-    const forced = new Set(init.filter((n) => reg.rows.get(n)?.state === 'installed'));
-    await reg.loadMarked({ withDemo, forced });
+    await loadModules(reg, { init, update, withDemo, fresh, onCommit: async () => { await client.query('COMMIT'); await client.query('BEGIN'); } });
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
+    await resetModulesState(client).catch(() => {});
     await client.end().catch(() => {});
+    const type = e instanceof OdooError ? e.pyType : 'Exception';
+    const frames = e instanceof OdooError ? e.frames : [];
     L.error('odoo.modules.registry', 'Failed to load registry');
+    L.traceback(type, e.message, [...TB.REGISTRY_NEW, ...frames]);
     L.critical('odoo.service.server', `Failed to initialize database \`${dbName}\`.`);
-    L.traceback(e instanceof OdooError ? e.pyType : 'Exception', e.message, [
-      '"/usr/lib/python3/dist-packages/odoo/service/server.py", line 1299, in preload_registries',
-      '"/usr/lib/python3/dist-packages/odoo/modules/registry.py", line 87, in new',
-      '"/usr/lib/python3/dist-packages/odoo/modules/loading.py", line 480, in load_modules',
-    ]);
+    L.traceback(type, e.message, [...TB.PRELOAD, ...frames]);
     return 255;
   }
   await client.end();
   L.info('odoo.modules.registry', `Registry loaded in ${((Date.now() - t0) / 1000).toFixed(3)}s`);
-  if (o.opts.stop_after_init) {
-    L.info('odoo.service.server', 'Initiating shutdown');
-    L.info('odoo.service.server', 'Hit CTRL-C again or send a second signal to force the shutdown.');
-  }
   return 0;
 }
 
-function serveForever(o, dbName) {
+/** `odoo` without --stop-after-init: the emulated server in the foreground. */
+function serveForever(o) {
   const port = o.opts.no_http ? 0 : Number(o.opts.http_port && o.opts.http_port !== 'False' ? o.opts.http_port : 8069);
   const host = o.opts.http_interface && o.opts.http_interface !== 'False' ? o.opts.http_interface : '0.0.0.0';
-  const child = spawn('python3', ['-I', path.join(HERE, 'httpd.py'), '--host', host, '--port', String(port), '--series', series(), '--db', dbName ?? '?'], { stdio: 'inherit' });
+  const odooArgv = [process.execPath, ODOO_BIN, ...(o.confHost ? ['-c', o.confHost] : []), '--stop-after-init', '--no-http'];
+  const config = standinServerConfig(o, { series: series(), http: { host, port }, odooArgv });
+  const child = spawn('python3', ['-I', path.join(HERE, 'httpd.py'), '--host', host, '--port', String(port), '--series', series()], {
+    stdio: 'inherit',
+    env: { ...process.env, ODOO_STANDIN_SERVER: JSON.stringify(config) },
+  });
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
 }
@@ -290,6 +207,7 @@ async function shell(cli) {
   banner(o);
   const dbName = csv(o.opts.db_name)[0];
   const src = fs.readFileSync(0, 'utf8');
+  loadCatalog(series());
   if (!dbName) {
     process.stderr.write('No database specified: the stand-in shell needs -d DB\n');
     return 1;
@@ -302,39 +220,51 @@ async function shell(cli) {
     return connectionFailed(e);
   }
   L.setLogDb(dbName);
-  const withDemo = !o.opts.without_demo || o.opts.without_demo === 'False';
+  const onCommit = async () => { await client.query('COMMIT'); await client.query('BEGIN'); };
   try {
     if (!(await isInitialized(client))) throw new OdooError('psycopg2.errors.UndefinedTable', 'relation "ir_module_module" does not exist');
-    const reg = new ModuleRegistry(client, addonsFor(o), series());
+    const catalog = loadCatalog(series());
+    const sources = sourcesFor(o);
+    await setupSignaling(client);
+    await ensureModelTables(client);
+    const reg = new ModuleRegistry(client, sources, series(), catalog.stubs);
     await client.query('BEGIN');
     await reg.reload();
     for (const stmt of statements(src)) {
-      if (/^env\.cr\.commit\(\s*\)$/.test(stmt)) { await client.query('COMMIT'); await client.query('BEGIN'); continue; }
+      if (/^env\.cr\.commit\(\s*\)$/.test(stmt)) { await onCommit(); continue; }
       if (/^env\.cr\.rollback\(\s*\)$/.test(stmt)) { await client.query('ROLLBACK'); await client.query('BEGIN'); await reg.reload(); continue; }
       const m = STMT.exec(stmt);
       if (!m) throw new OdooError('NotImplementedError', `odoo stand-in shell does not support: ${stmt}`);
       let domain;
       try { domain = parsePyLiteral(m[2]); } catch (e) { throw new OdooError('SyntaxError', e.message); }
       const names = [...reg.rows.values()].filter((r) => matchDomain(domain, r)).map((r) => r.name);
-      if (names.length) {
-        if (m[3] === 'button_immediate_uninstall') await reg.uninstall(names);
-        else if (m[3] === 'button_immediate_install') {
-          await reg.buttonInstall(names.filter((n) => reg.rows.get(n).state === 'uninstalled'));
-          await reg.loadMarked({ withDemo });
-        } else {
-          await reg.buttonUpgrade(names);
-          await reg.loadMarked({ withDemo });
-        }
+      if (!names.length) continue;
+      L.info('odoo.addons.base.models.ir_module', `User #1 triggered module ${m[3] === 'button_immediate_uninstall' ? 'uninstallation' : 'installation'}`);
+      if (m[3] === 'button_immediate_uninstall') await reg.buttonUninstall(names);
+      else if (m[3] === 'button_immediate_install') await reg.buttonInstall(names.filter((n) => reg.rows.get(n).state === 'uninstalled'));
+      else {
+        await reg.updateList();
+        await reg.buttonUpgrade(names);
       }
-      // button_immediate_* commit their work themselves (and reload the registry).
-      await client.query('COMMIT');
-      await client.query('BEGIN');
+      // _button_immediate_function: commit, then a new registry with update_module=True.
+      await onCommit();
+      try {
+        await loadModules(reg, { init: [], update: [], withDemo: false, updateModule: true, onCommit });
+      } catch (e) {
+        await client.query('ROLLBACK');
+        await client.query('BEGIN');
+        await resetModulesState(client);
+        await onCommit();
+        throw e;
+      }
+      await onCommit();
+      await reg.reload();
     }
     await client.query('ROLLBACK'); // the shell's cursor is rolled back on exit
     return 0;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
-    L.traceback(e instanceof OdooError ? e.pyType : 'Exception', e.message, ['"<stdin>", line 1, in <module>']);
+    L.traceback(e instanceof OdooError ? e.pyType : 'Exception', e.message, ['"<stdin>", line 1, in <module>', ...(e instanceof OdooError ? e.frames : [])]);
     return 1;
   } finally {
     await client.end().catch(() => {});
@@ -379,8 +309,31 @@ async function neutralize(cli) {
   }
 }
 
+// ---------------------------------------------------------------- real Odoo
+/** Runs real odoo-bin with this argv (conf translated for the server), stdio passed through. */
+function runReal(src, argv) {
+  const volumes = volumesFromEnv();
+  checkSeries(src, process.env.ODOO_VERSION);
+  const sub = argv[0] && !argv[0].startsWith('-') ? 1 : 0;
+  let confHost = null;
+  for (let i = sub; i < argv.length; i++) {
+    if (argv[i] === '-c' || argv[i] === '--config') confHost = argv[i + 1];
+    else if (argv[i].startsWith('--config=')) confHost = argv[i].slice(9);
+  }
+  confHost ??= loadOptions({}, volumes).confHost;
+  const conf = translateConf(confHost, volumes, { src });
+  const child = spawn(PYTHON, [path.join(src, 'odoo-bin'), ...withConfig(argv, conf)], { stdio: 'inherit', env: realEnv(conf) });
+  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve) => {
+    child.on('error', (e) => { process.stderr.write(`real Odoo: ${e.message}\n`); resolve(127); });
+    child.on('exit', (code, sig) => resolve(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15)));
+  });
+}
+
 // ---------------------------------------------------------------- main
 export async function main(argv) {
+  const real = realOdooSource();
+  if (real) return runReal(real, argv);
   let cmd = 'server';
   let rest = argv;
   if (argv[0] && !argv[0].startsWith('-')) {
@@ -405,12 +358,16 @@ export async function main(argv) {
     return 0;
   }
   if (cli.help) {
-    process.stdout.write('Usage: odoo [options]\n\n(odoo stand-in: see operator/sandbox/standins/README.md for the supported subset)\n');
+    process.stdout.write(`Usage: odoo [options]\n\n(odoo stand-in for Odoo ${SUPPORTED_SERIES.join(', ')}: see operator/sandbox/standins/README.md for the supported subset)\n`);
     return 0;
   }
   try {
     return await handlers[cmd](cli);
   } catch (e) {
+    if (e instanceof UnsupportedSeriesError) {
+      L.critical('odoo', e.message);
+      return 1;
+    }
     if (isConnError(e)) return connectionFailed(e);
     L.traceback('Exception', e?.stack ?? String(e));
     return 1;

@@ -1,7 +1,6 @@
 // Database side of the odoo stand-in: connection settings from odoo.conf and Odoo's real
 // table layout for the tables odoops reads and writes.
 import crypto from 'node:crypto';
-import pg from 'pg';
 import { pgHost, pgPort } from './pgserver.mjs';
 
 /** db_host "db"/"localhost"/empty/False is the server's own PostgreSQL (the db service). */
@@ -27,8 +26,11 @@ export function displayHost(opts) {
   return `${user}@${h}:${port}`;
 }
 
+// pg is loaded on first use: `odoo --version` (run by every probe) needs no database.
+let pgLib;
 export async function connect(cfg) {
-  const client = new pg.Client(cfg);
+  pgLib ??= (await import('pg')).default;
+  const client = new pgLib.Client(cfg);
   await client.connect();
   return client;
 }
@@ -61,9 +63,21 @@ export async function isInitialized(client) {
   return r.rows[0].t !== null;
 }
 
+const jtext = (t) => JSON.stringify({ en_US: t });
+
+/** Registry signaling (Registry.setup_signaling): bumped after module changes, read by servers. */
+export async function setupSignaling(client) {
+  await client.query('CREATE SEQUENCE IF NOT EXISTS base_registry_signaling INCREMENT BY 1 START WITH 1');
+}
+export async function signalRegistryChange(client) {
+  await client.query("SELECT nextval('base_registry_signaling')");
+}
+
 const AUDIT = 'create_uid integer, create_date timestamp without time zone, write_uid integer, write_date timestamp without time zone';
 
-// Column names and types as in Odoo 16/17 (translated fields are jsonb since 16.0).
+// Column names and types as in Odoo 16/17 (translated fields are jsonb since 16.0). ir_model,
+// ir_model_fields and ir_model_data hold what the stand-in needs of Odoo's model bookkeeping:
+// which module declared which field (columns to drop at uninstall).
 const SCHEMA = `
 CREATE TABLE res_partner (id serial PRIMARY KEY, name varchar, display_name varchar, email varchar,
   is_company boolean, active boolean DEFAULT true, company_id integer, ${AUDIT});
@@ -87,6 +101,13 @@ CREATE TABLE ir_module_module_dependency (id serial PRIMARY KEY, ${AUDIT}, name 
 CREATE INDEX ir_module_module_dependency_name_index ON ir_module_module_dependency (name);
 CREATE TABLE ir_config_parameter (id serial PRIMARY KEY, key varchar NOT NULL, value text NOT NULL, ${AUDIT},
   CONSTRAINT ir_config_parameter_key_uniq UNIQUE (key));
+CREATE TABLE ir_model (id serial PRIMARY KEY, model varchar NOT NULL, name jsonb NOT NULL, state varchar, transient boolean,
+  ${AUDIT}, CONSTRAINT ir_model_obj_name_uniq UNIQUE (model));
+CREATE TABLE ir_model_fields (id serial PRIMARY KEY, name varchar NOT NULL, model varchar NOT NULL,
+  model_id integer NOT NULL REFERENCES ir_model(id) ON DELETE CASCADE, ttype varchar NOT NULL, state varchar, store boolean,
+  ${AUDIT}, CONSTRAINT ir_model_fields_name_unique UNIQUE (model, name));
+CREATE TABLE ir_model_data (id serial PRIMARY KEY, name varchar NOT NULL, module varchar NOT NULL, model varchar NOT NULL,
+  res_id integer, noupdate boolean DEFAULT false, ${AUDIT}, CONSTRAINT ir_model_data_module_name_uniq_index UNIQUE (module, name));
 CREATE TABLE ir_cron (id serial PRIMARY KEY, cron_name varchar, active boolean DEFAULT true, interval_number integer,
   interval_type varchar, nextcall timestamp without time zone NOT NULL DEFAULT (now() at time zone 'UTC'), ${AUDIT});
 `;
@@ -112,6 +133,12 @@ export async function createSchema(client, dbName) {
   ];
   for (const [k, v] of params) {
     await client.query(`INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date) VALUES ($1, $2, 1, ${now}, 1, ${now})`, [k, v]);
+  }
+  // Models whose tables exist from the start (the ones above; their core columns need no bookkeeping).
+  for (const [model, label] of [['res.partner', 'Contact'], ['res.company', 'Companies'], ['res.users', 'User'],
+    ['ir.module.module', 'Module'], ['ir.config_parameter', 'System Parameter'], ['ir.cron', 'Scheduled Actions']]) {
+    await client.query(`INSERT INTO ir_model (model, name, state, transient, create_uid, create_date, write_uid, write_date)
+      VALUES ($1, $2, 'base', false, 1, ${now}, 1, ${now})`, [model, jtext(label)]);
   }
   await client.query(`INSERT INTO ir_cron (cron_name, active, interval_number, interval_type, create_date, write_date) VALUES
     ('Base: Auto-vacuum internal data', true, 1, 'days', ${now}, ${now}),

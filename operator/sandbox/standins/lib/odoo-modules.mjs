@@ -1,49 +1,78 @@
-// Module bookkeeping as real Odoo does it (odoo/modules/loading.py, db.py and
-// addons/base/models/ir_module.py): update_list, button_install / button_upgrade /
-// button_uninstall, loading in dependency order. Everything runs in the caller's
-// transaction, so a failure leaves the database as it was.
+// Module bookkeeping as real Odoo 16.0–18.0 does it: odoo/modules/db.py (initialize),
+// odoo/modules/loading.py (load_modules), odoo/modules/graph.py (loading order) and
+// addons/base/models/ir_module.py (update_list, button_install / button_upgrade /
+// button_uninstall). Code is not run; data files of on-disk modules are only checked for
+// existence; the fields their Python code declares become real columns (odoo-schema.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { adaptVersion } from './odoo-addons.mjs';
+import { signalRegistryChange } from './odoo-db.mjs';
 import * as L from './odoo-log.mjs';
+import * as TB from './odoo-tracebacks.mjs';
+import { applyModuleSchema, CodeError, declaredModels, removeModulesSchema } from './odoo-schema.mjs';
 
 /** An error that real Odoo raises as a Python exception (type shown in the traceback). */
 export class OdooError extends Error {
-  constructor(type, message) {
+  constructor(type, message, frames = []) {
     super(message);
     this.pyType = type;
+    this.frames = frames;
   }
 }
 
 const NOW = "now() at time zone 'UTC'";
 const jtext = (s) => JSON.stringify({ en_US: String(s ?? '') });
+const repr = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const INSTALL_STATES = new Set(['installed', 'to install', 'to upgrade']);
+const secs = (t0) => ((Date.now() - t0) / 1000).toFixed(2);
+
+
+/** Values update_list / initialize write from a manifest (get_values_from_terp). */
+function info(name, m) {
+  return {
+    shortdesc: jtext(m.name), summary: jtext(m.summary), description: jtext(m.description), author: m.author,
+    website: m.website, license: m.license, application: !!m.application, auto_install: m.auto_install !== null,
+    sequence: m.sequence, icon: `/${name}/static/description/icon.png`,
+  };
+}
+const INFO_COLS = ['shortdesc', 'summary', 'description', 'author', 'website', 'license', 'application', 'auto_install', 'sequence', 'icon'];
+const INFO_TYPES = { shortdesc: 'jsonb', summary: 'jsonb', description: 'jsonb', author: 'varchar', website: 'varchar', license: 'varchar',
+  application: 'boolean', auto_install: 'boolean', sequence: 'integer', icon: 'varchar' };
+const sameInfo = (row, want) => INFO_COLS.every((k) => JSON.stringify(row[k] ?? null) === JSON.stringify(INFO_TYPES[k] === 'jsonb' ? JSON.parse(want[k]) : want[k]));
 
 export class ModuleRegistry {
-  constructor(client, addons, series) {
+  /**
+   * @param sources Map name -> { name, dir (null for core modules), manifest } (odoo-addons.mjs)
+   * @param stubs Map name -> enterprise stub of the series (rows base's data creates)
+   */
+  constructor(client, sources, series, stubs = new Map()) {
     this.client = client;
-    this.addons = addons; // Map name -> { manifest, dir }
+    this.sources = sources;
     this.series = series;
-    this.rows = new Map(); // name -> { id, name, state, latest_version, demo }
+    this.stubs = stubs;
+    this.rows = new Map(); // name -> row of ir_module_module
     this.deps = new Map(); // name -> [{ name, auto_install_required }]
-    this.autoInstall = new Map(); // name -> bool
   }
 
   async reload() {
     this.rows.clear();
     this.deps.clear();
-    this.autoInstall.clear();
-    const r = await this.client.query('SELECT id, name, state, latest_version, demo, auto_install FROM ir_module_module ORDER BY id');
+    const r = await this.client.query(`SELECT id, name, state, latest_version, demo, ${INFO_COLS.join(', ')} FROM ir_module_module ORDER BY id`);
     for (const row of r.rows) {
       this.rows.set(row.name, row);
-      this.autoInstall.set(row.name, !!row.auto_install);
       this.deps.set(row.name, []);
     }
     const byId = new Map(r.rows.map((x) => [x.id, x.name]));
     const d = await this.client.query('SELECT module_id, name, auto_install_required FROM ir_module_module_dependency ORDER BY id');
     for (const row of d.rows) {
       const owner = byId.get(row.module_id);
-      if (owner) this.deps.get(owner).push({ name: row.name, auto_install_required: row.auto_install_required !== false });
+      if (owner) this.deps.get(owner).push({ name: row.name, auto_install_required: row.auto_install_required === true });
     }
+  }
+
+  /** The state of a dependency as ir.module.module.dependency computes it. */
+  depState(name) {
+    return this.rows.get(name)?.state ?? 'unknown';
   }
 
   async setState(name, state, extra = {}) {
@@ -59,127 +88,182 @@ export class ModuleRegistry {
     Object.assign(row, extra);
   }
 
-  /** ir.module.module.update_list(): register new modules, refresh info and dependencies. */
+  /** Inserts rows for `names` (bulk) with their dependencies. */
+  async insertRows(names, stateOf) {
+    if (!names.length) return;
+    const recs = names.map((name) => ({ name, state: stateOf(name), ...info(name, this.sources.get(name).manifest) }));
+    const cols = ['name', 'state', ...INFO_COLS];
+    const types = cols.map((c) => `${c} ${INFO_TYPES[c] ?? 'varchar'}`).join(', ');
+    const r = await this.client.query(`INSERT INTO ir_module_module (${cols.join(', ')}, demo, to_buy, create_uid, create_date, write_uid, write_date)
+      SELECT ${cols.join(', ')}, false, false, 1, ${NOW}, 1, ${NOW} FROM jsonb_to_recordset($1::jsonb) AS v(${types})
+      RETURNING id, name, state, latest_version, demo, ${INFO_COLS.join(', ')}`, [JSON.stringify(recs)]);
+    for (const row of r.rows) {
+      this.rows.set(row.name, row);
+      this.deps.set(row.name, []);
+    }
+    await this.updateDependencies(names);
+  }
+
+  /** _update_dependencies for many modules at once: rows match the manifests afterwards. */
+  async updateDependencies(names) {
+    const changed = [];
+    const inserts = [];
+    for (const name of names) {
+      const m = this.sources.get(name).manifest;
+      const required = new Set(m.auto_install ?? []);
+      const want = m.depends.map((d) => ({ name: d, auto_install_required: required.has(d) }));
+      const have = this.deps.get(name) ?? [];
+      const key = (l) => l.map((d) => `${d.name}:${d.auto_install_required}`).sort().join(',');
+      if (key(have) === key(want)) continue;
+      changed.push(this.rows.get(name).id);
+      for (const d of want) inserts.push({ module_id: this.rows.get(name).id, name: d.name, auto_install_required: d.auto_install_required });
+      this.deps.set(name, want);
+    }
+    if (!changed.length) return;
+    await this.client.query('DELETE FROM ir_module_module_dependency WHERE module_id = ANY($1)', [changed]);
+    await this.client.query(`INSERT INTO ir_module_module_dependency (module_id, name, auto_install_required, create_uid, create_date, write_uid, write_date)
+      SELECT module_id, name, auto_install_required, 1, ${NOW}, 1, ${NOW}
+      FROM jsonb_to_recordset($1::jsonb) AS v(module_id integer, name varchar, auto_install_required boolean)`, [JSON.stringify(inserts)]);
+  }
+
+  /** odoo.modules.db.initialize: every module registered, base and auto_install modules marked. */
+  async initialize() {
+    const names = [...this.sources.keys()].filter((n) => this.sources.get(n).manifest);
+    await this.insertRows(names, (n) => (this.sources.get(n).manifest.installable ? 'uninstalled' : 'uninstallable'));
+    // "Install recursively all auto-installing modules" (16.0/17.0 do not skip uninstallable rows).
+    const skipUninstallable = Number.parseFloat(this.series) >= 18;
+    for (;;) {
+      const auto = [...this.rows.values()].filter((row) => {
+        if (!row.auto_install || row.state === 'to install' || (skipUninstallable && row.state === 'uninstallable')) return false;
+        return this.deps.get(row.name).every((d) => !d.auto_install_required || !this.rows.has(d.name) || this.rows.get(d.name).state === 'to install');
+      }).map((row) => row.name);
+      const marked = new Set(auto);
+      for (const row of this.rows.values()) {
+        if (row.state !== 'to install' && !marked.has(row.name)) continue;
+        for (const d of this.deps.get(row.name)) {
+          const dep = this.rows.get(d.name);
+          if (dep && dep.state !== 'to install' && !auto.includes(d.name)) marked.add(d.name);
+        }
+      }
+      if (!marked.size) break;
+      for (const n of marked) await this.setState(n, 'to install');
+    }
+  }
+
+  /** ir.module.module.update_list(): new modules registered, changed manifests written. */
   async updateList() {
-    let updated = 0;
-    let added = 0;
-    for (const [name, mod] of this.addons) {
+    const added = [];
+    const changed = [];
+    for (const [name, mod] of this.sources) {
       const m = mod.manifest;
       if (!m) {
         L.error('odoo.modules.module', `Couldn't load module ${name}: ${mod.error}`);
         continue;
       }
-      const info = [jtext(m.name), jtext(m.summary), jtext(m.description), m.author, m.website, m.license,
-        !!m.application, isAuto(m), m.sequence, `/${name}/static/description/icon.png`];
       const row = this.rows.get(name);
-      if (row) {
-        await this.client.query(`UPDATE ir_module_module SET shortdesc = $2, summary = $3, description = $4, author = $5,
-          website = $6, license = $7, application = $8, auto_install = $9, sequence = $10, icon = $11, write_date = ${NOW}
-          WHERE id = $1`, [row.id, ...info]);
-        if (m.installable && row.state === 'uninstallable') await this.setState(name, 'uninstalled');
-        if (!m.installable && row.state === 'uninstalled') await this.setState(name, 'uninstallable');
-        try {
-          if (cmpVersion(adaptVersion(m.version, this.series), row.latest_version ?? '') > 0) updated++;
-        } catch { /* reported when the module is loaded */ }
-      } else {
-        const state = m.installable ? 'uninstalled' : 'uninstallable';
-        const r = await this.client.query(`INSERT INTO ir_module_module (name, state, shortdesc, summary, description, author,
-          website, license, application, auto_install, sequence, icon, demo, to_buy, create_uid, create_date, write_uid, write_date)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, false, false, 1, ${NOW}, 1, ${NOW})
-          RETURNING id, name, state, latest_version, demo, auto_install`, [name, state, ...info]);
-        this.rows.set(name, r.rows[0]);
-        added++;
-      }
-      await this.updateDependencies(name, m);
+      if (!row) { added.push(name); continue; }
+      const want = info(name, m);
+      if (!sameInfo(row, want)) changed.push({ id: row.id, ...want });
+      if (m.installable && row.state === 'uninstallable') await this.setState(name, 'uninstalled');
     }
-    // Rows whose code is gone and that are not installed cannot be installed any more.
-    for (const [name, row] of this.rows) {
-      if (!this.addons.has(name) && row.state === 'uninstalled') await this.setState(name, 'uninstallable');
+    if (changed.length) {
+      await this.client.query(`UPDATE ir_module_module m SET ${INFO_COLS.map((c) => `${c} = v.${c}`).join(', ')}, write_date = ${NOW}
+        FROM jsonb_to_recordset($1::jsonb) AS v(id integer, ${INFO_COLS.map((c) => `${c} ${INFO_TYPES[c]}`).join(', ')}) WHERE m.id = v.id`,
+      [JSON.stringify(changed)]);
+      await this.reload();
     }
-    return [updated, added];
+    await this.insertRows(added, (n) => (this.sources.get(n).manifest.installable ? 'uninstalled' : 'uninstallable'));
+    await this.updateDependencies([...this.sources.keys()].filter((n) => this.sources.get(n).manifest && this.rows.has(n)));
   }
 
-  async updateDependencies(name, m) {
-    const row = this.rows.get(name);
-    const required = Array.isArray(m.auto_install) ? new Set(m.auto_install) : null;
-    const wanted = m.depends.map((d) => ({ name: d, auto_install_required: required ? required.has(d) : true }));
-    const have = this.deps.get(name) ?? [];
-    const same = have.length === wanted.length && have.every((h, i) => h.name === wanted[i].name && h.auto_install_required === wanted[i].auto_install_required);
-    if (!same) {
-      await this.client.query('DELETE FROM ir_module_module_dependency WHERE module_id = $1', [row.id]);
-      for (const d of wanted) {
-        await this.client.query(`INSERT INTO ir_module_module_dependency (module_id, name, auto_install_required, create_uid, create_date, write_uid, write_date)
-          VALUES ($1, $2, $3, 1, ${NOW}, 1, ${NOW})`, [row.id, d.name, d.auto_install_required]);
-      }
+  /** The enterprise stubs base's data (ir_module_module.xml) creates: uninstallable, to_buy. */
+  async loadBaseStubs() {
+    const missing = [...this.stubs.entries()].filter(([name]) => !this.rows.has(name));
+    if (!missing.length) return;
+    const recs = missing.map(([name, s]) => ({ name, shortdesc: jtext(s.name), application: !!s.application, license: s.license, sequence: s.sequence ?? 100 }));
+    const r = await this.client.query(`INSERT INTO ir_module_module (name, state, shortdesc, application, license, sequence, author, to_buy, demo,
+        auto_install, create_uid, create_date, write_uid, write_date)
+      SELECT name, 'uninstallable', shortdesc, application, license, sequence, 'Odoo S.A.', true, false, false, 1, ${NOW}, 1, ${NOW}
+      FROM jsonb_to_recordset($1::jsonb) AS v(name varchar, shortdesc jsonb, application boolean, license varchar, sequence integer)
+      RETURNING id, name, state, latest_version, demo, ${INFO_COLS.join(', ')}`, [JSON.stringify(recs)]);
+    for (const row of r.rows) {
+      this.rows.set(row.name, row);
+      this.deps.set(row.name, []);
     }
-    this.deps.set(name, wanted);
-    this.autoInstall.set(name, isAuto(m));
   }
 
-  /** odoo.modules.loading._check_module_names: warns about names that are not modules. */
+  /** odoo.modules.loading._check_module_names. */
   checkModuleNames(names) {
     const wanted = new Set(names);
     if (wanted.has('base')) wanted.delete('all');
-    const incorrect = [...wanted].filter((n) => n !== 'all' && !this.rows.has(n));
+    const incorrect = [...wanted].filter((n) => !this.rows.has(n));
     if (incorrect.length) L.warning('odoo.modules.loading', `invalid module names, ignored: ${incorrect.join(', ')}`);
+  }
+
+  /** ir.module.module._state_update: marks a module and its dependencies; returns their demo. */
+  async stateUpdate(name, newState, fromStates, level = 100) {
+    if (level < 1) throw new OdooError('odoo.exceptions.UserError', 'Recursion error in modules dependencies!');
+    const row = this.rows.get(name);
+    if (!fromStates.includes(row.state)) return !!row.demo;
+    let demo = false;
+    const ready = [];
+    for (const dep of this.deps.get(name)) {
+      const st = this.depState(dep.name);
+      if (st === 'unknown') {
+        throw new OdooError('odoo.exceptions.UserError', `You try to install module ${repr(name)} that depends on module ${repr(dep.name)}.\nBut the latter module is not available in your system.`,
+          TB.MARK_MODULES);
+      }
+      if (st === newState) ready.push(dep.name);
+      else demo = (await this.stateUpdate(dep.name, newState, fromStates, level - 1)) || demo;
+    }
+    const moduleDemo = !!row.demo || demo || ready.some((n) => this.rows.get(n).demo);
+    if (fromStates.includes(row.state)) await this.setState(name, newState, { demo: moduleDemo });
+    return moduleDemo;
   }
 
   /** button_install: the modules, their missing dependencies, then auto_install modules. */
   async buttonInstall(names) {
-    const visit = async (name, chain) => {
-      const row = this.rows.get(name);
-      if (row.state !== 'uninstalled') return;
-      await this.setState(name, 'to install');
-      for (const dep of this.deps.get(name) ?? []) {
-        const drow = this.rows.get(dep.name);
-        if (!drow || drow.state === 'uninstallable') {
-          throw new OdooError('odoo.exceptions.UserError',
-            `You try to install module "${name}" that depends on module "${dep.name}".\nBut the latter module is not available in your system.`);
-        }
-        if (drow.state === 'uninstalled') await visit(dep.name, [...chain, name]);
-      }
-    };
-    for (const n of names) await visit(n, []);
-    // Auto-install modules whose (required) dependencies are all being installed / installed.
-    const installStates = new Set(['installed', 'to install', 'to upgrade']);
-    for (;;) {
-      const more = [];
-      for (const [name, row] of this.rows) {
-        if (row.state !== 'uninstalled' || !this.autoInstall.get(name)) continue;
-        const states = new Set((this.deps.get(name) ?? []).filter((d) => d.auto_install_required).map((d) => this.rows.get(d.name)?.state ?? 'unknown'));
-        if ([...states].every((s) => installStates.has(s)) && states.has('to install')) more.push(name);
-      }
-      if (!more.length) break;
-      for (const n of more) await visit(n, []);
+    let todo = names;
+    while (todo.length) {
+      for (const n of todo) await this.stateUpdate(n, 'to install', ['uninstalled']);
+      todo = [...this.rows.values()].filter((row) => {
+        if (row.state !== 'uninstalled' || !row.auto_install) return false;
+        const states = new Set(this.deps.get(row.name).filter((d) => d.auto_install_required).map((d) => this.depState(d.name)));
+        return [...states].every((s) => INSTALL_STATES.has(s)) && states.has('to install');
+      }).map((row) => row.name);
     }
   }
 
   /** button_upgrade: the modules and every installed module depending on them. */
   async buttonUpgrade(names) {
-    const pending = [...names];
-    const seen = new Set();
-    const toInstall = [];
-    while (pending.length) {
-      const name = pending.pop();
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const row = this.rows.get(name);
-      if (!row || !['installed', 'to upgrade'].includes(row.state)) continue;
-      await this.setState(name, 'to upgrade');
-      for (const [other, deps] of this.deps) {
-        if (deps.some((d) => d.name === name) && ['installed', 'to upgrade'].includes(this.rows.get(other)?.state)) pending.push(other);
+    const todo = [...names];
+    if (names.includes('base')) {
+      for (const row of this.rows.values()) if (row.state === 'installed' && !todo.includes(row.name) && row.name !== 'studio_customization') todo.push(row.name);
+    }
+    for (let i = 0; i < todo.length; i++) {
+      const name = todo[i];
+      if (!['installed', 'to upgrade'].includes(this.rows.get(name).state)) {
+        throw new OdooError('odoo.exceptions.UserError', `Can not upgrade module ${repr(name)}. It is not installed.`);
       }
-      for (const dep of this.deps.get(name) ?? []) {
-        const drow = this.rows.get(dep.name);
-        if (!drow) throw new OdooError('odoo.exceptions.UserError', `You try to upgrade the module ${name} that depends on the module: ${dep.name}.\nBut this module is not available in your system.`);
-        if (drow.state === 'uninstalled') toInstall.push(dep.name);
+      for (const [other, deps] of this.deps) {
+        if (deps.some((d) => d.name === name) && this.rows.get(other).state === 'installed' && !todo.includes(other) && other !== 'studio_customization') todo.push(other);
+      }
+    }
+    for (const n of todo) await this.setState(n, 'to upgrade');
+    const toInstall = [];
+    for (const name of todo) {
+      if (this.sources.get(name)?.manifest?.installable === false) continue;
+      for (const dep of this.deps.get(name)) {
+        const st = this.depState(dep.name);
+        if (st === 'unknown') throw new OdooError('odoo.exceptions.UserError', `You try to upgrade the module ${name} that depends on the module: ${dep.name}.\nBut this module is not available in your system.`);
+        if (st === 'uninstalled' && !toInstall.includes(dep.name)) toInstall.push(dep.name);
       }
     }
     if (toInstall.length) await this.buttonInstall(toInstall);
   }
 
-  /** button_uninstall + module_uninstall: the modules and installed modules depending on them. */
-  async uninstall(names) {
+  /** button_uninstall: the modules and the installed modules depending on them -> 'to remove'. */
+  async buttonUninstall(names) {
     const serverWide = ['base', 'web'].filter((n) => names.includes(n));
     if (serverWide.length) throw new OdooError('odoo.exceptions.UserError', `Those modules cannot be uninstalled: ${serverWide.join(', ')}`);
     if (names.some((n) => !['installed', 'to upgrade'].includes(this.rows.get(n)?.state))) {
@@ -190,84 +274,235 @@ export class ModuleRegistry {
     while (grew) {
       grew = false;
       for (const [other, deps] of this.deps) {
-        if (all.has(other) || !['installed', 'to upgrade', 'to install'].includes(this.rows.get(other)?.state)) continue;
+        if (all.has(other) || ['uninstalled', 'uninstallable', 'to remove'].includes(this.rows.get(other).state)) continue;
         if (deps.some((d) => all.has(d.name))) { all.add(other); grew = true; }
       }
     }
     for (const n of all) await this.setState(n, 'to remove');
-    for (const n of all) {
-      L.info('odoo.addons.base.models.ir_module', `module ${n}: uninstalling`);
-      await this.setState(n, 'uninstalled', { latest_version: null });
-    }
     return [...all];
-  }
-
-  /** Dependency order (deps first), like odoo.modules.graph. */
-  topoOrder(names) {
-    const out = [];
-    const done = new Set();
-    const visit = (n, stack) => {
-      if (done.has(n) || stack.has(n)) return;
-      stack.add(n);
-      for (const d of this.deps.get(n) ?? []) visit(d.name, stack);
-      stack.delete(n);
-      done.add(n);
-      out.push(n);
-    };
-    for (const n of [...names].sort()) visit(n, new Set());
-    return out;
-  }
-
-  /**
-   * load_modules' second half: load every "to install"/"to upgrade" module, deps first.
-   * `forced`: installed modules named in -i, which Odoo's graph re-initialises too.
-   */
-  async loadMarked({ withDemo, forced = new Set() }) {
-    const t0 = Date.now();
-    const loaded = [...this.rows.values()].filter((r) => ['installed', 'to install', 'to upgrade'].includes(r.state)).map((r) => r.name);
-    const order = this.topoOrder(loaded);
-    L.info('odoo.modules.loading', `loading ${order.length} modules...`);
-    let i = 0;
-    for (const name of order) {
-      i++;
-      const row = this.rows.get(name);
-      if (row.state === 'installed' && !forced.has(name)) continue;
-      const mod = this.addons.get(name);
-      if (!mod || !mod.manifest || !mod.manifest.installable) {
-        L.warning('odoo.modules.graph', `module ${name}: not installable, skipped`);
-        continue;
-      }
-      for (const dep of this.deps.get(name) ?? []) {
-        const st = this.rows.get(dep.name)?.state;
-        if (!['installed', 'to install', 'to upgrade'].includes(st)) {
-          throw new OdooError('odoo.exceptions.UserError', `module ${name}: dependency ${dep.name} is not installed (state ${st ?? 'unknown'})`);
-        }
-      }
-      const t = Date.now();
-      L.info('odoo.modules.loading', `Loading module ${name} (${i}/${order.length})`);
-      const version = (() => {
-        try { return adaptVersion(mod.manifest.version, this.series); } catch (e) { throw new OdooError('ValueError', e.message); }
-      })();
-      L.info('odoo.modules.registry', `module ${name}: creating or updating database tables`);
-      const files = [...mod.manifest.data, ...(withDemo && row.state === 'to install' ? mod.manifest.demo : [])];
-      for (const f of files) {
-        const p = path.join(mod.dir, f);
-        if (!fs.existsSync(p)) throw new OdooError('FileNotFoundError', `File not found: ${name}/${f}`);
-        L.info('odoo.modules.loading', `loading ${name}/${f}`);
-      }
-      const demo = row.state === 'to install' ? withDemo : row.demo;
-      await this.setState(name, 'installed', { latest_version: version, demo });
-      L.info('odoo.modules.loading', `Module ${name} loaded in ${((Date.now() - t) / 1000).toFixed(2)}s, ${files.length * 7 + 12} queries (+${files.length * 7 + 12} other)`);
-    }
-    L.info('odoo.modules.loading', `${order.length} modules loaded in ${((Date.now() - t0) / 1000).toFixed(2)}s, 0 queries (+0 extra)`);
-    const left = [...this.rows.values()].filter((r) => ['to install', 'to upgrade'].includes(r.state)).map((r) => r.name);
-    if (left.length) L.error('odoo.modules.loading', `Some modules are not loaded, some dependencies or manifest may be missing: [${left.map((n) => `'${n}'`).join(', ')}]`);
-    L.info('odoo.modules.loading', 'Modules loaded.');
   }
 }
 
-// Python truthiness of the manifest's auto_install (True or a non-empty list).
-const isAuto = (m) => m.auto_install === true || (Array.isArray(m.auto_install) && m.auto_install.length > 0);
+/**
+ * Odoo's loading graph (odoo/modules/graph.py): a module enters once all its dependencies
+ * are in; depth = 1 + its deepest dependency; iteration by depth, then name. `init`,
+ * `update` and `demo` flags pass from a node to the children it fathers.
+ */
+export class Graph {
+  constructor() {
+    this.nodes = new Map(); // name -> { name, depth, father, init, update, demo }
+  }
+
+  has(name) { return this.nodes.has(name); }
+
+  get size() { return this.nodes.size; }
+
+  /** Graph.add_modules; returns the names left out (not installable, unmet dependencies). */
+  addModules(names, sources, flags) {
+    const packages = [];
+    for (const n of names) {
+      const m = sources.get(n)?.manifest;
+      if (m && m.installable) packages.push(n);
+      else if (n !== 'studio_customization') L.warning('odoo.modules.graph', `module ${n}: not installable, skipped`);
+    }
+    const current = new Set(packages);
+    const later = new Set();
+    while (packages.length && [...current].some((p) => !later.has(p))) {
+      const p = packages[0];
+      const deps = sources.get(p).manifest.depends;
+      if (deps.every((d) => this.nodes.has(d))) {
+        if (!current.has(p)) { packages.shift(); continue; }
+        later.clear();
+        current.delete(p);
+        let father = null;
+        for (const d of deps) if (!father || this.nodes.get(d).depth >= father.depth) father = this.nodes.get(d);
+        const node = { name: p, depth: father ? father.depth + 1 : 0, father };
+        for (const kind of ['init', 'update', 'demo']) node[kind] = flags[kind](p) || (father?.[kind] ?? false);
+        this.nodes.set(p, node);
+      } else {
+        later.add(p);
+        packages.push(p);
+      }
+      packages.shift();
+    }
+    for (const p of later) {
+      const unmet = sources.get(p).manifest.depends.filter((d) => !this.nodes.has(d));
+      L.info('odoo.modules.graph', `module ${p}: Unmet dependencies: ${unmet.join(', ')}`);
+    }
+    return [...later];
+  }
+
+  /** Graph.__iter__: by depth, then name. */
+  ordered() {
+    return [...this.nodes.values()].sort((a, b) => a.depth - b.depth || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+/**
+ * odoo.modules.loading.load_modules for one database (the caller holds an open transaction).
+ * opts: { init: string[], update: string[], withDemo, fresh, updateModule, onCommit }. Each module that
+ * needs an update commits its work before its state is written, as Odoo does — a failure
+ * later leaves the modules loaded before it installed (except the last one's state) and
+ * throws; the caller then resets transient states (resetModulesState).
+ */
+export async function loadModules(reg, opts) {
+  const { client } = reg;
+  const init = new Set(opts.init);
+  const update = new Set(opts.update);
+  const updateModule = !!opts.updateModule || opts.fresh || init.size > 0 || update.size > 0;
+  if (opts.fresh) {
+    init.add('all');
+    if (opts.withDemo) reg.forceDemo = true;
+  }
+  if (update.has('base') || update.has('all')) {
+    if (reg.rows.get('base')?.state === 'installed') await reg.setState('base', 'to upgrade');
+  }
+  const flags = {
+    init: (n) => init.has(n) || init.has('all'),
+    update: (n) => update.has(n) || update.has('all'),
+    demo: () => !!reg.forceDemo,
+  };
+  const graph = new Graph();
+  graph.addModules(['base'], reg.sources, flags);
+  if (!graph.size) {
+    L.critical('odoo.modules.loading', 'module base cannot be loaded! (hint: verify addons-path)');
+    throw new OdooError('ImportError', 'Module `base` cannot be loaded! (hint: verify addons-path)');
+  }
+  const processed = [];
+  const loaded = new Set();
+  const code = new Map(); // module -> declared models, read once per run (Python imports once)
+  const declared = (name) => {
+    if (!code.has(name)) {
+      // One python3 run for every on-disk module this run may load.
+      const batch = [...reg.sources.values()].filter((s) => s.dir && !code.has(s.name)
+        && (s.name === name || ['to install', 'to upgrade'].includes(reg.rows.get(s.name)?.state) || flags.init(s.name) || flags.update(s.name)));
+      try {
+        for (const [n, models] of declaredModels(batch)) code.set(n, models);
+      } catch (e) {
+        if (e instanceof CodeError) {
+          const m = /^SyntaxError: (.*)$/.exec(e.message);
+          throw new OdooError('SyntaxError', m ? m[1] : e.message, TB.IMPORT_MODULE);
+        }
+        throw e;
+      }
+    }
+    return code.get(name) ?? {};
+  };
+
+  const loadGraph = async () => {
+    const t0 = Date.now();
+    L.info('odoo.modules.loading', `loading ${graph.size} modules...`);
+    const order = graph.ordered();
+    let index = 0;
+    for (const node of order) {
+      index++;
+      if (loaded.has(node.name)) continue;
+      const row = reg.rows.get(node.name);
+      const needsUpdate = node.init || node.update || row.state === 'to install' || row.state === 'to upgrade';
+      loaded.add(node.name);
+      if (!needsUpdate) continue;
+      const t = Date.now();
+      const newInstall = row.state === 'to install';
+      const src = reg.sources.get(node.name);
+      L.info('odoo.modules.loading', `Loading module ${node.name} (${index}/${order.length})`);
+      // registry.init_models logs this for modules with models (catalog modules: assumed).
+      const models = src.dir ? declared(node.name) : null;
+      if (!models || Object.keys(models).length) L.info('odoo.modules.registry', `module ${node.name}: creating or updating database tables`);
+      if (models) await applyModuleSchema(client, node.name, models);
+      const demo = newInstall ? (row.demo || node.demo) : row.demo;
+      const files = [...src.manifest.data, ...(demo ? src.manifest.demo : [])];
+      if (src.dir) {
+        for (const f of files) {
+          L.info('odoo.modules.loading', `loading ${node.name}/${f}`);
+          if (!fs.existsSync(path.join(src.dir, f))) throw new OdooError('FileNotFoundError', `File not found: ${node.name}/${f}`, TB.LOAD_DATA);
+        }
+      }
+      if (node.name === 'base') await reg.loadBaseStubs();
+      let version;
+      try {
+        version = adaptVersion(src.manifest.version, reg.series);
+      } catch (e) {
+        throw new OdooError('ValueError', e.message, TB.ADAPT_VERSION);
+      }
+      // env.cr.commit() before the state is written: the previous module's state goes with it.
+      await opts.onCommit();
+      processed.push(node.name);
+      await reg.setState(node.name, 'installed', { latest_version: version, demo: !!demo });
+      const queries = 40 + files.length * 30;
+      L.info('odoo.modules.loading', `Module ${node.name} loaded in ${secs(t)}s, ${queries} queries (+${queries} other)`);
+    }
+    L.info('odoo.modules.loading', `${graph.size} modules loaded in ${secs(t0)}s, 0 queries (+0 extra)`);
+  };
+
+  await loadGraph();
+  if (updateModule) {
+    L.info('odoo.modules.loading', 'updating modules list');
+    await reg.updateList();
+    reg.checkModuleNames([...init, ...update]);
+    const toInstall = [...init].filter((n) => reg.rows.get(n)?.state === 'uninstalled');
+    if (toInstall.length) await reg.buttonInstall(toInstall);
+    const toUpgrade = [...update].filter((n) => ['installed', 'to upgrade'].includes(reg.rows.get(n)?.state));
+    if (toUpgrade.length) await reg.buttonUpgrade(toUpgrade);
+    await reg.setState('base', 'installed');
+  }
+  // load_marked_modules: installed (and to upgrade / to remove) first, then new installs.
+  const marked = async (states) => {
+    let count = 0;
+    for (;;) {
+      const names = [...reg.rows.values()].filter((r) => states.includes(r.state) && !graph.has(r.name)).map((r) => r.name);
+      if (!names.length) break;
+      const before = processed.length;
+      graph.addModules(names, reg.sources, flags);
+      await loadGraph();
+      count += processed.length - before;
+      if (processed.length === before) break;
+    }
+    return count;
+  };
+  let previously = -1;
+  while (previously < processed.length) {
+    previously = processed.length;
+    await marked(['installed', 'to upgrade', 'to remove']);
+    if (updateModule) await marked(['to install']);
+  }
+  const missing = [...reg.rows.values()].filter((r) => r.state === 'installed' && !graph.has(r.name)).map((r) => r.name).sort();
+  if (missing.length) L.error('odoo.modules.loading', `Some modules are not loaded, some dependencies or manifest may be missing: [${missing.map(repr).join(', ')}]`);
+  const inconsistent = [...reg.rows.values()].filter((r) => ['to install', 'to upgrade'].includes(r.state)).map((r) => r.name).sort();
+  if (inconsistent.length) L.error('odoo.modules.loading', `Some modules have inconsistent states, some dependencies may be missing: [${inconsistent.map(repr).join(', ')}]`);
+  let removed = [];
+  if (updateModule) {
+    removed = [...reg.rows.values()].filter((r) => r.state === 'to remove').map((r) => r.name);
+    if (removed.length) {
+      const order = graph.ordered().map((n) => n.name).filter((n) => removed.includes(n)).reverse();
+      for (const n of order) L.info('odoo.addons.base.models.ir_module', `module ${n}: uninstalling`);
+      await removeModulesSchema(client, removed);
+      for (const n of removed) await reg.setState(n, 'uninstalled', { latest_version: null });
+      await opts.onCommit();
+      L.info('odoo.modules.loading', 'Reloading registry once more after uninstalling modules');
+      L.info('odoo.modules.loading', 'loading 1 modules...');
+      L.info('odoo.modules.loading', '1 modules loaded in 0.01s, 0 queries (+0 extra)');
+      const left = [...reg.rows.values()].filter((r) => r.state === 'installed').length;
+      L.info('odoo.modules.loading', `loading ${left} modules...`);
+      L.info('odoo.modules.loading', `${left} modules loaded in 0.05s, 0 queries (+0 extra)`);
+    }
+  }
+  if (processed.length && [...code.values()].some((m) => Object.keys(m).length)) L.info('odoo.modules.registry', 'verifying fields for every extended model');
+  L.info('odoo.modules.loading', 'Modules loaded.');
+  if (updateModule) await signalRegistryChange(client);
+  return { processed, removed };
+}
+
+/** odoo.modules.reset_modules_state, after a failed load (its own transaction). */
+export async function resetModulesState(client) {
+  const t = await client.query("SELECT to_regclass('public.ir_module_module') AS t");
+  if (t.rows[0].t === null) {
+    L.info('odoo.modules.loading', 'skipping reset_modules_state, ir_module_module table does not exists');
+    return;
+  }
+  await client.query("UPDATE ir_module_module SET state = 'installed' WHERE state IN ('to remove', 'to upgrade')");
+  await client.query("UPDATE ir_module_module SET state = 'uninstalled' WHERE state = 'to install'");
+  L.warning('odoo.modules.loading', 'Transient module states were reset');
+}
 
 /** Compares dotted versions numerically ("17.0.1.10" > "17.0.1.9"). */
 export function cmpVersion(a, b) {

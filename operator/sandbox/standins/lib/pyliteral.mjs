@@ -53,19 +53,36 @@ function parseValue(p) {
   fail(p, 'malformed literal');
 }
 
+/** {k: v, ...} as an object; a set literal {a, b} (manifests use them in 'assets') as an array. */
 function parseDict(p) {
   const out = {};
   p.i++;
   skip(p);
+  let first = true;
   while (p.s[p.i] !== '}') {
     const key = parseValue(p);
     skip(p);
+    if (first && p.s[p.i] !== ':') return parseSetRest(p, key);
+    first = false;
     if (p.s[p.i] !== ':') fail(p, "expected ':'");
     p.i++;
     skip(p);
     out[String(key)] = parseValue(p);
     skip(p);
     if (p.s[p.i] === ',') { p.i++; skip(p); } else if (p.s[p.i] !== '}') fail(p, "expected ',' or '}'");
+  }
+  p.i++;
+  return out;
+}
+
+function parseSetRest(p, firstItem) {
+  const out = [firstItem];
+  for (;;) {
+    if (p.s[p.i] === ',') { p.i++; skip(p); } else if (p.s[p.i] !== '}') fail(p, "expected ',' or '}'");
+    if (p.s[p.i] === '}') break;
+    const item = parseValue(p);
+    if (!out.some((x) => x === item)) out.push(item);
+    skip(p);
   }
   p.i++;
   return out;
