@@ -149,7 +149,7 @@ test('apply text: outcomes, failing command and output, summary', () => {
   assert.ok(l.includes('    failed install crm (3.1s)'));
   assert.ok(l.includes('           command: docker compose -f /srv/odoo/production/compose.yaml run --rm -T odoo odoo -i crm'));
   assert.ok(l.includes('           | CRITICAL acme_prod odoo.service.server: Failed to initialize database `acme_prod`.'));
-  assert.ok(l.includes('    skip   health check (HTTP, image and modules read back) (0ms)'));
+  assert.ok(l.includes('    skip   health check (login page of the database, startup log, image and modules read back) (0ms)'));
   assert.ok(l.includes('error       beta: lock held by apply pid 4242 on ops-1 since 2026-11-25T09:58:00Z'));
   assert.ok(l.includes('waiting     gamma/production: next opening Sun 2026-11-29 02:00 Europe/Paris'));
   assert.is(l.at(-2), 'Summary: 1 applied, 1 waiting, 1 rolled-back, 1 client error');
