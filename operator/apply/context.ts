@@ -50,6 +50,8 @@ export interface ExecContext {
   served: boolean;
   /** When odoo first answered healthy after this run's change (operator clock), for the downtime. */
   healthyAt: Date | null;
+  /** The modules' files checksums the health check's read-back found on disk (recorded by record-revision). */
+  checksumsAfter?: Record<string, string>;
 }
 
 export class ActionFailure extends Error {

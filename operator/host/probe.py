@@ -383,13 +383,13 @@ def probe_all(instances, pool):
             res["errors"].extend(errs)
             if repo["commit"] and not errs:
                 # Git checkouts: manifests and files as of the commit the apply checks out.
-                for mod, facts in sorted(at_target.items()):
+                for mod, code in sorted(at_target.items()):
                     if mod in res["manifests"]:
                         continue  # an earlier repository on the addons path wins, as in Odoo
-                    if facts["version"]:
-                        res["manifests"][mod] = facts["version"]
+                    if code["version"]:
+                        res["manifests"][mod] = code["version"]
                     applied = recorded.get(mod) or (at_head.get(mod) or {}).get("checksum")
-                    res["checksums"][mod] = [facts["checksum"], applied]
+                    res["checksums"][mod] = [code["checksum"], applied]
             else:
                 for mod, ver in manifests(d, series).items():
                     res["manifests"].setdefault(mod, ver)

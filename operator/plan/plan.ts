@@ -1,7 +1,7 @@
 /**
  * Plan: desired vs live -> ordered, typed actions per instance (pure, no I/O).
  * Per instance the order is fixed, in one place (orderedActions): pull-image, fetch-addons,
- * stop, snapshot, checkout-addons, write-config, switch-image, uninstall-modules,
+ * snapshot, stop, checkout-addons, write-config, switch-image, uninstall-modules,
  * install-modules, upgrade-modules, start, health-check, record-revision. Nothing changed ->
  * no actions at all (idempotent). Why an instance cannot go is a typed Reason (code + message).
  */
@@ -161,7 +161,9 @@ interface Steps {
  * The one place the order of an instance's steps is decided (issue 11): never serve new code
  * against the old schema.
  *   1. while the old code still serves: pull the image, fetch the addons commits;
- *   2. stop odoo (the downtime starts), snapshot (dump the database when a step may change it);
+ *   2. stop odoo (the downtime starts) and snapshot: with a step that may change the database,
+ *      the snapshot checks the room for the dump, stops odoo and dumps; otherwise it copies the
+ *      files and the stop follows;
  *   3. switch the code (checkouts, odoo.conf, .env), then uninstall / install / upgrade with
  *      --stop-after-init, while nothing serves;
  *   4. start odoo on the new code and schema, health check touching the database (the downtime
@@ -186,8 +188,10 @@ function orderedActions(i: string, s: Steps): Action[] {
   for (const c of s.checkouts) before.push({ kind: 'fetch-addons', instance: i, repo: c.repo, toCommit: c.toCommit });
   return [
     ...before,
-    ...(change.length ? [{ kind: 'stop', instance: i } as const] : []),
+    // A snapshot that dumps the database stops odoo itself, once it knows there is room for the
+    // dump (refused before anything stops); the stop then finds it stopped.
     { kind: 'snapshot', instance: i, database },
+    ...(change.length ? [{ kind: 'stop', instance: i } as const] : []),
     ...change,
     ...(change.length || s.start ? [{ kind: 'start', instance: i } as const] : []),
     { kind: 'health-check', instance: i },

@@ -84,9 +84,9 @@ test('image change: pull while serving, stop, snapshot, switch, core modules dec
   const spec = clientSpec('acme', [instanceSpec('test', { image: 'registry.example.com/odoo:17.0-20261201' })]);
   const live = liveState(spec, (l) => { l.test!.image = 'registry.example.com/odoo:17.0-20261101'; });
   const p = inst(planClient(spec, live, opts), 'test');
-  assert.equal(kinds(p), ['pull-image', 'stop', 'snapshot', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['pull-image', 'snapshot', 'stop', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
   assert.equal(p.actions[0], { kind: 'pull-image', instance: 'test', image: 'registry.example.com/odoo:17.0-20261201' });
-  assert.equal(p.actions[2], { kind: 'snapshot', instance: 'test', database: true });
+  assert.equal(p.actions[1], { kind: 'snapshot', instance: 'test', database: true });
   assert.equal(p.actions[3], { kind: 'switch-image', instance: 'test', from: 'registry.example.com/odoo:17.0-20261101', to: 'registry.example.com/odoo:17.0-20261201' });
   assert.equal(p.actions[4], { kind: 'upgrade-modules', instance: 'test', modules: [], why: [], coreAfterPull: true });
   assert.equal(p.actions[7], { kind: 'record-revision', instance: 'test', revision: REV });
@@ -100,7 +100,7 @@ test('addons: missing checkout, other commit, unresolved ref', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const missing = liveState(spec, (l) => { l.test!.addons = { 'integrator-addons': { url: null, commit: null, desiredCommit: SHA_V1 } }; });
   const p1 = inst(planClient(spec, missing, opts), 'test');
-  assert.equal(kinds(p1), ['fetch-addons', 'stop', 'snapshot', 'checkout-addons', 'start', 'health-check', 'record-revision']);
+  assert.equal(kinds(p1), ['fetch-addons', 'snapshot', 'stop', 'checkout-addons', 'start', 'health-check', 'record-revision']);
   assert.equal(p1.actions[0], { kind: 'fetch-addons', instance: 'test', repo: { name: 'integrator-addons', url: URL, ref: 'v1.0' }, toCommit: SHA_V1 });
   assert.equal(p1.actions[3], { kind: 'checkout-addons', instance: 'test', repo: { name: 'integrator-addons', url: URL, ref: 'v1.0' }, fromCommit: null, toCommit: SHA_V1 });
   assert.equal(p1.changes.find((c) => c.path === 'addons.integrator-addons.commit')?.reason, 'not checked out (ref v1.0 is 1111111111)');
@@ -125,7 +125,7 @@ test('options: compared as odoo.conf strings; change -> write-config + restart',
   assert.equal(inst(planClient(spec, same, opts), 'test').actions, []);
   const diff = liveState(spec, (l) => { l.test!.options = { workers: '4', proxy_mode: 'True' }; });
   const p = inst(planClient(spec, diff, opts), 'test');
-  assert.equal(kinds(p), ['stop', 'snapshot', 'write-config', 'start', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['snapshot', 'stop', 'write-config', 'start', 'health-check', 'record-revision']);
   assert.equal(p.actions[2], { kind: 'write-config', instance: 'test', set: { workers: 2, list_db: false }, previous: { workers: '4', list_db: null } });
   assert.equal(
     p.changes.map((c) => [c.path, c.from, c.to, c.reason]),
@@ -136,7 +136,7 @@ test('options: compared as odoo.conf strings; change -> write-config + restart',
 test('options + image: switch-image restarts, no separate restart', () => {
   const spec = clientSpec('acme', [instanceSpec('test', { image: 'registry.example.com/odoo:17.0-b', options: { workers: 3 } })]);
   const live = liveState(spec, (l) => { l.test!.image = 'registry.example.com/odoo:17.0-a'; l.test!.options = { workers: '2' }; });
-  assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), ['pull-image', 'stop', 'snapshot', 'write-config', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
+  assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), ['pull-image', 'snapshot', 'stop', 'write-config', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
 });
 
 test('modules: install sorted, upgrade by manifest version, uninstall only listed', () => {
@@ -152,8 +152,8 @@ test('modules: install sorted, upgrade by manifest version, uninstall only liste
   });
   const p = inst(planClient(spec, live, opts), 'test');
   // Odoo is stopped before the dump and started only once the schema is migrated.
-  assert.equal(kinds(p), ['stop', 'snapshot', 'uninstall-modules', 'install-modules', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
-  assert.equal(p.actions[1], { kind: 'snapshot', instance: 'test', database: true });
+  assert.equal(kinds(p), ['snapshot', 'stop', 'uninstall-modules', 'install-modules', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
+  assert.equal(p.actions[0], { kind: 'snapshot', instance: 'test', database: true });
   assert.equal(p.actions[2], { kind: 'uninstall-modules', instance: 'test', modules: ['website'] });
   assert.equal(p.actions[3], { kind: 'install-modules', instance: 'test', modules: ['contacts', 'crm'] });
   assert.equal(p.actions[4], { kind: 'upgrade-modules', instance: 'test', modules: ['integrator_base'], why: [{ module: 'integrator_base', cause: 'version', from: '17.0.1.0', to: '17.0.1.1' }] });
@@ -200,7 +200,7 @@ test('full action order on one instance', () => {
     t.modules.integrator_base = { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: '17.0.1.1' };
   });
   assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), [
-    'pull-image', 'fetch-addons', 'stop', 'snapshot', 'checkout-addons', 'write-config', 'switch-image',
+    'pull-image', 'fetch-addons', 'snapshot', 'stop', 'checkout-addons', 'write-config', 'switch-image',
     'uninstall-modules', 'install-modules', 'upgrade-modules', 'start', 'health-check', 'record-revision',
   ]);
 });
@@ -275,7 +275,7 @@ test('running container on another image than .env: switch again', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const stale = liveState(spec, (l) => { l.test!.runningImage = 'registry.example.com/odoo:17.0-20260101'; });
   const p = inst(planClient(spec, stale, opts), 'test');
-  assert.equal(kinds(p), ['pull-image', 'stop', 'snapshot', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['pull-image', 'snapshot', 'stop', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
   const sw = p.actions[3];
   assert.equal(sw && sw.kind === 'switch-image' ? sw.from : null, 'registry.example.com/odoo:17.0-20260101');
   const same = liveState(spec, (l) => { l.test!.runningImage = spec.instances[0]!.image; });
