@@ -82,7 +82,7 @@ export function decide(ip: InstancePlan, spec: InstanceSpec | undefined, opts: P
 
 /**
  * A snapshot must exist before the first change, dumping the database when a step may change it.
- * Stopping odoo is no change of files or data: the plan's stop comes before its snapshot.
+ * Stopping odoo changes no file and no data: it need not come after the snapshot.
  */
 export function withSnapshot(actions: Action[], instance: string): Action[] {
   const firstMutation = actions.findIndex((a) => MUTATING.has(a.kind) && a.kind !== 'stop');

@@ -174,7 +174,7 @@ test('new field (integrator_base 1.0 -> 1.1) under traffic: no 500, no Undefined
   assert.not.match(await serverLog(), /UndefinedColumn/);
   assert.is(await sql(info, DB, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'res_partner' AND column_name = 'x_integrator_code'"), '1');
   // The downtime is in the report, text and JSON.
-  assert.match(renderApplyText([r.apply!]), /\n {4}downtime \d+(\.\d+)?m?s \(\d{4}-\d\d-\d\d [\d:.]+Z → [\d:.]+Z\)\n/);
+  assert.match(renderApplyText([r.apply!]), /\n {4}downtime (\d+ms|\d+\.\d+s|\d+m\d\ds) \(\d{4}-\d\d-\d\d [\d:.]+Z → [\d:.]+Z\)\n/);
   assert.match(toJson(r.apply), /"downtime": \{\n\s+"from": "/);
 });
 

@@ -156,6 +156,16 @@ test('apply text: outcomes, failing command and output, summary', () => {
   assert.is(applySummaryLine([]), 'nothing to do');
 });
 
+test('apply text and markdown: the downtime window of an instance', () => {
+  const r = results();
+  r[0]!.instances[0]!.downtime = { from: '2026-11-29T01:00:01.120Z', to: '2026-11-29T01:00:05.320Z', ms: 4200 };
+  r[0]!.instances[1]!.downtime = { from: '2026-11-29T01:01:00.000Z', to: null, ms: null };
+  const text = renderApplyText(r, { color: false });
+  assert.ok(lines(text).includes('    downtime 4.2s (2026-11-29 01:00:01.120Z → 01:00:05.320Z)'), text);
+  assert.ok(lines(text).includes('    downtime: odoo not healthy again in this run (stopped at 2026-11-29T01:01:00.000Z)'), text);
+  assert.match(renderApplyMarkdown(r), /acme\/test<\/b>: applied \(downtime 4\.2s \(2026-11-29 01:00:01\.120Z → 01:00:05\.320Z\)\)/);
+});
+
 test('apply markdown: marker, per-instance details, failing command in a block', () => {
   const md = renderApplyMarkdown(results());
   const l = lines(md);
