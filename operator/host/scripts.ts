@@ -22,6 +22,7 @@ export const ODOO_LOG_SCRIPT = script('odoo-log.sh');
 
 export const PROBE_PY = read('./probe.py');
 export const HOST_EDIT_PY = read('./host-edit.py');
+export const MANAGED_FILES_PY = read('./managed-files.py');
 
 /**
  * Runs a Python program sent on stdin with its request: `<program> NUL <request JSON>`.
