@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 REQ = json.loads(REQUEST)  # noqa: F821 (set by the bootstrap)
+# Directories made for new files must be readable by the daemons that drop privileges (nagios).
+os.umask(0o022)
 MAX_CONTENT = 512 * 1024
 
 
