@@ -202,14 +202,14 @@ t('baseline drift by hand is reported, then fixed by apply', async () => {
 });
 
 /** Runs a managed apply of custom entries under the server lock, as reconcile would. */
-async function applyEntries(entries: ManagedEntry[], revertAfterS = 120) {
+async function applyEntries(entries: ManagedEntry[], reconnectWithinMs = 30_000) {
   const session = await connectSsh(client.name, client.server, ssh());
   const runId = newRunId();
   const lock = await tryLock(session, client.name, { runId });
   assert.ok(lock.acquired);
   try {
     const state = await observeManaged(session, client, desired.fleet, { entries, env });
-    const result = await applyObservedManaged(session, state, { runId, revertAfterS, reconnect: () => connectSsh(client.name, client.server, ssh()) });
+    const result = await applyObservedManaged(session, state, { runId, reconnectWithinMs, reconnect: () => connectSsh(client.name, client.server, ssh()) });
     return { state, result };
   } finally {
     await lock.release();
@@ -246,7 +246,8 @@ const cutting: ManagedEntry = {
 t('an nftables change that would cut SSH: the new connection fails, the previous ruleset is back', async () => {
   const before = await sha(NFTABLES_FILE);
   const table = await must(client.name, 'nft list table inet odoops');
-  const { result } = await applyEntries([cutting]);
+  // The cut is permanent: a few refused attempts are enough to give up and revert.
+  const { result } = await applyEntries([cutting], 6000);
   assert.is(result.actions[0]!.outcome, 'reverted', JSON.stringify(result));
   assert.match(result.actions[0]!.detail!, /a new SSH connection failed after activation.*the previous files were restored and re-activated/s);
   assert.is(await sha(NFTABLES_FILE), before);
