@@ -11,7 +11,7 @@
 // nagios4 state paths moved off the machine-wide /run and /var/lib.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -323,6 +323,33 @@ t('rsyslog forwards an Odoo log line to the log host over TLS', async () => {
   });
   // Over TLS: the log host only listens with gtls; a plain TCP line would not be parsed as syslog.
   assert.match(await must('log', 'grep -c "" "$1"', central), /\d+/);
+});
+
+function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = path.join(here, '../../bin/odoops.mjs');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ODOOPS_SSH_KEY: info!.privateKeyPath } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+t('odoops drift --managed-files reports the managed files of the config repo\'s server and the monitoring servers', async () => {
+  // The config repo's own view of the server (its sandbox sshd on port 22): nothing managed was written through it.
+  const out = await odoops(['drift', '--repo', info!.repoDir, '--managed-files', '--detailed-exitcode', '--connect-timeout', '5']);
+  assert.is(out.code, 2, out.stderr + out.stdout);
+  assert.match(out.stdout, /acme \(managed files\): \d+ differences/);
+  // It renders port 22 where the test's client spec says 2222: the firewall differs.
+  assert.match(out.stdout, /managed\.baseline\/nftables:\/etc\/nftables\.d\/odoops\.nft: live present root:root 644, desired root:root 644 \(content differs/);
+  assert.match(out.stdout, /Monitoring servers \(Nagios\):/);
+  assert.match(out.stdout, /monitoring1 nagios/);
+  const json = JSON.parse((await odoops(['drift', '--repo', info!.repoDir, '--managed-files', '--json', '--connect-timeout', '5'])).stdout) as { monitoring: { server: string }[]; clients: { managed?: unknown[] }[] };
+  assert.equal(json.monitoring.map((m) => m.server), ['monitoring1', 'monitoring2']);
+  assert.ok((json.clients[0]?.managed ?? []).length > 0);
 });
 
 t('Nagios is pushed to the monitoring servers; one unreachable is reported without failing the client', async () => {
