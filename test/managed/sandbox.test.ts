@@ -157,6 +157,9 @@ t.before(async () => {
   };
   env = { ...process.env };
   for (const p of Object.values(client.proxy.protect)) if (p.basicAuth) env[p.basicAuth.usersSecret.slice(4)] = HTPASSWD;
+  // The sshd odoops talks to in these tests is listening before anything else runs.
+  const first = await waitUntil('sshd on port 2222', async () => connectSsh(client.name, client.server, ssh()).catch(() => null));
+  await first.close();
   for (const m of monitoring) await prepareMonitoring(m.name);
   await prepareLogHost();
 });
