@@ -7,6 +7,7 @@
  */
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import type { LiveInstance, LiveState } from '../live/types.ts';
+import { planProvision } from '../provision/plan.ts';
 import { diffInstance, effectiveLiveImage, isInstalledLike, liveSeries, odooOptionString, outdatedModules, seriesMismatch } from './diff.ts';
 import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary, Reason, ReasonCode } from './types.ts';
 import { windowStatus } from './windows.ts';
@@ -22,7 +23,7 @@ export interface PlanOptions {
 
 /** When several things block an instance, the reason reported first (and coded) is the most serious. */
 const SEVERITY: readonly ReasonCode[] = [
-  'needs-manual-restore', 'secret-unresolved', 'major-upgrade', 'series-unknown', 'not-provisioned', 'ref-not-found', 'module-unknown', 'module-uninstallable', 'live-incomplete',
+  'needs-manual-restore', 'data-exists', 'secret-unresolved', 'major-upgrade', 'series-unknown', 'not-provisioned', 'ref-not-found', 'module-unknown', 'module-uninstallable', 'live-incomplete',
 ];
 
 function blockedBy(reasons: Reason[]): Reason {
@@ -64,6 +65,9 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
   if (live && !live.present && live.errors?.length) {
     return { ...missingInstancePlan(spec, opts), blocked: { code: 'live-incomplete', message: `live state incomplete: ${live.errors.join('; ')}` } };
   }
+  // A bare server, or an instance part-way through provisioning: operator/provision/ plans it.
+  const provisioning = live ? planProvision(spec, live, opts, client) : null;
+  if (provisioning) return provisioning;
   if (!live || !live.present) return missingInstancePlan(spec, opts);
   const changes = diffInstance(spec, live);
   const window = windowStatus(spec.windows, opts.now);

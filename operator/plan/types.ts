@@ -1,4 +1,5 @@
 import type { AddonsRepoSpec, OdooOptionValue } from '../desired/types.ts';
+import type { ProvisionAction } from '../provision/types.ts';
 
 /**
  * Why an instance (or a server) cannot go now. Reports, exit codes, MR comments and the
@@ -21,6 +22,10 @@ export type ReasonCode =
   | 'needs-manual-restore'
   /** The instance has no compose.yaml on the server. */
   | 'not-provisioned'
+  /** Not provisioned, but a database or filestore odoops did not create is there: provisioning refuses to overwrite it. */
+  | 'data-exists'
+  /** A provisioning step failed: the provisioning marker names what exists; the next apply continues. */
+  | 'provision-incomplete'
   /** An addons ref does not resolve in its repository. */
   | 'ref-not-found'
   /** A module to install is unknown to the server. */
@@ -55,6 +60,8 @@ export const TRANSIENT: Readonly<Record<ReasonCode, boolean>> = {
   'live-incomplete': true,
   'needs-manual-restore': false,
   'not-provisioned': false,
+  'data-exists': false,
+  'provision-incomplete': false,
   'ref-not-found': false,
   'module-unknown': false,
   'module-uninstallable': false,
@@ -83,7 +90,9 @@ export type Action =
   | { kind: 'upgrade-modules'; instance: string; modules: string[] }
   | { kind: 'uninstall-modules'; instance: string; modules: string[] }
   | { kind: 'health-check'; instance: string }
-  | { kind: 'record-revision'; instance: string; revision: string };
+  | { kind: 'record-revision'; instance: string; revision: string }
+  /** Provisioning steps (operator/provision/). */
+  | ProvisionAction;
 
 export type ActionKind = Action['kind'];
 

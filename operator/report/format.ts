@@ -1,6 +1,7 @@
 /** Shared wording for renderings (pure): how actions, values and durations read for humans. */
 import pc from 'picocolors';
 import type { Action } from '../plan/types.ts';
+import { describeProvisionAction } from '../provision/describe.ts';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -82,6 +83,8 @@ export function describeAction(a: Action): string {
       return 'health check (HTTP, image and modules read back)';
     case 'record-revision':
       return `record revision ${fmtValue(a.revision)}`;
+    default:
+      return describeProvisionAction(a);
   }
 }
 
