@@ -10,7 +10,7 @@ import { planProvision, provisionActions } from '../../operator/provision/plan.t
 import type { ProvisionFacts, ProvisionMarker } from '../../operator/provision/types.ts';
 import { describeAction } from '../../operator/report/format.ts';
 import { renderPlanText } from '../../operator/report/plan.ts';
-import { clientSpec, instanceSpec, liveState, NOW, REV, SUNDAY_WINDOW } from '../plan/fixtures.ts';
+import { clientSpec, instanceSpec, liveFor, liveState, NOW, REV, SUNDAY_WINDOW } from '../plan/fixtures.ts';
 
 const opts = { revision: REV, now: NOW };
 const MARKER_PATH = '/var/lib/odoops/provision/test.json';
@@ -60,11 +60,12 @@ test('provisioning waits for the update window like any other change', () => {
 
 test('a filestore, layout files or checkouts without a layout: blocked (data-exists), nothing planned', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
-  for (const [facts, what] of [
+  const cases: [Partial<ProvisionFacts>, string][] = [
     [{ filestore: ['acme_test'] }, 'a filestore (acme_test)'],
     [{ files: ['.env', 'odoo.conf'] }, 'files of an earlier installation (.env, odoo.conf)'],
     [{ addons: ['integrator-addons'] }, 'addons checkouts (integrator-addons)'],
-  ] as const) {
+  ];
+  for (const [facts, what] of cases) {
     const p = inst(planClient(spec, liveState(spec, (l) => { l.test = bare('test', facts); }), opts), 'test');
     assert.is(p.blocked?.code, 'data-exists', what);
     assert.ok(p.blocked!.message.includes(what), p.blocked!.message);
@@ -76,7 +77,7 @@ test('a filestore, layout files or checkouts without a layout: blocked (data-exi
 test('a refused marker blocks, naming what exists and the marker, even once the layout was written', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const refused = marker({ status: 'refused', step: 'provision-database', message: 'database acme_test already exists and odoops did not create it', exists: ['database acme_test'] });
-  const l = { ...liveState(spec).instances.test!, provision: { marker: refused, markerPath: MARKER_PATH, files: ['compose.yaml', '.env', 'odoo.conf'], filestore: [], addons: [] } };
+  const l = { ...liveFor(instanceSpec('test')), provision: { marker: refused, markerPath: MARKER_PATH, files: ['compose.yaml', '.env', 'odoo.conf'], filestore: [], addons: [] } };
   const p = planProvision(instanceSpec('test'), l, opts, 'acme')!;
   assert.is(p.blocked?.code, 'data-exists');
   assert.match(p.blocked!.message, /database acme_test already exists and odoops did not create it; exists: database acme_test; nothing of it was changed/);
@@ -88,7 +89,7 @@ test('a failed marker: the plan continues every step (each is safe to run again)
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const failed = marker({ message: 'not installed after odoo -i (exit 0): broken_module: uninstalled', exists: ['layout (compose.yaml, .env, odoo.conf)', 'database acme_test'] });
   // Layout present (compose.yaml written), database half-done: still provisioning's business.
-  const l = { ...liveState(spec).instances.test!, provision: { marker: failed, markerPath: MARKER_PATH, files: ['compose.yaml'], filestore: ['acme_test'], addons: [] } };
+  const l = { ...liveFor(instanceSpec('test')), provision: { marker: failed, markerPath: MARKER_PATH, files: ['compose.yaml'], filestore: ['acme_test'], addons: [] } };
   const p = planProvision(instanceSpec('test'), l, opts)!;
   assert.is(p.blocked, undefined);
   assert.is(p.actions[0]?.kind, 'provision-layout');
@@ -103,7 +104,7 @@ test('a failed marker: the plan continues every step (each is safe to run again)
 
 test('a provisioned instance without marker is routine planning; unresolved secrets block provisioning', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
-  assert.is(planProvision(instanceSpec('test'), liveState(spec).instances.test!, opts), null);
+  assert.is(planProvision(instanceSpec('test'), liveFor(instanceSpec('test')), opts), null);
   const p = planProvision(instanceSpec('test'), bare('test'), { ...opts, unresolvedSecrets: { test: ['env:SMTP_PASS is not set'] } })!;
   assert.is(p.blocked?.code, 'secret-unresolved');
   assert.equal(p.actions, []);
