@@ -1,5 +1,6 @@
 /** One line per provisioning step, for plans, progress and reports (pure). */
-import type { ProvisionAction } from './types.ts';
+import type { Action } from '../plan/types.ts';
+import { isProvisionAction, type ProvisionAction } from './types.ts';
 
 export function describeProvisionAction(a: ProvisionAction): string {
   switch (a.kind) {
@@ -18,4 +19,16 @@ export function describeProvisionAction(a: ProvisionAction): string {
     case 'provision-done':
       return `provisioning of ${a.instance} done: remove its marker`;
   }
+}
+
+/** The headline of a provisioning plan: what the new instance gets. */
+export function provisionHeadline(actions: Action[]): string {
+  const steps = actions.filter(isProvisionAction);
+  const parts: string[] = [];
+  for (const a of steps) {
+    if (a.kind === 'provision-database') parts.push(`database ${a.database}`);
+    if (a.kind === 'provision-addons') parts.push(`addons ${a.repo.name}@${a.repo.ref}`);
+    if (a.kind === 'provision-modules') parts.push(`modules ${a.modules.join(', ')}`);
+  }
+  return `provision from the desired state: ${parts.join('; ')}`;
 }

@@ -1,7 +1,8 @@
 /** Shared wording for renderings (pure): how actions, values and durations read for humans. */
 import pc from 'picocolors';
 import type { Action } from '../plan/types.ts';
-import { describeProvisionAction } from '../provision/describe.ts';
+import { describeProvisionAction, provisionHeadline } from '../provision/describe.ts';
+import { isProvisionAction } from '../provision/types.ts';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -51,7 +52,7 @@ export function actionSign(a: Action): '+' | '-' | '~' {
     case 'checkout-addons':
       return a.fromCommit === null ? '+' : '~';
     default:
-      return '~';
+      return isProvisionAction(a) ? '+' : '~';
   }
 }
 
@@ -92,6 +93,7 @@ const ROUTINE: ReadonlySet<Action['kind']> = new Set(['snapshot', 'health-check'
 
 /** The headline of an instance plan: its significant actions, e.g. "install crm; write odoo.conf: ...". */
 export function headline(actions: Action[]): string {
+  if (actions.some(isProvisionAction)) return provisionHeadline(actions);
   const main = actions.filter((a) => !ROUTINE.has(a.kind));
   const shown = main.length > 0 ? main : actions.filter((a) => a.kind === 'restart');
   return shown.map((a) => (a.kind === 'write-config' ? 'write odoo.conf' : a.kind === 'switch-image' ? `switch image to ${a.to}` : describeAction(a))).join('; ');

@@ -43,7 +43,9 @@ test('a bare server: every instance gets the provisioning steps in their one ord
   assert.is(driftOf([plan]).drifted, true);
   // Each step reads as what it does.
   assert.match(describeAction(t.actions[3]!), /create database acme_test \(odoo -i base --without-demo=all; refused if it exists\)/);
-  assert.match(renderPlanText([plan], { color: false }), /create the layout of test/);
+  const text = renderPlanText([plan], { color: false });
+  assert.match(text, /acme\/test: provision from the desired state: addons integrator-addons@v1.0; database acme_test; modules contacts, integrator_base, sale_management/);
+  assert.match(text, /\+ create the layout of test/);
 });
 
 test('no addons, base only: no clone and no module step', () => {
