@@ -58,7 +58,7 @@ function missingInstancePlan(spec: InstanceSpec, opts: PlanOptions): InstancePla
   };
 }
 
-/** Plans one instance. `live` undefined or not present: blocked as not provisioned. */
+/** Plans one instance. Layout missing (or a provisioning marker): operator/provision/ plans it; `live` undefined (the probe said nothing of it): blocked as not provisioned. */
 export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined, opts: PlanOptions, client = ''): InstancePlan {
   const marker = live ? markerBlock(client, spec.name, live) : null;
   if (marker) return { instance: spec.name, changes: live?.present ? diffInstance(spec, live) : [], actions: [], window: windowStatus(spec.windows, opts.now), blocked: marker };

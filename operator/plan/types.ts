@@ -20,7 +20,7 @@ export type ReasonCode =
   | 'live-incomplete'
   /** A rollback failed: a person must restore from the snapshot, then `odoops resolve`. */
   | 'needs-manual-restore'
-  /** The instance has no compose.yaml on the server. */
+  /** The probe reported nothing of the instance (a layout that is missing is provisioned: operator/provision/). */
   | 'not-provisioned'
   /** Not provisioned, but a database or filestore odoops did not create is there: provisioning refuses to overwrite it. */
   | 'data-exists'
