@@ -162,7 +162,7 @@ def claim_database():
     if count not in ("", "0"):
         if m.get("database") in ("creating", "created"):
             write_marker(m, {"status": "in-progress", "step": "provision-database"})
-            json.dump({"database": "ours"}, sys.stdout)
+            json.dump({"database": m["database"]}, sys.stdout)
             return
         refuse(m, "provision-database", "database %s already exists and odoops did not create it" % REQ["database"], ["database %s" % REQ["database"]])
     write_marker(m, {"status": "in-progress", "step": "provision-database", "database": "creating"})

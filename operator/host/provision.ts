@@ -62,7 +62,7 @@ export const provisionLayout = (r: LayoutRequest): HostCommand =>
 
 /**
  * Reads pg_database in the db service (waiting for it to answer): absent -> the marker says
- * "creating" (from now on the database is odoops'); present and created by odoops -> go on;
+ * "creating" (from now on the database is odoops'); present and created by odoops -> its state ("creating" or "created");
  * present otherwise -> refused (exit 3).
  */
 export const provisionClaimDatabase = (r: MarkerRef & { database: string }): HostCommand =>

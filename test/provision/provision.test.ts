@@ -190,6 +190,8 @@ t('boreal: a module failing mid-provision leaves a marker naming what exists, te
   // With the broken module out of the desired state, the next apply finishes the provisioning.
   const fixed = await apply(boreal, openAt(prodSpec));
   assert.is(outcomes(fixed).production, 'applied', JSON.stringify(fixed.apply, null, 1));
+  const dbStep = fixed.apply!.instances.find((i) => i.instance === 'production')!.actions.find((a) => a.action.kind === 'provision-database');
+  assert.match(dbStep?.output ?? '', /database boreal_prod was created by an earlier provisioning run: kept/);
   assert.is(await marker('boreal', 'production'), null);
   for (const mod of prodSpec.modules) assert.ok((await installed('boreal', 'boreal_prod')).includes(mod), mod);
   assert.is(await fingerprint('boreal', testInst), before, 'test still untouched');

@@ -11,7 +11,16 @@ import { markerRef, runHelper } from './common.ts';
  */
 export async function provisionDatabaseStep(action: Extract<ProvisionAction, { kind: 'provision-database' }>, ctx: ExecContext): Promise<void> {
   const claim = await runHelper(ctx, provisionClaimDatabase({ ...markerRef(ctx, action.instance), database: action.database }));
-  if ((claim.json as { database?: string }).database === 'ours') ctx.note(`database ${action.database} was created by an earlier provisioning run: continuing`);
+  const found = (claim.json as { database: 'absent' | 'creating' | 'created' }).database;
+  if (found === 'created') {
+    // Initialised by an earlier provisioning run: `-i base` again would reload base (an upgrade of everything).
+    const rows = await readModules(ctx, action.instance, action.database);
+    if (rows.base?.state === 'installed') {
+      ctx.note(`database ${action.database} was created by an earlier provisioning run: kept`);
+      return;
+    }
+  }
+  if (found === 'creating') ctx.note(`database ${action.database} was being created by an earlier provisioning run: initialising it again`);
   const res = await run(ctx, odooInitialize(action.instance, action.database, ['base']));
   const rows = await readModules(ctx, action.instance, action.database);
   const bad = unexpectedStates(rows, ['base'], (s) => s === 'installed');
