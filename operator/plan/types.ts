@@ -1,4 +1,5 @@
 import type { AddonsRepoSpec, OdooOptionValue } from '../desired/types.ts';
+import type { ManagedPlan } from '../managed/types.ts';
 import type { ProvisionAction } from '../provision/types.ts';
 
 /**
@@ -42,6 +43,8 @@ export type ReasonCode =
   | 'earlier-failure'
   /** The plan names an instance the desired state does not have. */
   | 'not-desired'
+  /** A renderer refused the desired state (managed files): the config must change. */
+  | 'render-refused'
   /** A bug or an unexpected answer: see the message. */
   | 'internal';
 
@@ -70,6 +73,7 @@ export const TRANSIENT: Readonly<Record<ReasonCode, boolean>> = {
   'dependency-failed': true,
   'earlier-failure': true,
   'not-desired': false,
+  'render-refused': false,
   internal: false,
 };
 
@@ -143,6 +147,8 @@ export interface Plan {
   /** Set when the server could not be read: no instance plans then. */
   unreachable?: Reason;
   instances: InstancePlan[];
+  /** Files odoops keeps on the server (operator/managed/), when the caller planned them. */
+  managed?: ManagedPlan;
 }
 
 /** Counts over a set of plans, for summaries and exit codes. */
@@ -168,6 +174,8 @@ export interface DriftReport {
   clients: {
     client: string;
     instances: { instance: string; changes: Change[]; blocked?: Reason }[];
+    /** Managed files that differ (hand-edited, missing) or cannot be checked. */
+    managed?: Change[];
   }[];
   unreachable: { client: string; reason: Reason }[];
 }
