@@ -11,6 +11,7 @@ import { probe, secretDigest } from '../host/commands.ts';
 import { isSecretOption } from '../plan/diff.ts';
 import { NO_SECRETS, type ResolvedSecrets } from '../reconcile/secrets.ts';
 import { errorMessage } from '../util/errors.ts';
+import type { ProvisionFacts } from '../provision/types.ts';
 import type { HostSession, ConnectOptions } from './ssh.ts';
 import { connectSsh, HostKeyMismatchError } from './ssh.ts';
 import { SECRET_DIFFERS, SECRET_MATCHES, type LiveInstance, type LiveModule, type LiveState, type ModuleState, type HostFacts, type LiveAddonsRepo, type RestoreMarker } from './types.ts';
@@ -41,6 +42,7 @@ interface RawInstance {
   secretDigests: Record<string, string>;
   marker: RestoreMarker | null;
   errors: string[];
+  provision?: ProvisionFacts;
 }
 
 interface RawProbe {
@@ -122,6 +124,7 @@ function toInstances(raw: RawProbe, secrets: ResolvedSecrets, key: string): Reco
       lastApplied: st?.revision && st.at ? { revision: st.revision, at: st.at } : null,
       marker: r.marker ?? null,
       errors: r.errors ?? [],
+      ...(r.provision ? { provision: r.provision } : {}),
     };
   }
   return out;

@@ -1,4 +1,5 @@
 /** Live state: what one server reports over SSH right now. */
+import type { ProvisionFacts } from '../provision/types.ts';
 
 export type ModuleState =
   | 'installed'
@@ -64,6 +65,8 @@ export interface LiveInstance {
   options: Record<string, string>;
   /** A "needs manual restore" marker left by a failed rollback, if any. */
   marker?: RestoreMarker | null;
+  /** Provisioning marker and leftovers of an earlier installation (operator/provision/). */
+  provision?: ProvisionFacts;
   /** Last revision odoops applied to this instance (from /var/lib/odoops/state.json). */
   lastApplied: { revision: string; at: string } | null;
   /** Image of the running odoo container (docker compose ps), when running. */

@@ -1,5 +1,6 @@
 import type { AddonsRepoSpec, OdooOptionValue } from '../desired/types.ts';
 import type { ManagedPlan } from '../managed/types.ts';
+import type { ProvisionAction } from '../provision/types.ts';
 
 /**
  * Why an instance (or a server) cannot go now. Reports, exit codes, MR comments and the
@@ -20,8 +21,12 @@ export type ReasonCode =
   | 'live-incomplete'
   /** A rollback failed: a person must restore from the snapshot, then `odoops resolve`. */
   | 'needs-manual-restore'
-  /** The instance has no compose.yaml on the server. */
+  /** The probe reported nothing of the instance (a layout that is missing is provisioned: operator/provision/). */
   | 'not-provisioned'
+  /** Not provisioned, but a database or filestore odoops did not create is there: provisioning refuses to overwrite it. */
+  | 'data-exists'
+  /** A provisioning step failed: the provisioning marker names what exists; the next apply continues. */
+  | 'provision-incomplete'
   /** An addons ref does not resolve in its repository. */
   | 'ref-not-found'
   /** A module to install is unknown to the server. */
@@ -58,6 +63,8 @@ export const TRANSIENT: Readonly<Record<ReasonCode, boolean>> = {
   'live-incomplete': true,
   'needs-manual-restore': false,
   'not-provisioned': false,
+  'data-exists': false,
+  'provision-incomplete': false,
   'ref-not-found': false,
   'module-unknown': false,
   'module-uninstallable': false,
@@ -99,7 +106,9 @@ export type Action =
   | { kind: 'start'; instance: string }
   | { kind: 'health-check'; instance: string }
   /** state.json's revision, and the files checksums of the modules on disk (what "changed since the last apply" compares with). */
-  | { kind: 'record-revision'; instance: string; revision: string; moduleChecksums?: Record<string, string> };
+  | { kind: 'record-revision'; instance: string; revision: string; moduleChecksums?: Record<string, string> }
+  /** Provisioning steps (operator/provision/). */
+  | ProvisionAction;
 
 /** Why one module is upgraded. */
 export interface ModuleUpgrade {
