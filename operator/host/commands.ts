@@ -147,7 +147,7 @@ export const addonsCheckout = (r: CheckoutRequest): HostCommand =>
 
 // --- Python helpers: program and request on stdin ---
 
-function python(program: string, name: string, request: unknown, label: string, timeoutMs: number): HostCommand {
+export function python(program: string, name: string, request: unknown, label: string, timeoutMs: number): HostCommand {
   return cmd(['python3', '-c', PYTHON_BOOTSTRAP, name], label, timeoutMs, { stdin: `${program}\0${JSON.stringify(request)}` });
 }
 

@@ -21,6 +21,9 @@ export const CHECKOUT_SCRIPT = script('checkout.sh');
 
 export const PROBE_PY = read('./probe.py');
 export const HOST_EDIT_PY = read('./host-edit.py');
+export const INSTALL_FILES_PY = read('./install-files.py');
+/** The backup program installed on servers (BACKUP_PROGRAM); its text is part of the backup rendering. */
+export const BACKUP_PROGRAM_PY = read('./odoops-backup.py');
 
 /**
  * Runs a Python program sent on stdin with its request: `<program> NUL <request JSON>`.
