@@ -49,6 +49,8 @@ export interface RestoreRequest {
   /** Values to redact from messages (backup secrets). */
   redactValues?: string[];
   onStep?: (label: string) => void;
+  /** The caller already holds the server lock under this run (reinstall): no lock is taken. */
+  lockHeldBy?: string;
 }
 
 export interface FetchedSnapshot {
@@ -139,15 +141,17 @@ export async function fetchSnapshot(
 }
 
 export async function restoreInstance(session: HostSession, req: RestoreRequest): Promise<RestoreResult> {
-  const runId = req.runId ?? newRunId();
+  const runId = req.lockHeldBy ?? req.runId ?? newRunId();
   const now = req.now ?? (() => new Date());
   const secrets = req.secrets ?? NO_SECRETS;
   const hide = (t: string) => redact(redact(t, secrets.values), req.redactValues ?? []);
   const step = req.onStep ?? (() => undefined);
   const inst = instanceOf(req.spec, req.into);
   instanceOf(req.spec, req.from);
-  const lock = await tryLock(session, req.spec.name, { runId, command: `restore ${req.into}`, waitMs: req.lockWaitMs ?? 0, now: now() });
-  if (!lock.acquired) throw new RestoreError(lock.reason.code === 'locked' ? 'locked' : 'unreachable', lock.reason.message);
+  const lock = req.lockHeldBy
+    ? { release: async () => undefined }
+    : await tryLock(session, req.spec.name, { runId, command: `restore ${req.into}`, waitMs: req.lockWaitMs ?? 0, now: now() });
+  if ('acquired' in lock && !lock.acquired) throw new RestoreError(lock.reason.code === 'locked' ? 'locked' : 'unreachable', lock.reason.message);
   const ctx: ExecContext = {
     session, client: req.spec, instance: inst, live: null, revision: '-', runId, now, snapshot: null, touched: new Set(),
     healthTimeoutMs: req.healthTimeoutMs ?? 120_000, upgraded: new Set(), secrets, note: () => undefined,

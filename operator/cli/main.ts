@@ -17,6 +17,7 @@ import { register as registerRender } from './render.ts';
 import { register as registerBackup } from './backup.ts';
 import { register as registerBackups } from './backups.ts';
 import { register as registerRestore } from './restore.ts';
+import { register as registerReinstall } from './reinstall.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerBackup(program);
   registerBackups(program);
   registerRestore(program);
+  registerReinstall(program);
   return program;
 }
 

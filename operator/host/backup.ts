@@ -13,6 +13,8 @@ export interface InstallFile {
   path: string;
   content: string;
   mode: number;
+  /** "user:group" (names or numbers); root:root when absent. */
+  owner?: string;
 }
 
 /** Atomic writes of whole files (contents on stdin), directories created with their modes, stale files removed. */

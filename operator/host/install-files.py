@@ -12,7 +12,17 @@ import hashlib, hmac, json, os, pwd, grp, sys, tempfile
 REQ = json.loads(REQUEST)  # noqa: F821 (set by the bootstrap)
 
 
-def write(path, content, mode, dir_mode):
+def ids(owner):
+    """"user:group" by name or number -> (uid, gid); root:root when absent."""
+    if not owner:
+        return 0, 0
+    u, _, g = owner.partition(":")
+    uid = int(u) if u.isdigit() else pwd.getpwnam(u).pw_uid
+    gid = int(g) if g.isdigit() else grp.getgrnam(g).gr_gid
+    return uid, gid
+
+
+def write(path, content, mode, dir_mode, owner=None):
     d = os.path.dirname(path)
     if not os.path.isdir(d):
         os.makedirs(d, mode=dir_mode, exist_ok=True)
@@ -23,7 +33,7 @@ def write(path, content, mode, dir_mode):
             f.write(content)
             f.flush()
             os.fsync(f.fileno())
-        os.chown(tmp, 0, 0)
+        os.chown(tmp, *ids(owner))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -45,7 +55,7 @@ if REQ["op"] == "write":
         os.chmod(d["path"], d["mode"])
     written = []
     for f in REQ["files"]:
-        write(f["path"], f["content"], f["mode"], REQ.get("dirMode", 0o755))
+        write(f["path"], f["content"], f["mode"], REQ.get("dirMode", 0o755), f.get("owner"))
         written.append(f["path"])
     removed = []
     for p in REQ.get("remove", []):
