@@ -1,68 +1,42 @@
 /**
- * The backup files odoops keeps in place on a server (operator/render/backup.ts): written
- * by `installBackupFiles` (an apply step of its own until the generic managed-files
- * mechanism lands), compared by `backupFilesDrift` (HMAC with a one-time key of each file's
- * content, and its mode: no secret is ever read back).
+ * The backup files on a server are a managed-files unit ("backup" in
+ * operator/managed/registry.ts, rendered by operator/render/backup.ts): `odoops apply`
+ * installs them and `odoops drift` reports a hand-edited one like any other managed file.
+ * Here: the same unit on demand, for `odoops backup` (files first, then the backup) and
+ * `odoops reinstall`, under the caller's server lock.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import type { ClientSpec } from '../desired/types.ts';
-import { fileDigests, installFiles } from '../host/backup.ts';
-import { BACKUP_CONFIG_DIR, BACKUP_STATE_DIR } from '../host/paths.ts';
-import { BACKUP_PROGRAM_PY } from '../host/scripts.ts';
-import type { HostSession } from '../live/ssh.ts';
-import { renderBackup } from '../render/backup.ts';
-import type { Rendering } from '../render/types.ts';
-import { redact } from '../secrets/index.ts';
+import type { ClientSpec, FleetSpec } from '../desired/types.ts';
+import { connectSsh, type ConnectOptions, type HostSession } from '../live/ssh.ts';
+import { applyObservedManaged, observeManaged, type ManagedState } from '../managed/index.ts';
+import { MANAGED_ENTRIES } from '../managed/registry.ts';
 import { OdoopsError } from '../util/errors.ts';
-import { resolveBackupSecrets, type BackupSecrets } from './secrets.ts';
 
-export function backupRendering(spec: ClientSpec, secrets: BackupSecrets): Rendering {
-  return renderBackup(spec, secrets.byRef, BACKUP_PROGRAM_PY);
-}
+export const BACKUP_UNIT = 'backup';
 
-export interface FileDrift {
-  path: string;
-  problem: 'missing' | 'content' | 'mode' | 'unreadable';
-}
-
-/** Raised when the server refused the install; its output is redacted. */
-export class BackupInstallError extends OdoopsError {
-  readonly code = 'backup-install-failed';
+export class BackupFilesError extends OdoopsError {
+  readonly code = 'backup-files';
   readonly transient = false;
 }
 
-export async function installBackupFiles(session: HostSession, rendering: Rendering, secrets: BackupSecrets): Promise<string[]> {
-  const res = await session.exec(installFiles({
-    files: rendering.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
-    dirs: [{ path: BACKUP_CONFIG_DIR, mode: 0o700 }, { path: BACKUP_STATE_DIR, mode: 0o700 }],
-    remove: [],
-    label: `install ${rendering.target} (${rendering.files.length} files)`,
-  }));
-  if (res.code !== 0) throw new BackupInstallError(`${session.label}: ${res.label}: ${redact((res.stderr || res.stdout).trim().split('\n').pop() ?? `exit ${res.code}`, secrets.values)}`);
-  return (JSON.parse(res.stdout) as { written: string[] }).written;
+/** The backup unit's managed-files plan on this server (what differs from the rendering). */
+export function observeBackupFiles(session: HostSession, spec: ClientSpec, fleet: FleetSpec, env?: NodeJS.ProcessEnv): Promise<ManagedState> {
+  return observeManaged(session, spec, fleet, { entries: MANAGED_ENTRIES.filter((e) => e.unit === BACKUP_UNIT), ...(env ? { env } : {}) });
 }
 
-export async function backupFilesDrift(session: HostSession, rendering: Rendering): Promise<FileDrift[]> {
-  const key = randomBytes(32).toString('hex');
-  const res = await session.exec(fileDigests(rendering.files.map((f) => f.path), key, `read ${rendering.target} digests`));
-  if (res.code !== 0) throw new OdoopsError(`${session.label}: ${res.label}: exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}`);
-  const live = (JSON.parse(res.stdout) as { files: Record<string, { hmac?: string; mode?: number; error?: string } | null> }).files;
-  const out: FileDrift[] = [];
-  for (const f of rendering.files) {
-    const l = live[f.path];
-    const want = createHmac('sha256', Buffer.from(key, 'hex')).update(f.content, 'utf8').digest('hex');
-    if (l === null || l === undefined) out.push({ path: f.path, problem: 'missing' });
-    else if (l.error) out.push({ path: f.path, problem: 'unreadable' });
-    else if (l.hmac !== want) out.push({ path: f.path, problem: 'content' });
-    else if (l.mode !== f.mode) out.push({ path: f.path, problem: 'mode' });
-  }
-  return out;
-}
-
-/** Render with secrets resolved from `env` and install: what the apply step and `odoops backup --install` run. */
-export async function installBackup(session: HostSession, spec: ClientSpec, env: NodeJS.ProcessEnv = process.env): Promise<{ written: string[]; digest: string }> {
-  const secrets = resolveBackupSecrets(spec, env);
-  const rendering = backupRendering(spec, secrets);
-  const written = await installBackupFiles(session, rendering, secrets);
-  return { written, digest: rendering.digest };
+/** Installs the backup files when they differ from the desired state; the paths written ([] when none differed). */
+export async function ensureBackupFiles(
+  session: HostSession,
+  spec: ClientSpec,
+  fleet: FleetSpec,
+  opts: { runId: string; env?: NodeJS.ProcessEnv; ssh?: ConnectOptions },
+): Promise<string[]> {
+  const state = await observeBackupFiles(session, spec, fleet, opts.env);
+  if (state.plan.blocked) throw new BackupFilesError(`${spec.name}: ${state.plan.blocked.message}`);
+  const refused = state.plan.refused.map((r) => r.reason.message);
+  if (refused.length) throw new BackupFilesError(`${spec.name}: the backup files cannot be rendered: ${refused.join('; ')}`);
+  if (state.plan.actions.length === 0) return [];
+  const res = await applyObservedManaged(session, state, { runId: opts.runId, reconnect: () => connectSsh(spec.name, spec.server, opts.ssh) });
+  const bad = res.actions.filter((a) => a.outcome !== 'applied');
+  if (bad.length) throw new BackupFilesError(`${spec.name}: installing the backup files failed: ${bad.map((a) => `${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ')}`);
+  return state.plan.actions.flatMap((a) => a.files.map((f) => f.path));
 }

@@ -16,7 +16,7 @@
  */
 import { newRunId, tryLock } from '../apply/lock.ts';
 import type { ApplyResult } from '../apply/types.ts';
-import type { ClientSpec } from '../desired/types.ts';
+import type { ClientSpec, FleetSpec } from '../desired/types.ts';
 import { installFiles } from '../host/backup.ts';
 import { composeUp, guarded } from '../host/commands.ts';
 import { probeLive } from '../live/probe.ts';
@@ -26,12 +26,13 @@ import { resolveClientSecrets } from '../reconcile/secrets.ts';
 import { instanceDirectories, renderInstance } from '../render/instance.ts';
 import { redact, resolveSecret } from '../secrets/index.ts';
 import { OdoopsError } from '../util/errors.ts';
-import { backupRendering, installBackupFiles } from './files.ts';
+import { ensureBackupFiles } from './files.ts';
 import { restoreInstance, type RestoreResult } from './restore.ts';
 import { resolveBackupSecrets } from './secrets.ts';
 
 export interface ReinstallRequest {
   spec: ClientSpec;
+  fleet: FleetSpec;
   /** The desired state's revision (recorded on the new server by the final reconcile). */
   revision: string;
   host: string;
@@ -106,7 +107,7 @@ export async function reinstall(req: ReinstallRequest): Promise<ReinstallResult>
       step('provision the instances');
       await provision(session, spec, runId, env);
       step('install the backup files');
-      await installBackupFiles(session, backupRendering(spec, backupSecrets), backupSecrets);
+      await ensureBackupFiles(session, spec, req.fleet, { runId, env, ...(req.ssh ? { ssh: req.ssh } : {}) });
       // Production last, like applies: test serves first and proves the path.
       for (const inst of spec.instances) {
         step(`restore ${inst.name} from its latest snapshot`);
@@ -123,7 +124,7 @@ export async function reinstall(req: ReinstallRequest): Promise<ReinstallResult>
     await session.close();
   }
   step('reconcile the new server with the desired state');
-  const outcome = await reconcile(spec, req.revision, { mode: 'apply', ignoreWindows: true, env, ...(req.ssh ? { ssh: req.ssh } : {}), ...(req.healthTimeoutMs ? { healthTimeoutMs: req.healthTimeoutMs } : {}) });
+  const outcome = await reconcile(spec, req.revision, { mode: 'apply', ignoreWindows: true, env, fleet: req.fleet, ...(req.ssh ? { ssh: req.ssh } : {}), ...(req.healthTimeoutMs ? { healthTimeoutMs: req.healthTimeoutMs } : {}) });
   const apply = outcome.apply ?? null;
   if (apply?.error) throw new ReinstallError('apply-failed', `the instances are restored, but reconciling ${req.host} failed: ${apply.error.message}`);
   const bad = apply?.instances.filter((i) => i.outcome === 'failed' || i.outcome === 'rolled-back' || i.outcome === 'blocked') ?? [];

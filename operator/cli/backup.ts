@@ -5,11 +5,12 @@
  * when one or more failed (degraded: the others have them) or the backup failed.
  */
 import type { Command } from 'commander';
-import { backupFilesDrift, backupRendering, installBackupFiles } from '../backup/files.ts';
+import { newRunId, tryLock } from '../apply/lock.ts';
+import { ensureBackupFiles } from '../backup/files.ts';
 import { runBackup } from '../backup/run.ts';
 import { resolveBackupSecrets } from '../backup/secrets.ts';
 import { redact } from '../secrets/index.ts';
-import { UsageError } from '../util/errors.ts';
+import { OdoopsError, UsageError } from '../util/errors.ts';
 import { addClientOptions, connectClient, formatBytes, loadClient, type ClientCommandOptions } from './client-session.ts';
 
 export function register(program: Command): void {
@@ -20,22 +21,26 @@ export function register(program: Command): void {
       .argument('<client>', 'client name')
       .option('--instance <name>', 'only this instance'),
   ).action(async (client: string, opts: ClientCommandOptions & { instance?: string }) => {
-    const { spec } = await loadClient(opts, client);
+    const { spec, desired } = await loadClient(opts, client);
     if (!spec.backups) throw new UsageError(`${client} has no backups declared (clients/${client}.yaml backups or fleet.yaml defaults.backups)`);
     if (opts.instance && !spec.instances.some((i) => i.name === opts.instance)) {
       throw new UsageError(`unknown instance "${opts.instance}" of ${client} (known: ${spec.instances.map((i) => i.name).join(', ')})`);
     }
     const secrets = resolveBackupSecrets(spec);
-    const rendering = backupRendering(spec, secrets);
     const say = (line: string) => {
       if (!opts.json) process.stdout.write(`${redact(line, secrets.values)}\n`);
     };
     const session = await connectClient(opts, client, spec.server);
     try {
-      const drift = await backupFilesDrift(session, rendering);
-      if (drift.length) {
-        say(`installing the backup files (${drift.map((d) => `${d.path}: ${d.problem}`).join(', ')})`);
-        await installBackupFiles(session, rendering, secrets);
+      // The files first (a managed-files unit), under the server lock: the backup runs as desired now.
+      const runId = newRunId();
+      const lock = await tryLock(session, client, { runId, command: 'backup', now: new Date() });
+      if (!lock.acquired) throw new OdoopsError(lock.reason.message);
+      try {
+        const written = await ensureBackupFiles(session, spec, desired.fleet, { runId });
+        if (written.length) say(`installed the backup files: ${written.join(', ')}`);
+      } finally {
+        await lock.release();
       }
       say(`backing up ${client}${opts.instance ? `/${opts.instance}` : ''} to ${spec.backups.destinations.map((d) => d.name).join(', ')}`);
       const result = await runBackup(session, opts.instance);

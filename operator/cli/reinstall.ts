@@ -38,7 +38,7 @@ export function register(program: Command): void {
     const file = files.clients.find((f) => f.path === spec.file);
     if (!file) throw new OdoopsError(`cannot read ${spec.file} from the config repo`);
     const result = await reinstall({
-      spec, revision: desired.revision, host: opts.host, hostKey: opts.hostKey,
+      spec, fleet: desired.fleet, revision: desired.revision, host: opts.host, hostKey: opts.hostKey,
       ssh: { readyTimeoutMs: positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
       healthTimeoutMs: positiveNumber(opts.healthTimeout, '--health-timeout') * 1000,
       onStep: (l) => { if (!opts.json) process.stderr.write(`  ${l}\n`); },

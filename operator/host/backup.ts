@@ -1,8 +1,9 @@
 /**
- * The host contract of daily backups (issue 8): installing the files odoops keeps in place
- * (schedule, program, configuration, secrets), reading their digests back, and running the
- * installed program (operator/host/odoops-backup.py at BACKUP_PROGRAM). Secrets travel on
- * stdin only (inside the install request); the program reads them from its 0600 files.
+ * The host contract of daily backups and reinstalls (issue 8): running the installed backup
+ * program (operator/host/odoops-backup.py at BACKUP_PROGRAM; its files are a managed-files
+ * unit), neutralizing a restored copy, and writing an instance's files on a fresh server.
+ * Secrets travel on stdin only (inside the install request); the program reads them from
+ * its 0600 files.
  */
 import { TIMEOUTS, type HostCommand } from './command.ts';
 import { pgConninfo, python } from './commands.ts';
@@ -17,13 +18,9 @@ export interface InstallFile {
   owner?: string;
 }
 
-/** Atomic writes of whole files (contents on stdin), directories created with their modes, stale files removed. */
+/** Atomic writes of whole files (contents on stdin, owner and mode set), directories created with their modes (provisioning). */
 export const installFiles = (r: { files: InstallFile[]; dirs: { path: string; mode: number }[]; remove: string[]; label: string }): HostCommand =>
   python(INSTALL_FILES_PY, 'install-files.py', { op: 'write', files: r.files, dirs: r.dirs, remove: r.remove, dirMode: 0o755 }, r.label, TIMEOUTS.quick);
-
-/** HMAC (one-time key) of each file's content, its mode and owner: compared with the rendering, no secret read back. */
-export const fileDigests = (paths: string[], key: string, label: string): HostCommand =>
-  python(INSTALL_FILES_PY, 'install-files.py', { op: 'digest', paths, key }, label, TIMEOUTS.quick);
 
 /** A backup now, as the schedule runs it (one instance or all). */
 export const backupRun = (instance?: string): HostCommand =>

@@ -1,13 +1,9 @@
-# odoops: files it keeps in place on a server (the backup schedule, program, configuration
-# and secrets). Run by the constant bootstrap (`python3 -c ...`) with the request (JSON) on
-# stdin: paths, modes and contents never reach argv. Two operations:
-#   write:   each file written atomically (temporary file in the same directory, fsync,
-#            chmod, rename), parent directories created with `dirMode`; files of `remove`
-#            that exist are removed. Prints {"written": [...], "removed": [...]}.
-#   digest:  for each path, HMAC-SHA256 (key from the request, used once) of its content, and
-#            its mode and owner, or null when absent: odoops compares with what it rendered
-#            without reading a secret back. Prints {"files": {path: {...} | null}}.
-import hashlib, hmac, json, os, pwd, grp, sys, tempfile
+# odoops: writes the files of an instance on a fresh server (reinstall). Run by the constant
+# bootstrap (`python3 -c ...`) with the request (JSON) on stdin: paths, modes, owners and
+# contents never reach argv. op "write": directories created with their modes, each file
+# written atomically (temporary file in the same directory, fsync, chmod, chown, rename);
+# files of `remove` that exist are removed. Prints {"written": [...], "removed": [...]}.
+import json, os, pwd, grp, sys, tempfile
 
 REQ = json.loads(REQUEST)  # noqa: F821 (set by the bootstrap)
 
@@ -41,13 +37,6 @@ def write(path, content, mode, dir_mode, owner=None):
         raise
 
 
-def owner(st):
-    try:
-        return "%s:%s" % (pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name)
-    except KeyError:
-        return "%d:%d" % (st.st_uid, st.st_gid)
-
-
 if REQ["op"] == "write":
     os.umask(0o077)
     for d in REQ.get("dirs", []):
@@ -63,22 +52,6 @@ if REQ["op"] == "write":
             os.unlink(p)
             removed.append(p)
     print(json.dumps({"written": written, "removed": removed}))
-elif REQ["op"] == "digest":
-    key = bytes.fromhex(REQ["key"])
-    out = {}
-    for p in REQ["paths"]:
-        try:
-            st = os.lstat(p)
-            with open(p, "rb") as f:
-                data = f.read()
-        except (FileNotFoundError, NotADirectoryError):
-            out[p] = None
-            continue
-        except PermissionError:
-            out[p] = {"error": "permission denied"}
-            continue
-        out[p] = {"hmac": hmac.new(key, data, hashlib.sha256).hexdigest(), "mode": st.st_mode & 0o7777, "owner": owner(st)}
-    print(json.dumps({"files": out}))
 else:
     sys.stderr.write("unknown op\n")
     sys.exit(1)

@@ -14,10 +14,10 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backupFilesDrift, backupRendering, installBackupFiles } from '../../operator/backup/files.ts';
-import { resolveBackupSecrets } from '../../operator/backup/secrets.ts';
+import { ensureBackupFiles } from '../../operator/backup/files.ts';
+import { newRunId } from '../../operator/apply/lock.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
-import type { ClientSpec } from '../../operator/desired/types.ts';
+import type { ClientSpec, FleetSpec } from '../../operator/desired/types.ts';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { sandboxDown, sandboxExec, sandboxFault, sandboxUp } from '../../operator/sandbox/index.ts';
 import { BACKUP_CRON_FILE } from '../../operator/host/paths.ts';
@@ -28,6 +28,7 @@ const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const t = suite('backups: restic to SFTP + S3, restore, degraded, wrong password, --into test, schedule drift');
 let info: SandboxInfo | undefined;
 let spec: ClientSpec;
+let fleet: FleetSpec;
 let client: string;
 const PASSWORD = 'correct horse battery staple';
 const sessions: HostSession[] = [];
@@ -71,7 +72,9 @@ async function fingerprint(name: string): Promise<{ tables: string; files: strin
 t.before(async () => {
   info = await sandboxUp({ clients: 1, dir: await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-')), backupHosts: 1 });
   client = info.servers[0]!.client;
-  spec = (await loadDesiredState({ repo: info.repoDir })).clients.find((c) => c.name === client)!;
+  const desired = await loadDesiredState({ repo: info.repoDir });
+  spec = desired.clients.find((c) => c.name === client)!;
+  fleet = desired.fleet;
   // Production data worth keeping: partners, a mail server, an active cron, attachments.
   const prod = inst('production').database;
   await psql(prod, "INSERT INTO res_partner (name, display_name, create_date, write_date) SELECT 'Customer ' || g, 'Customer ' || g, now(), now() FROM generate_series(1, 250) g");
@@ -90,8 +93,13 @@ async function session(): Promise<HostSession> {
   return s;
 }
 
-function secretsFor(password = PASSWORD) {
-  return resolveBackupSecrets(spec, { ...process.env, [`RESTIC_PASSWORD_${client.toUpperCase()}`]: password });
+/** What `odoops drift` says of the backup unit's files: "path: reason" per differing file. */
+async function backupDrift(): Promise<string[]> {
+  const r = await odoops(['drift', '--json', '--client', client]);
+  const report = JSON.parse(r.stdout) as { clients: { client: string; managed?: { path: string; reason: string }[] }[] };
+  return (report.clients.find((c) => c.client === client)?.managed ?? [])
+    .filter((c) => c.path.startsWith('managed.backup:'))
+    .map((c) => `${c.path.slice('managed.backup:'.length)}: ${c.reason}`);
 }
 
 interface Listing {
@@ -123,7 +131,7 @@ const ids = (l: Listing) => Object.fromEntries(Object.entries(l.destinations).ma
 t('odoops backup installs the files, then backs up both instances to both destinations; backups lists them, healthy', async () => {
   const r = await odoops(['backup', client]);
   assert.is(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /installing the backup files/);
+  assert.match(r.stdout, /installed the backup files: .*\/etc\/cron\.d\/odoops-backup/);
   assert.match(r.stdout, /backup complete on every destination/);
   assert.not.match(r.stdout + r.stderr, PASSWORD);
   const l = await listing();
@@ -135,8 +143,7 @@ t('odoops backup installs the files, then backs up both instances to both destin
   }
   assert.is(l.health.state, 'ok', JSON.stringify(l.health));
   // The secrets are 0600 on the server, the schedule 0644, and match the desired state.
-  const s = await session();
-  assert.equal(await backupFilesDrift(s, backupRendering(spec, secretsFor())), []);
+  assert.equal(await backupDrift(), []);
   const modes = await inServer(['sh', '-c', 'stat -c "%a %n" /etc/odoops/backup/* /etc/cron.d/odoops-backup | sort -k2']);
   for (const line of modes.trim().split('\n')) {
     const [mode, file] = line.split(' ') as [string, string];
@@ -239,7 +246,7 @@ t('a wrong repository password is a clear error and deletes nothing', async () =
   assert.match(r.stderr, /nothing was changed/);
   assert.equal(await fingerprint('production'), data);
   // Back to the right password: every snapshot is still there.
-  await installBackupFiles(await session(), backupRendering(spec, secretsFor()), secretsFor());
+  assert.equal(await ensureBackupFiles(await session(), spec, fleet, { runId: newRunId(), env: { ...process.env, [`RESTIC_PASSWORD_${client.toUpperCase()}`]: PASSWORD } }), ['/etc/odoops/backup/password']);
   assert.equal(ids(await listing()), ids(before));
 });
 
@@ -262,17 +269,19 @@ t('--into test: a neutralized copy of production (no mail server can send, crons
   assert.is(files.trim(), 'abcdef');
 });
 
-t('the schedule file matches the desired state; a hand edit is drift', async () => {
-  const s = await session();
-  const rendering = backupRendering(spec, secretsFor());
-  assert.equal(await backupFilesDrift(s, rendering), []);
-  await inServer(['sh', '-c', 'sed -i "s/^\\([0-9]*\\) /\\1 /; s/ root / root nice /" "$1"', 'sh', BACKUP_CRON_FILE]);
-  assert.equal(await backupFilesDrift(s, rendering), [{ path: BACKUP_CRON_FILE, problem: 'content' }]);
+t('the schedule file matches the desired state; a hand edit is drift, and the managed unit puts it back', async () => {
+  assert.equal(await backupDrift(), []);
+  await inServer(['sh', '-c', 'sed -i "s/ root / root nice /" "$1"', 'sh', BACKUP_CRON_FILE]);
   await inServer(['chmod', '644', '/etc/odoops/backup/password']);
-  assert.equal(await backupFilesDrift(s, rendering), [
-    { path: BACKUP_CRON_FILE, problem: 'content' },
-    { path: '/etc/odoops/backup/password', problem: 'mode' },
+  assert.equal(await backupDrift(), [
+    `${BACKUP_CRON_FILE}: content differs (edited by hand?)`,
+    '/etc/odoops/backup/password: mode differs (edited by hand?)',
   ]);
+  // What apply runs for the unit (the managed-files mechanism), without the rest of the plan.
+  const env = { ...process.env, [`RESTIC_PASSWORD_${client.toUpperCase()}`]: PASSWORD };
+  assert.equal(await ensureBackupFiles(await session(), spec, fleet, { runId: newRunId(), env }), [BACKUP_CRON_FILE, '/etc/odoops/backup/password']);
+  assert.equal(await backupDrift(), []);
+  assert.match(await inServer(['cat', BACKUP_CRON_FILE]), / root \/usr\/local\/sbin\/odoops-backup run /);
 });
 
 t.run();
