@@ -18,6 +18,8 @@ export interface BackupStatusFile {
     check?: { ok: boolean; at: string; error?: string } | null;
   }>;
   sizes?: Record<string, number | null>;
+  /** When the backup configuration was installed (added by `odoops-backup status`). */
+  configSince?: string;
 }
 
 /** A run may take this long after its scheduled time before its absence counts. */
@@ -63,7 +65,10 @@ export function lastScheduledRun(schedule: string, timeZone: string, at: Date): 
 export function backupHealth(spec: ClientSpec, status: BackupStatusFile | null, now: Date, marginMs = BACKUP_MARGIN_MS): BackupHealth {
   const b = spec.backups;
   if (!b) return { state: 'ok', destinations: [], expectedSince: null };
-  const expected = lastScheduledRun(b.schedule, b.timeZone, new Date(now.getTime() - marginMs));
+  const scheduled = lastScheduledRun(b.schedule, b.timeZone, new Date(now.getTime() - marginMs));
+  // A schedule installed after its last run was due has nothing to show yet: not drift.
+  const since = status?.configSince ? Date.parse(status.configSince) : NaN;
+  const expected = scheduled && !(since > scheduled.getTime()) ? scheduled : null;
   const destinations: DestinationHealth[] = b.destinations.map((d) => {
     const st = status?.destinations[d.name];
     const problems: string[] = [];
@@ -73,17 +78,18 @@ export function backupHealth(spec: ClientSpec, status: BackupStatusFile | null, 
       const n = st?.newest?.[i.name];
       const t = n ? Date.parse(n.time) : NaN;
       let problem: BackupProblem | null = null;
-      if (!n || Number.isNaN(t)) problem = 'missing';
+      if (!n || Number.isNaN(t)) problem = expected || !status?.configSince ? 'missing' : null;
       else if (expected && t < expected.getTime()) problem = 'too-old';
       return { instance: i.name, snapshot: n?.id ?? null, time: n?.time ?? null, ageMs: Number.isNaN(t) ? null : now.getTime() - t, size: n?.size ?? null, problem };
     });
     for (const i of instances) {
-      if (i.problem === 'missing') problems.push(`${d.name}: no snapshot of ${i.instance}`);
+      if (i.problem === 'missing') problems.push(`${d.name}: no snapshot of ${i.instance}${expected ? ` since the run scheduled at ${expected.toISOString()}` : ''}`);
       if (i.problem === 'too-old') problems.push(`${d.name}: newest snapshot of ${i.instance} is from ${i.time}, before the run scheduled at ${expected!.toISOString()}`);
     }
     if (lastRun && !lastRun.ok) problems.push(`${d.name}: last run failed at ${lastRun.at}${lastRun.error ? `: ${lastRun.error}` : ''}`);
-    if (!check) problems.push(`${d.name}: never checked (restic check)`);
-    else if (!check.ok) problems.push(`${d.name}: restic check failed at ${check.at}${check.error ? `: ${check.error}` : ''}`);
+    if (!check) {
+      if (expected || !status?.configSince) problems.push(`${d.name}: never checked (restic check)`);
+    } else if (!check.ok) problems.push(`${d.name}: restic check failed at ${check.at}${check.error ? `: ${check.error}` : ''}`);
     // A failed run counts against freshness only through the snapshots it did not make.
     if (lastRun && !lastRun.ok) for (const i of instances) i.problem ??= 'failing';
     if (check && !check.ok) for (const i of instances) i.problem ??= 'check-failed';

@@ -73,13 +73,13 @@ export async function listSnapshots(session: HostSession): Promise<Record<string
   return resultOf<Record<string, DestinationSnapshots>>(await session.exec(backupSnapshots()));
 }
 
-/** null when no backup ran yet (or backups are not installed). */
+/** What the last runs recorded (no destination yet before the first run); null when backups are not installed. */
 export async function readBackupStatus(session: HostSession): Promise<BackupStatusFile | null> {
   const res = await session.exec(backupStatus());
   if (res.code === 127) return null;
   try {
     const s = resultOf<BackupStatusFile>(res);
-    return s.destinations && Object.keys(s.destinations).length ? s : null;
+    return { ...s, destinations: s.destinations ?? {} };
   } catch (e) {
     if (e instanceof BackupError && e.code === 'not-installed') return null;
     throw e;

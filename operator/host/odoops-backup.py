@@ -353,7 +353,11 @@ def main(argv):
         if argv[0] == "fetch" and len(argv) == 6:
             return cmd_fetch(cfg, argv[1], argv[2], argv[3], argv[4], argv[5])
         if argv[0] == "status":
-            say("RESULT", json.dumps(read_status(cfg), sort_keys=True))
+            status = read_status(cfg)
+            # Since when this configuration is in place: no run is due before its first scheduled time.
+            mtime = os.stat(os.path.join(CONFIG_DIR, "config.json")).st_mtime
+            status["configSince"] = datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            say("RESULT", json.dumps(status, sort_keys=True))
             return 0
     except Failure as e:
         say("RESULT", json.dumps({"error": str(e), "code": e.code}))

@@ -93,11 +93,18 @@ async function session(): Promise<HostSession> {
   return s;
 }
 
+interface DriftJson {
+  clients: { client: string; managed?: { path: string; reason: string }[]; backups?: { state: string; changes: { path: string; reason: string }[] } }[];
+}
+
+async function drift(): Promise<DriftJson['clients'][number] | undefined> {
+  const r = await odoops(['drift', '--json', '--client', client]);
+  return (JSON.parse(r.stdout) as DriftJson).clients.find((c) => c.client === client);
+}
+
 /** What `odoops drift` says of the backup unit's files: "path: reason" per differing file. */
 async function backupDrift(): Promise<string[]> {
-  const r = await odoops(['drift', '--json', '--client', client]);
-  const report = JSON.parse(r.stdout) as { clients: { client: string; managed?: { path: string; reason: string }[] }[] };
-  return (report.clients.find((c) => c.client === client)?.managed ?? [])
+  return ((await drift())?.managed ?? [])
     .filter((c) => c.path.startsWith('managed.backup:'))
     .map((c) => `${c.path.slice('managed.backup:'.length)}: ${c.reason}`);
 }
@@ -142,8 +149,10 @@ t('odoops backup installs the files, then backs up both instances to both destin
     assert.equal(l.destinations[n]!.snapshots!.map((s) => s.instance).sort(), ['production', 'test'], n);
   }
   assert.is(l.health.state, 'ok', JSON.stringify(l.health));
-  // The secrets are 0600 on the server, the schedule 0644, and match the desired state.
-  assert.equal(await backupDrift(), []);
+  // The secrets are 0600 on the server, the schedule 0644, and match the desired state; the backups are healthy: no drift.
+  const d = await drift();
+  assert.equal((d?.managed ?? []).filter((c) => c.path.startsWith('managed.backup:')), []);
+  assert.is(d?.backups, undefined);
   const modes = await inServer(['sh', '-c', 'stat -c "%a %n" /etc/odoops/backup/* /etc/cron.d/odoops-backup | sort -k2']);
   for (const line of modes.trim().split('\n')) {
     const [mode, file] = line.split(' ') as [string, string];
@@ -223,6 +232,11 @@ t('one backup host down: the backup is degraded, the other destination has a fre
     assertNewest(before, l, s3Dest);
     assert.is(l.health.state, 'degraded');
     assert.ok(l.health.destinations.find((d) => d.destination === sftpDest)!.problems.some((p) => /last run failed/.test(p)));
+    // Drift says so too: degraded, the failing destination named.
+    const d = (await drift())!.backups!;
+    assert.is(d.state, 'degraded');
+    assert.ok(d.changes.some((c) => c.path === `backups.${sftpDest}` && /last run failed/.test(c.reason)), JSON.stringify(d));
+    assert.not.ok(d.changes.some((c) => c.path === `backups.${s3Dest}`));
   } finally {
     await sandboxFault({ dir: info!.dir, client: 'backup1', fault: 'link-up' });
   }

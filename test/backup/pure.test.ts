@@ -10,6 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { unifiedDiff, withNewServer } from '../../operator/backup/config-patch.ts';
 import { backupHealth, type BackupStatusFile } from '../../operator/backup/health.ts';
+import { backupChanges } from '../../operator/backup/observe.ts';
+import { driftExitCode, driftOf } from '../../operator/plan/plan.ts';
+import type { Plan } from '../../operator/plan/types.ts';
+import { renderDriftText } from '../../operator/report/index.ts';
 import type { ClientSpec } from '../../operator/desired/types.ts';
 import { BACKUP_CONFIG_DIR, BACKUP_CRON_FILE, BACKUP_PROGRAM } from '../../operator/host/paths.ts';
 import { BACKUP_PROGRAM_PY } from '../../operator/host/scripts.ts';
@@ -114,12 +118,31 @@ t('health: fresh everywhere is ok; missing, too old, failing or unchecked is dri
   assert.match(h.destinations[0]!.problems[0]!, /before the run scheduled at 2026-12-01T00:00:00.000Z/);
   const missing = backupHealth(client(), status({ 'site-b': fresh }), now);
   assert.is(missing.state, 'degraded');
-  assert.ok(missing.destinations[0]!.problems.includes('site-a: no snapshot of test'));
+  assert.ok(missing.destinations[0]!.problems.includes('site-a: no snapshot of test since the run scheduled at 2026-12-01T00:00:00.000Z'), missing.destinations[0]!.problems.join('\n'));
+  // Installed after the last scheduled run: nothing is due yet, no drift; once a run was due, missing is drift.
+  const installed = (at: string): BackupStatusFile => ({ destinations: {}, configSince: at });
+  assert.is(backupHealth(client(), installed('2026-12-01T09:00:00Z'), now).state, 'ok');
+  assert.is(backupHealth(client(), installed('2026-11-30T09:00:00Z'), now).state, 'failing');
   const failed = backupHealth(client(), status({ 'site-a': fresh, 'site-b': fresh }, { check: { ok: false, at: '2026-12-01T01:05:00Z', error: 'pack 1234 damaged' } }), now);
   assert.is(failed.state, 'failing');
   assert.match(failed.destinations[1]!.problems.join('\n'), /restic check failed .*pack 1234 damaged/);
   // Within the margin after the scheduled time, yesterday's snapshot still counts.
   assert.is(backupHealth(client(), status({ 'site-a': { test: '2026-11-30T00:02:00Z', production: '2026-11-30T00:02:00Z' }, 'site-b': fresh }), new Date('2026-12-01T02:00:00Z')).state, 'ok');
+});
+
+t('backup health in drift: a degraded client is drift (exit 2), shown per destination; healthy backups are not', () => {
+  const now = new Date('2026-12-01T10:00:00Z');
+  const fresh = { test: '2026-12-01T00:02:00Z', production: '2026-12-01T00:03:00Z' };
+  const h = backupHealth(client(), status({ 'site-b': fresh }), now);
+  const plan = (backups: Plan['backups']): Plan => ({ client: 'acme', revision: 'r', instances: [], ...(backups ? { backups } : {}) }) as unknown as Plan;
+  const report = driftOf([plan({ state: h.state, changes: backupChanges(h) })]);
+  assert.is(driftExitCode(report), 2);
+  assert.equal(report.clients[0]!.backups!.changes.map((c) => c.path), ['backups.site-a', 'backups.site-a', 'backups.site-a']);
+  const text = renderDriftText(report);
+  assert.match(text, /acme \(backups\): degraded/);
+  assert.match(text, /backups\.site-a: site-a: no snapshot of production since the run scheduled at .*\(degraded: another destination has fresh copies\)/);
+  const ok = backupHealth(client(), status({ 'site-a': fresh, 'site-b': fresh }), now);
+  assert.is(driftExitCode(driftOf([plan({ state: ok.state, changes: backupChanges(ok) })])), 0);
 });
 
 t('the reinstall patch changes server.host and server.hostKey only, keeps comments, and git apply takes it', () => {
