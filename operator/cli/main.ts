@@ -14,6 +14,10 @@ import { register as registerDrift } from './drift.ts';
 import { register as registerResolve } from './resolve.ts';
 import { register as registerServe } from './serve.ts';
 import { register as registerRender } from './render.ts';
+import { register as registerBackup } from './backup.ts';
+import { register as registerBackups } from './backups.ts';
+import { register as registerRestore } from './restore.ts';
+import { register as registerReinstall } from './reinstall.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -36,6 +40,10 @@ export function buildProgram(): Command {
   registerResolve(program);
   registerServe(program);
   registerRender(program);
+  registerBackup(program);
+  registerBackups(program);
+  registerRestore(program);
+  registerReinstall(program);
   return program;
 }
 

@@ -58,3 +58,17 @@ export const modulesFile = (instance: string): string => `${MODULES_DIR}/${safeS
  */
 export const odooLogFile = (instance: string): string => `${instanceDir(instance)}/log/odoo.log`;
 export const provisionMarkerFile = (instance: string): string => `${PROVISION_DIR}/${safeSegment(instance, 'instance')}.json`;
+
+/**
+ * Daily off-site backups (issue 8): the program (operator/host/odoops-backup.py, which has
+ * BACKUP_CONFIG_DIR written in it too), its configuration and secrets (0700 directory, 0600
+ * files), the cron entry, its state (status, restic cache, dump staging) and where restores
+ * are laid out before they are swapped in.
+ */
+export const BACKUP_PROGRAM = '/usr/local/sbin/odoops-backup';
+export const BACKUP_CONFIG_DIR = '/etc/odoops/backup';
+export const BACKUP_CRON_FILE = '/etc/cron.d/odoops-backup';
+export const BACKUP_LOG_FILE = '/var/log/odoops-backup.log';
+export const BACKUP_STATE_DIR = `${ODOOPS_DIR}/backup`;
+export const BACKUP_STATUS_FILE = `${BACKUP_STATE_DIR}/status.json`;
+export const RESTORES_DIR = `${ODOOPS_DIR}/restores`;

@@ -22,6 +22,9 @@ export const ODOO_LOG_SCRIPT = script('odoo-log.sh');
 
 export const PROBE_PY = read('./probe.py');
 export const HOST_EDIT_PY = read('./host-edit.py');
+export const INSTALL_FILES_PY = read('./install-files.py');
+/** The backup program installed on servers (BACKUP_PROGRAM); its text is part of the backup rendering. */
+export const BACKUP_PROGRAM_PY = read('./odoops-backup.py');
 export const MANAGED_FILES_PY = read('./managed-files.py');
 
 /**

@@ -275,7 +275,8 @@ export function driftOf(plans: Plan[]): DriftReport {
       .filter((i) => i.changes.length > 0 || i.actions.length > 0 || i.blocked)
       .map((i) => ({ instance: i.instance, changes: i.changes, ...(i.blocked ? { blocked: i.blocked } : {}) }));
     const managed = p.managed ? managedChanges(p.managed) : [];
-    if (instances.length > 0 || managed.length > 0) clients.push({ client: p.client, instances, ...(managed.length ? { managed } : {}) });
+    const backups = p.backups && p.backups.changes.length > 0 ? { backups: p.backups } : {};
+    if (instances.length > 0 || managed.length > 0 || 'backups' in backups) clients.push({ client: p.client, instances, ...(managed.length ? { managed } : {}), ...backups });
   }
   return { revision: plans[0]?.revision ?? '', drifted: clients.length > 0, clients, unreachable };
 }

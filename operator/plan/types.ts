@@ -171,6 +171,15 @@ export interface Plan {
   instances: InstancePlan[];
   /** Files odoops keeps on the server (operator/managed/), when the caller planned them. */
   managed?: ManagedPlan;
+  /** Backup health (operator/backup/health.ts) when the client declares backups: its problems as Changes. */
+  backups?: BackupDrift;
+}
+
+/** Backup health as plans and drift carry it: ok, degraded (a destination failing, every instance fresh on another) or failing. */
+export interface BackupDrift {
+  state: 'ok' | 'degraded' | 'failing';
+  /** One per problem ("backups.<destination>"); empty when ok. */
+  changes: Change[];
 }
 
 /** Counts over a set of plans, for summaries and exit codes. */
@@ -198,6 +207,8 @@ export interface DriftReport {
     instances: { instance: string; changes: Change[]; blocked?: Reason }[];
     /** Managed files that differ (hand-edited, missing) or cannot be checked. */
     managed?: Change[];
+    /** Backups missing, failing or too old on a destination; `degraded` when another destination has them. */
+    backups?: { state: BackupDrift['state']; changes: Change[] };
   }[];
   unreachable: { client: string; reason: Reason }[];
 }

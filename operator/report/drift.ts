@@ -21,6 +21,8 @@ export function renderDriftText(d: DriftReport, opts: { color: boolean } = { col
     }
     if (client.managed?.length) lines.push(`${c.yellow('~')} ${c.bold(`${client.client} (managed files)`)}: ${plural(client.managed.length, 'difference')}`);
     for (const ch of client.managed ?? []) lines.push(`    ${ch.path}: live ${fmtValue(ch.from)}, desired ${fmtValue(ch.to)} (${redactUrls(ch.reason)})`);
+    if (client.backups) lines.push(`${client.backups.state === 'failing' ? c.red('!') : c.yellow('~')} ${c.bold(`${client.client} (backups)`)}: ${client.backups.state}`);
+    for (const ch of client.backups?.changes ?? []) lines.push(`    ${ch.path}: ${redactUrls(ch.reason)}`);
   }
   for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`${u.reason.code === 'unreachable' ? 'unreachable' : u.reason.code}: ${u.reason.message}`)}`);
   lines.push('', `Summary: ${driftSummaryLine(d)}`);
@@ -40,6 +42,9 @@ export function renderDriftMarkdown(d: DriftReport): string {
       }
       out.push('');
     }
+  }
+  for (const client of d.clients.filter((x) => x.backups)) {
+    out.push(`#### ${mdEscape(client.client)}: backups ${client.backups!.state}`, '', ...client.backups!.changes.map((ch) => `- \`${mdEscape(ch.path)}\`: ${mdEscape(redactUrls(ch.reason))}`), '');
   }
   for (const client of d.clients.filter((x) => x.managed?.length)) {
     out.push(`#### ${mdEscape(client.client)}: managed files`, '', '| file | live | desired | why |', '| --- | --- | --- | --- |');
