@@ -14,6 +14,8 @@ import { register as registerDrift } from './drift.ts';
 import { register as registerResolve } from './resolve.ts';
 import { register as registerServe } from './serve.ts';
 import { register as registerRender } from './render.ts';
+import { register as registerMaintain } from './maintain.ts';
+import { register as registerStatus } from './status.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   registerResolve(program);
   registerServe(program);
   registerRender(program);
+  registerMaintain(program);
+  registerStatus(program);
   return program;
 }
 
