@@ -42,7 +42,8 @@ a{color:inherit}code{font-size:.9em;word-break:break-all}
   table.rows thead{display:none}
   table.rows tr{display:block;border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:4px 8px}
   table.rows td{display:flex;gap:8px;border:0;padding:3px 0}
-  table.rows td::before{content:attr(data-label);flex:0 0 38%;color:var(--muted);font-size:.85em}
+  table.rows td[data-label]::before{content:attr(data-label);flex:0 0 38%;color:var(--muted);font-size:.85em}
+  table.rows th[scope=row]{display:block;border:0;padding:3px 0;color:inherit;font-size:1em}
 }`;
 
 function page(title: string, refreshSeconds: number, body: Html): string {
@@ -61,7 +62,8 @@ function stateClass(c: ClientStatus): string {
   return 'ok';
 }
 
-const td = (label: string, value: Html | string, cls = ''): Html => html`<td data-label="${label}"${cls ? new Html(` class="${escapeHtml(cls)}"`) : ''}>${value}</td>`;
+/** A cell; its value in one element, so on a phone the label (data-label) and the value sit side by side. */
+const td = (label: string, value: Html | string, cls = ''): Html => html`<td data-label="${label}"${cls ? new Html(` class="${escapeHtml(cls)}"`) : ''}><div>${value}</div></td>`;
 
 function clientRow(c: ClientStatus, now: Date): Html {
   const link = html`<a href="/client?name=${encodeURIComponent(c.client)}">${c.client}</a>`;
@@ -92,7 +94,7 @@ export function renderFleetPage(s: FleetStatus, opts: { refreshSeconds: number }
 function instanceTable(i: InstanceStatus, now: Date): Html {
   const live = i.live;
   const row = (what: string, desired: unknown, actual: unknown, differs: boolean) =>
-    html`<tr><td data-label="">${what}</td><td data-label="desired">${desired}</td><td data-label="live" class="${differs ? 'bad' : ''}">${actual}</td></tr>`;
+    html`<tr><th scope="row">${what}</th><td data-label="desired">${desired}</td><td data-label="live" class="${differs ? 'bad' : ''}">${actual}</td></tr>`;
   const rows = [
     row('image', html`<code>${i.desired.image}</code>`, live ? html`<code>${live.image ?? '(none)'}</code>` : 'unknown', !!live && live.image !== i.desired.image),
     row('series', i.desired.series, live?.series ?? 'unknown', !!live && live.series !== null && live.series !== i.desired.series),
@@ -117,20 +119,20 @@ export function renderClientPage(s: FleetStatus, client: string, opts: { refresh
 <div class="meta"><code>${c.file}</code> · ${c.host} · config <code>${s.revision.slice(0, 12)}</code> · read ${s.generatedAt}</div>
 ${c.reachable ? '' : html`<p class="bad">unreachable: ${c.unreachable?.message ?? ''}</p>`}
 <table class="rows summary"><tbody>
-<tr><td data-label="OS">OS</td><td>${c.os.pretty ?? c.os.live ?? 'unknown'} (expected ${c.os.expected})</td></tr>
-<tr><td data-label="drift">drift</td><td class="${c.drift === 'drifted' ? 'bad' : ''}">${c.drift}</td></tr>
-<tr><td data-label="last apply">last apply</td><td>${lastApplyText(c, now)}</td></tr>
-<tr><td data-label="backups">newest backup</td><td>${backupsText(c, now)}</td></tr>
-<tr><td data-label="updates">pending updates</td><td>${updatesText(c)}${c.updates?.held.length ? html` · held: ${c.updates.held.join(', ')}` : ''}</td></tr>
-<tr><td data-label="reboot">reboot</td><td class="${c.rebootRequired ? 'bad' : ''}">${rebootText(c)}</td></tr>
-${c.windows.map((w) => html`<tr><td data-label="${w.kind} window">${w.kind} window</td><td>${windowText(w)}</td></tr>`)}
-<tr><td data-label="monitoring">monitoring</td><td>${c.monitoring.state}</td></tr>
+<tr><th scope="row">OS</th><td>${c.os.pretty ?? c.os.live ?? 'unknown'} (expected ${c.os.expected})</td></tr>
+<tr><th scope="row">drift</th><td class="${c.drift === 'drifted' ? 'bad' : ''}">${c.drift}</td></tr>
+<tr><th scope="row">last apply</th><td>${lastApplyText(c, now)}</td></tr>
+<tr><th scope="row">newest backup</th><td>${backupsText(c, now)}</td></tr>
+<tr><th scope="row">pending updates</th><td>${updatesText(c)}${c.updates?.held.length ? html` · held: ${c.updates.held.join(', ')}` : ''}</td></tr>
+<tr><th scope="row">reboot</th><td class="${c.rebootRequired ? 'bad' : ''}">${rebootText(c)}</td></tr>
+${c.windows.map((w) => html`<tr><th scope="row">${w.kind} window</th><td>${windowText(w)}</td></tr>`)}
+<tr><th scope="row">monitoring</th><td>${c.monitoring.state}</td></tr>
 </tbody></table>
 ${c.instances.map((i) => instanceTable(i, now))}
 ${pending.length ? html`<h2>pending packages</h2><ul class="packages">${pending.map((p) => html`<li><code>${p.name}</code> ${p.from ?? '(new)'} → ${p.to}${p.security ? html` <span class="warn">security</span>` : ''}</li>`)}</ul>` : ''}
 <h2>recent runs</h2>
 ${c.recentRuns.length
-    ? html`<table class="rows runs"><thead><tr><th>when</th><th>kind</th><th>revision</th><th>result</th></tr></thead><tbody>${c.recentRuns.map((r) => html`<tr><td data-label="when">${r.startedAt}</td><td data-label="kind">${r.kind}</td><td data-label="revision"><code>${r.revision.slice(0, 20)}</code></td><td data-label="result" class="${/fail|rolled/.test(r.result) ? 'bad' : ''}">${r.result}</td></tr>`)}</tbody></table>`
+    ? html`<table class="rows runs"><thead><tr><th>when</th><th>kind</th><th>revision</th><th>result</th></tr></thead><tbody>${c.recentRuns.map((r) => html`<tr><th scope="row">${r.startedAt}</th><td data-label="kind">${r.kind}</td><td data-label="revision"><code>${r.revision.slice(0, 20)}</code></td><td data-label="result" class="${/fail|rolled/.test(r.result) ? 'bad' : ''}">${r.result}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">no run journaled on this server</p>`}
 ${c.errors.length ? html`<h2>could not read</h2><ul>${c.errors.map((e) => html`<li>${e}</li>`)}</ul>` : ''}`;
   return page(`odoops · ${c.client}`, opts.refreshSeconds, body);

@@ -4,7 +4,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import { sendJson, type Router } from '../server/http.ts';
-import type { StatusCache } from './cache.ts';
+import { StatusCache as StatusCacheImpl, type StatusCache } from './cache.ts';
+import type { ClientSpec } from '../desired/types.ts';
+import type { FleetStatus } from './types.ts';
 import { renderClientPage, renderFleetPage, renderWaitingPage } from './html.ts';
 
 export interface StatusRouteOptions {
@@ -44,4 +46,21 @@ export function addStatusRoutes(router: Router, cache: StatusCache, opts: Status
     if (!status) return sendJson(res, 503, { error: cache.lastError ?? 'status not read yet' });
     sendJson(res, 200, status);
   });
+}
+
+/** What `odoops serve` needs to serve the status page. */
+export interface StatusPageSource {
+  /** The desired state the operator follows (null until the config repo has been read). */
+  desired(): { clients: ClientSpec[]; revision: string } | null;
+  collect(desired: { clients: ClientSpec[]; revision: string }): Promise<FleetStatus>;
+}
+
+/** The status page on the operator's router, read at most every `refreshSeconds`. */
+export function attachStatusPage(router: Router, source: StatusPageSource, opts: StatusRouteOptions): StatusCache {
+  const cache = new StatusCacheImpl(async () => {
+    const desired = source.desired();
+    return desired ? source.collect(desired) : null;
+  }, opts.refreshSeconds * 1000);
+  addStatusRoutes(router, cache, opts);
+  return cache;
 }
