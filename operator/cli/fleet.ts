@@ -88,6 +88,7 @@ export async function runFleet(
       ...extra,
       mode,
       concurrency,
+      fleet: desired.fleet,
       ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
       onProgress: (e) => progress.update(e),
     });

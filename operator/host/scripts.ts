@@ -25,6 +25,7 @@ export const UNATTENDED_UPGRADE_SCRIPT = script('unattended-upgrade.sh');
 
 export const PROBE_PY = read('./probe.py');
 export const HOST_EDIT_PY = read('./host-edit.py');
+export const MANAGED_FILES_PY = read('./managed-files.py');
 
 /**
  * Runs a Python program sent on stdin with its request: `<program> NUL <request JSON>`.
