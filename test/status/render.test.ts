@@ -1,6 +1,8 @@
 /** The status page and table from plain data (pure): content, escaping, the journal read into runs. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { escapeHtml, renderClientPage, renderFleetPage } from '../../operator/status/html.ts';
 import { parseJournal, runsOf, lastApplyOf } from '../../operator/status/runs.ts';
 import { renderStatusText } from '../../operator/status/text.ts';
@@ -75,6 +77,24 @@ test('journal lines become runs: apply by worst instance outcome, maintenance by
   const runs = runsOf(parseJournal([...lines, '{"torn'].join('\n')));
   assert.equal(runs.map((r) => `${r.runId} ${r.kind} ${r.result}`), ['m1 maintenance window-closed', 'a1 apply rolled-back']);
   assert.equal(lastApplyOf(runs), { revision: 'c'.repeat(40), at: '2026-12-01T10:01:00Z', result: 'rolled-back' });
+});
+
+test('the renderings and parsers of status and maintain are pure: they import no I/O module', () => {
+  const pure = ['status/html.ts', 'status/text.ts', 'status/format.ts', 'status/build.ts', 'status/runs.ts', 'status/types.ts', 'maintain/parse.ts', 'maintain/window.ts', 'maintain/report.ts', 'maintain/types.ts'];
+  // Pure neighbours, the plan/report modules, and type contracts; anything else only as `import type`.
+  const allowed = (from: string, spec: string): boolean => {
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+    return pure.includes(target) || /^(?:plan|report)\/[\w.-]+\.ts$|^(?:desired|live|apply)\/types\.ts$/.test(target);
+  };
+  const bad: string[] = [];
+  for (const f of pure) {
+    const src = readFileSync(new URL(`../../operator/${f}`, import.meta.url), 'utf8');
+    for (const m of src.matchAll(/(?:^|\n)\s*(import|export)( type)?\b[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
+      if (!(m[3]!.startsWith('.') && (m[2] || allowed(f, m[3]!)))) bad.push(`${f}: ${m[3]}`);
+    }
+  }
+  assert.ok(!allowed('maintain/parse.ts', './run.ts') && !allowed('status/html.ts', './collect.ts'), 'I/O neighbours are not allowed');
+  assert.equal(bad, []);
 });
 
 test.run();
