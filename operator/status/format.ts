@@ -34,7 +34,7 @@ export function windowText(w: MaintenanceWindowStatus): string {
 }
 
 export function lastApplyText(c: ClientStatus, now: Date): string {
-  if (!c.lastApply) return 'never';
+  if (!c.lastApply) return c.reachable ? 'never' : 'unknown';
   return `${c.lastApply.revision.slice(0, 12)} ${c.lastApply.result} ${agoText(c.lastApply.at, now)}`;
 }
 

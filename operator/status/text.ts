@@ -8,7 +8,7 @@ export function renderStatusText(s: FleetStatus): string {
   for (const c of s.clients) {
     out.push(`${c.client} (${c.host})${c.reachable ? '' : `: UNREACHABLE: ${c.unreachable?.message ?? ''}`}`);
     const rows: [string, string][] = [
-      ['os', `${c.os.live ?? 'unknown'}${c.os.live && c.os.live !== c.os.expected ? ` (expected ${c.os.expected})` : ''}`],
+      ['os', `${c.os.live ?? 'unknown'}${c.os.live !== c.os.expected ? ` (expected ${c.os.expected})` : ''}`],
       ['instances', imagesText(c)],
       ['drift', c.drift],
       ['last apply', lastApplyText(c, now)],
