@@ -36,7 +36,7 @@ export function register(program: Command): void {
       const concurrency = opts.concurrency === undefined ? 8 : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
       const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: 'read' });
       const clients = selectClients(desired.clients, opts.client);
-      const status = await collectFleetStatus({ clients, revision: desired.revision }, {
+      const status = await collectFleetStatus({ clients, revision: desired.revision, fleet: desired.fleet }, {
         concurrency,
         ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
       });

@@ -4,6 +4,7 @@ import type { LiveState } from '../live/types.ts';
 import { releaseName } from '../maintain/parse.ts';
 import { MAINTENANCE_KINDS, type OsState } from '../maintain/types.ts';
 import { windowStatus } from '../plan/windows.ts';
+import { managedChanges } from '../plan/managed.ts';
 import type { Plan } from '../plan/types.ts';
 import { lastApplyOf } from './runs.ts';
 import type { BackupStatus, ClientStatus, DriftState, InstanceStatus, RunRecord } from './types.ts';
@@ -44,7 +45,9 @@ export function buildClientStatus({ spec, live, plan, os, runs, now, errors = []
       window: ip?.window ?? windowStatus(inst.windows, now),
     };
   });
-  const drift: DriftState = !live.reachable ? 'unknown' : instances.some((i) => i.changes.length > 0 || i.blocked) ? 'drifted' : 'in-sync';
+  // Files odoops keeps on the server (NRPE, baseline, ...), when the plan checked them.
+  const managed = plan.managed ? managedChanges(plan.managed) : [];
+  const drift: DriftState = !live.reachable ? 'unknown' : instances.some((i) => i.changes.length > 0 || i.blocked) || managed.length > 0 ? 'drifted' : 'in-sync';
   const backups: BackupStatus[] = (spec.backups?.destinations ?? []).map((d) => ({ destination: d.name, state: 'unknown', reason: BACKUPS_NOT_COLLECTED }));
   const lastApplied = instances.map((i) => i.live?.lastApplied).filter((x): x is { revision: string; at: string } => !!x).sort((a, b) => (a.at < b.at ? 1 : -1))[0];
   const fromJournal = lastApplyOf(runs);
@@ -57,6 +60,7 @@ export function buildClientStatus({ spec, live, plan, os, runs, now, errors = []
     os: { expected: spec.server.os, live: os ? releaseName(os) : live.reachable ? live.host.os : null, pretty: os?.release?.pretty ?? null },
     instances,
     drift,
+    managedChanges: managed,
     lastApply: fromJournal ?? (lastApplied ? { revision: lastApplied.revision, at: lastApplied.at, result: 'applied' } : null),
     backups,
     updates: os ? { security: os.pending.security.length, other: os.pending.other.length, held: os.held, listsUpdatedAt: os.listsUpdatedAt, packages: os.pending } : null,

@@ -3,7 +3,7 @@
  * then on a second short connection the OS state and the journal's last lines. A server that
  * cannot be read is a row that says so.
  */
-import type { ClientSpec, DesiredState } from '../desired/types.ts';
+import type { ClientSpec, DesiredState, FleetSpec } from '../desired/types.ts';
 import { journalTail } from '../host/maintenance.ts';
 import { connectSsh, type ConnectOptions } from '../live/ssh.ts';
 import { readOsState } from '../maintain/os-state.ts';
@@ -25,9 +25,9 @@ export interface CollectOptions {
 /** Journal lines read per server: enough for the recent runs. */
 const JOURNAL_LINES = 400;
 
-export async function collectClientStatus(spec: ClientSpec, revision: string, opts: CollectOptions = {}): Promise<ClientStatus> {
+export async function collectClientStatus(spec: ClientSpec, revision: string, opts: CollectOptions = {}, fleet?: FleetSpec): Promise<ClientStatus> {
   const now = opts.now ?? (() => new Date());
-  const outcome = await reconcile(spec, revision, { mode: 'plan', now, ...(opts.ssh ? { ssh: opts.ssh } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  const outcome = await reconcile(spec, revision, { mode: 'plan', now, ...(fleet ? { fleet } : {}), ...(opts.ssh ? { ssh: opts.ssh } : {}), ...(opts.env ? { env: opts.env } : {}) });
   let os: OsState | null = null;
   let runs: RunRecord[] = [];
   const errors: string[] = [];
@@ -52,7 +52,8 @@ export async function collectClientStatus(spec: ClientSpec, revision: string, op
   return buildClientStatus({ spec, live: outcome.live, plan: outcome.plan, os, runs, now: now(), errors });
 }
 
-export async function collectFleetStatus(desired: Pick<DesiredState, 'clients' | 'revision'>, opts: CollectOptions = {}): Promise<FleetStatus> {
+/** With `fleet`, the files odoops keeps on each server count in its drift. */
+export async function collectFleetStatus(desired: Pick<DesiredState, 'clients' | 'revision'> & { fleet?: FleetSpec }, opts: CollectOptions = {}): Promise<FleetStatus> {
   const now = opts.now ?? (() => new Date());
   const clients = desired.clients;
   const out: ClientStatus[] = new Array(clients.length);
@@ -60,7 +61,7 @@ export async function collectFleetStatus(desired: Pick<DesiredState, 'clients' |
   const worker = async () => {
     while (next < clients.length) {
       const i = next++;
-      out[i] = await collectClientStatus(clients[i]!, desired.revision, opts);
+      out[i] = await collectClientStatus(clients[i]!, desired.revision, opts, desired.fleet);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, clients.length) }, worker));

@@ -128,6 +128,7 @@ ${c.reachable ? '' : html`<p class="bad">unreachable: ${c.unreachable?.message ?
 ${c.windows.map((w) => html`<tr><th scope="row">${w.kind} window</th><td>${windowText(w)}</td></tr>`)}
 <tr><th scope="row">monitoring</th><td>${c.monitoring.state}</td></tr>
 </tbody></table>
+${c.managedChanges.length ? html`<h2>files odoops keeps on the server</h2><ul class="managed">${c.managedChanges.map((m) => html`<li><code>${m.path}</code>: ${m.reason}</li>`)}</ul>` : ''}
 ${c.instances.map((i) => instanceTable(i, now))}
 ${pending.length ? html`<h2>pending packages</h2><ul class="packages">${pending.map((p) => html`<li><code>${p.name}</code> ${p.from ?? '(new)'} → ${p.to}${p.security ? html` <span class="warn">security</span>` : ''}</li>`)}</ul>` : ''}
 <h2>recent runs</h2>

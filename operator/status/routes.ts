@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson, type Router } from '../server/http.ts';
 import { StatusCache as StatusCacheImpl, type StatusCache } from './cache.ts';
-import type { ClientSpec } from '../desired/types.ts';
+import type { ClientSpec, FleetSpec } from '../desired/types.ts';
 import type { FleetStatus } from './types.ts';
 import { renderClientPage, renderFleetPage, renderWaitingPage } from './html.ts';
 
@@ -51,8 +51,8 @@ export function addStatusRoutes(router: Router, cache: StatusCache, opts: Status
 /** What `odoops serve` needs to serve the status page. */
 export interface StatusPageSource {
   /** The desired state the operator follows (null until the config repo has been read). */
-  desired(): { clients: ClientSpec[]; revision: string } | null;
-  collect(desired: { clients: ClientSpec[]; revision: string }): Promise<FleetStatus>;
+  desired(): { clients: ClientSpec[]; revision: string; fleet?: FleetSpec } | null;
+  collect(desired: { clients: ClientSpec[]; revision: string; fleet?: FleetSpec }): Promise<FleetStatus>;
 }
 
 /** The status page on the operator's router, read at most every `refreshSeconds`. */

@@ -66,6 +66,8 @@ export interface ClientStatus {
   os: { expected: string; live: string | null; pretty: string | null };
   instances: InstanceStatus[];
   drift: DriftState;
+  /** Differences of the files odoops keeps on the server (empty when not checked). */
+  managedChanges: Change[];
   lastApply: { revision: string; at: string; result: string } | null;
   backups: BackupStatus[];
   /** null when the OS state could not be read. */

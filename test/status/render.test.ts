@@ -20,7 +20,7 @@ function client(name: string, over: Partial<ClientStatus> = {}): ClientStatus {
       changes: [{ path: 'image', from: 'x', to: 'y', reason: EVIL }], blocked: null,
       window: { open: false, nextOpening: '2026-12-06T01:00:00.000Z', closesAt: null, description: 'closed; next opening Sun 02:00 Europe/Paris' },
     }],
-    drift: 'drifted', lastApply: { revision: 'a'.repeat(40), at: '2026-12-01T10:00:00Z', result: 'applied' },
+    drift: 'drifted', managedChanges: [], lastApply: { revision: 'a'.repeat(40), at: '2026-12-01T10:00:00Z', result: 'applied' },
     backups: [{ destination: 'ovh-gra', state: 'unknown', reason: 'not collected' }],
     updates: { security: 1, other: 0, held: ['odoo'], listsUpdatedAt: '2026-12-01T11:00:00Z', packages: { security: [{ name: EVIL, from: '1', to: '2', origins: [], security: true }], other: [] } },
     rebootRequired: true,
