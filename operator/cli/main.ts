@@ -18,6 +18,8 @@ import { register as registerBackup } from './backup.ts';
 import { register as registerBackups } from './backups.ts';
 import { register as registerRestore } from './restore.ts';
 import { register as registerReinstall } from './reinstall.ts';
+import { register as registerMaintain } from './maintain.ts';
+import { register as registerStatus } from './status.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -44,6 +46,8 @@ export function buildProgram(): Command {
   registerBackups(program);
   registerRestore(program);
   registerReinstall(program);
+  registerMaintain(program);
+  registerStatus(program);
   return program;
 }
 

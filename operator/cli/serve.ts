@@ -20,6 +20,8 @@ import { resolveSecret } from '../secrets/index.ts';
 import { operatorDue } from '../server/due.ts';
 import type { RunDrift } from '../server/drift-schedule.ts';
 import { startOperator, type RunningOperator } from '../server/index.ts';
+import { collectFleetStatus } from '../status/collect.ts';
+import { attachStatusPage } from '../status/routes.ts';
 import { createLogger } from '../server/log.ts';
 import type { RunPendingApply } from '../server/pending-applies.ts';
 import type { DriftResult } from '../server/state.ts';
@@ -118,6 +120,9 @@ async function serve(opts: ServeOptions): Promise<void> {
         due: operatorDue({ store: core.store, clock: core.clock, runDrift: driftCheck(ssh, core.clock.now), runApply: unwiredApply }),
       }),
     });
+    // The status page at / (operator/status/): the fleet as the config repo and the servers say.
+    const running = operator;
+    attachStatusPage(running.router, { desired: () => running.config.current?.desired ?? null, collect: (d) => collectFleetStatus(d, { ssh, now: running.clock.now }) }, { refreshSeconds: 60 });
     if (stopRequested) void operator.stop().then(stopped);
     await done;
   } finally {
