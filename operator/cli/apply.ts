@@ -6,6 +6,7 @@
  */
 import { Option, type Command } from 'commander';
 import { applyExitCode, renderApplyText, toJson } from '../report/index.ts';
+import { monitoringText } from '../report/managed.ts';
 import type { ApplyResult } from '../apply/types.ts';
 import { addFleetOptions, positiveNumber, runFleet, type FleetCommandOptions } from './fleet.ts';
 
@@ -17,12 +18,12 @@ export function register(program: Command): void {
     .addOption(new Option('--lock-timeout <seconds>', 'wait this long for a server locked by another run').default('0'))
     .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string }) => {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
-      const { revision, outcomes } = await runFleet(opts, 'apply', { ignoreWindows: !!opts.ignoreWindows, lockWaitMs });
+      const { revision, outcomes, monitoring } = await runFleet(opts, 'apply', { ignoreWindows: !!opts.ignoreWindows, lockWaitMs });
       // reconcile always answers in apply mode; the fallback only guards against a missing one.
       const results: ApplyResult[] = outcomes.map(
         (o) => o.apply ?? { client: o.client, revision, error: { code: 'internal', message: 'no apply result' }, instances: [], durationMs: o.durationMs },
       );
-      process.stdout.write(opts.json ? `${toJson(results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }));
+      process.stdout.write(opts.json ? `${toJson(monitoring ? { results, monitoring } : results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'apply', !!process.stdout.isTTY));
       process.exitCode = applyExitCode(results);
     });
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { driftExitCode, driftOf } from '../plan/plan.ts';
 import { renderDriftText, toJson } from '../report/index.ts';
+import { monitoringText } from '../report/managed.ts';
 import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
@@ -13,9 +14,9 @@ export function register(program: Command): void {
   )
     .option('--detailed-exitcode', 'exit 0 no drift, 1 error, 2 drift found')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
-      const { outcomes } = await runFleet(opts, 'plan');
+      const { outcomes, monitoring } = await runFleet(opts, 'plan');
       const report = driftOf(outcomes.map((o) => o.plan));
-      process.stdout.write(opts.json ? `${toJson(report, { indent: 2 })}\n` : renderDriftText(report, { color: !!process.stdout.isTTY }));
+      process.stdout.write(opts.json ? `${toJson(monitoring ? { ...report, monitoring } : report, { indent: 2 })}\n` : renderDriftText(report, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'drift', !!process.stdout.isTTY));
       const code = driftExitCode(report);
       process.exitCode = opts.detailedExitcode ? code : code === 1 ? 1 : 0;
     });

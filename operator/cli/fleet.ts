@@ -9,6 +9,7 @@ import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
 import { sshKeyPath } from '../live/ssh.ts';
 import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
+import { reconcileMonitoring, type MonitoringOutcome } from '../managed/monitoring.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
 import { startProgress } from './progress.ts';
 
@@ -21,6 +22,8 @@ export interface FleetCommandOptions {
   sshKey?: string;
   connectTimeout: string;
   concurrency?: string;
+  /** Also the files odoops keeps on servers (operator/managed/) and Nagios on the monitoring servers. */
+  managedFiles?: boolean;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -32,7 +35,8 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--json', 'print the result as JSON')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
-    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)');
+    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
+    .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -56,6 +60,8 @@ export function selectClients(all: ClientSpec[], wanted: string[] | undefined): 
 export interface FleetRun {
   revision: string;
   outcomes: ClientOutcome[];
+  /** With --managed-files: Nagios on each monitoring server (an unreachable one is reported there, never failing the clients). */
+  monitoring?: MonitoringOutcome[];
 }
 
 export async function runFleet(
@@ -88,11 +94,14 @@ export async function runFleet(
       ...extra,
       mode,
       concurrency,
-      fleet: desired.fleet,
+      ...(opts.managedFiles ? { fleet: desired.fleet } : {}),
       ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
       onProgress: (e) => progress.update(e),
     });
-    return { revision: desired.revision, outcomes };
+    if (!opts.managedFiles) return { revision: desired.revision, outcomes };
+    // The whole fleet's configuration, whichever clients were selected.
+    const monitoring = await reconcileMonitoring(desired.fleet, desired.clients, { mode, ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) } });
+    return { revision: desired.revision, outcomes, monitoring };
   } finally {
     progress.stop();
   }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { planExitCode } from '../plan/plan.ts';
 import { renderPlanText, toJson } from '../report/index.ts';
+import { monitoringText } from '../report/managed.ts';
 import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
@@ -14,9 +15,9 @@ export function register(program: Command): void {
   )
     .option('--detailed-exitcode', 'exit 0 no changes, 1 error, 2 changes pending')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
-      const { outcomes } = await runFleet(opts, 'plan');
+      const { outcomes, monitoring } = await runFleet(opts, 'plan');
       const plans = outcomes.map((o) => o.plan);
-      process.stdout.write(opts.json ? `${toJson(plans, { indent: 2 })}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }));
+      process.stdout.write(opts.json ? `${toJson(monitoring ? { plans, monitoring } : plans, { indent: 2 })}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'plan', !!process.stdout.isTTY));
       const code = planExitCode(plans);
       process.exitCode = opts.detailedExitcode ? code : code === 1 ? 1 : 0;
     });

@@ -60,3 +60,12 @@ export const BACKUP_LOG_FILE = '/var/log/odoops-backup.log';
 export const BACKUP_STATE_DIR = `${ODOOPS_DIR}/backup`;
 export const BACKUP_STATUS_FILE = `${BACKUP_STATE_DIR}/status.json`;
 export const RESTORES_DIR = `${ODOOPS_DIR}/restores`;
+
+/** Files checksums of the modules on disk when odoops last applied the instance: <MODULES_DIR>/<instance>.json. */
+export const MODULES_DIR = `${ODOOPS_DIR}/modules`;
+export const modulesFile = (instance: string): string => `${MODULES_DIR}/${safeSegment(instance, 'instance')}.json`;
+/**
+ * The log contract: where an instance's Odoo log is on the server when odoo.conf `logfile`
+ * writes one (rsyslog ships it from there); without it the log is the container's output.
+ */
+export const odooLogFile = (instance: string): string => `${instanceDir(instance)}/log/odoo.log`;
