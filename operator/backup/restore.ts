@@ -17,7 +17,7 @@
  */
 import { snapshotStamp, DUMP_ATTEMPTS, SNAPSHOT_RETENTION } from '../apply/snapshot.ts';
 import { ActionFailure, protocolLines, run, type ExecContext, type SnapshotRef } from '../apply/context.ts';
-import { instanceHealth } from '../apply/health.ts';
+import { instanceHealth, startOdoo } from '../apply/health.ts';
 import { newRunId, tryLock } from '../apply/lock.ts';
 import { rollback } from '../apply/rollback.ts';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
@@ -154,8 +154,7 @@ export async function restoreInstance(session: HostSession, req: RestoreRequest)
   if ('acquired' in lock && !lock.acquired) throw new RestoreError(lock.reason.code === 'locked' ? 'locked' : 'unreachable', lock.reason.message);
   const ctx: ExecContext = {
     session, client: req.spec, instance: inst, live: null, revision: '-', runId, now, snapshot: null, touched: new Set(),
-    healthTimeoutMs: req.healthTimeoutMs ?? 120_000, upgraded: new Set(), secrets, note: () => undefined,
-    startedAt: null, served: false, healthyAt: null,
+    healthTimeoutMs: req.healthTimeoutMs ?? 120_000, upgraded: new Set(), secrets, note: () => undefined, startedAt: null, served: false, healthyAt: null,
   };
   let safety: SnapshotRef | null = null;
   try {
@@ -201,9 +200,10 @@ export async function restoreInstance(session: HostSession, req: RestoreRequest)
       }
     }
     step(`start ${inst.name}`);
-    await run(ctx, composeUp(inst.name));
+    await startOdoo(ctx);
     step(`health check of ${inst.name}`);
-    await instanceHealth(ctx, { scanLog: false }); // the login page of the restored database
+    // The login page of the restored database (the restored data served before: its own startup log is not judged).
+    ctx.healthyAt = await instanceHealth(ctx, { scanLog: false });
     // Healthy on the restored data: what it replaced has its verified dump in the safety copy.
     step('drop what was replaced (kept in the safety copy)');
     await run(ctx, dropAside(inst.name, asideDatabase, fsAside));
