@@ -17,6 +17,7 @@ import { parseDocument } from 'yaml';
 import { assertRoot, downSandbox as sandboxDown, parseClientCount, sandboxExec, upSandbox } from '../operator/sandbox/index.ts';
 import { checkSandboxDir, defaultSandboxDir } from '../operator/sandbox/paths.ts';
 import { errorMessage, OdoopsError } from '../operator/util/errors.ts';
+import { odoopsCommand } from '../operator/cli/invocation.ts';
 
 const HELP = `Usage: npm run demo -- [options]
 
@@ -34,6 +35,8 @@ Options:
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/odoops.mjs');
+/** How the printed commands call odoops: `odoops` when on PATH (npm link), else bin/odoops.mjs by path. */
+const cli = odoopsCommand();
 
 function parseOptions(): { dir: string; clients: number; keep: boolean; setupOnly: boolean; help: boolean } {
   try {
@@ -74,7 +77,7 @@ function step(title: string): void {
 
 /** Runs the odoops CLI with output shown; returns its exit code. */
 function odoops(args: string[], env: NodeJS.ProcessEnv): number {
-  process.stdout.write(`${bold('$ odoops ' + args.join(' '))}\n`);
+  process.stdout.write(`${bold(`$ ${cli} ${args.join(' ')}`)}\n`);
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env });
   return r.status ?? 1;
 }
@@ -145,7 +148,7 @@ async function main(): Promise<number> {
 async function finish(info: { privateKeyPath: string; repoDir: string }, failures: string[]): Promise<number> {
   if (keep) {
     process.stdout.write(
-      `\nSandbox kept in ${dir}:\n  export ODOOPS_SSH_KEY=${info.privateKeyPath}\n  odoops plan --repo ${info.repoDir}\n  odoops sandbox status${dirArg}\n  odoops sandbox down${dirArg}\n`,
+      `\nSandbox kept in ${dir}:\n  export ODOOPS_SSH_KEY=${info.privateKeyPath}\n  ${cli} plan --repo ${info.repoDir}\n  ${cli} sandbox status${dirArg}\n  ${cli} sandbox down${dirArg}\n`,
     );
   } else {
     step('Sandbox down');

@@ -1,23 +1,38 @@
 /**
- * odoops command-line entry. Each command lives in its own file under operator/cli/
- * and exports register(program). Errors become one line (stack with --debug).
+ * odoops command-line entry. Each command lives in its own file under operator/cli/ and
+ * exports register(program). Commands load lazily: a run imports the one it needs (`--version`
+ * imports none); `--help`, no command or an unknown one load them all to list them.
+ * Errors become one line (stack with --debug).
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { OdoopsError, errorMessage } from '../util/errors.ts';
-import { register as registerSandbox } from './sandbox.ts';
-import { register as registerValidate } from './validate.ts';
-import { register as registerShow } from './show.ts';
-import { register as registerPlan } from './plan.ts';
-import { register as registerApply } from './apply.ts';
-import { register as registerDrift } from './drift.ts';
-import { register as registerResolve } from './resolve.ts';
-import { register as registerServe } from './serve.ts';
-import { register as registerRender } from './render.ts';
+import { addDefaultExitCodes, EXIT, failureExitCode } from './exit-codes.ts';
+
+type CommandModule = { register(program: Command): void };
+
+/** One line per command: its name and its module. */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  sandbox: () => import('./sandbox.ts'),
+  validate: () => import('./validate.ts'),
+  show: () => import('./show.ts'),
+  plan: () => import('./plan.ts'),
+  apply: () => import('./apply.ts'),
+  drift: () => import('./drift.ts'),
+  resolve: () => import('./resolve.ts'),
+  serve: () => import('./serve.ts'),
+  render: () => import('./render.ts'),
+};
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+/** The command an argv runs ("help plan" -> plan), or null when none is named. */
+function commandOf(argv: readonly string[]): string | null {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return (words[0] === 'help' ? words[1] : words[0]) ?? null;
+}
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('odoops')
@@ -27,38 +42,35 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
-  registerSandbox(program);
-  registerValidate(program);
-  registerShow(program);
-  registerPlan(program);
-  registerApply(program);
-  registerDrift(program);
-  registerResolve(program);
-  registerServe(program);
-  registerRender(program);
+  const wanted = commandOf(argv);
+  // `odoops --version` needs no command at all.
+  if (wanted === null && (argv.includes('-V') || argv.includes('--version'))) return program;
+  const names = wanted !== null && wanted in COMMANDS ? [wanted] : Object.keys(COMMANDS);
+  for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program);
+  addDefaultExitCodes(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here with exit code 0.
-      if (err.exitCode === 0) return 0;
-      return 2;
+      if (err.exitCode === 0) return EXIT.ok;
+      return failureExitCode(EXIT.usage, argv);
     }
     if (err instanceof OdoopsError) {
       process.stderr.write(`odoops: ${err.message}\n`);
       if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-      return err.exitCode;
+      return failureExitCode(err.exitCode, argv);
     }
     process.stderr.write(`odoops: internal error: ${errorMessage(err)}\n`);
     if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return 1;
+    return EXIT.error;
   }
 }
 
