@@ -7,18 +7,12 @@
 import { Option, type Command } from 'commander';
 import { applyExitCode, renderApplyText, toJson } from '../report/index.ts';
 import type { ApplyResult } from '../apply/types.ts';
-import { withExitCodes } from './exit-codes.ts';
 import { addFleetOptions, positiveNumber, runFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
-  withExitCodes(addFleetOptions(
+  addFleetOptions(
     program.command('apply').description('apply the desired state to servers whose update window is open'),
-  ), [
-    '0  every instance applied, unchanged or waiting for its window',
-    '1  a server could not be worked on (unreachable, locked, host key mismatch), an instance failed,',
-    '   was rolled back or is blocked, or another error',
-    '2  usage error',
-  ])
+  )
     .option('--ignore-windows', 'apply outside update windows where the windows allow a manual override')
     .addOption(new Option('--lock-timeout <seconds>', 'wait this long for a server locked by another run').default('0'))
     .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string }) => {

@@ -5,13 +5,12 @@
 import type { Command } from 'commander';
 import { driftExitCode, driftOf } from '../plan/plan.ts';
 import { renderDriftText, toJson } from '../report/index.ts';
-import { detailedExitCodes, withExitCodes } from './exit-codes.ts';
 import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
-  withExitCodes(addFleetOptions(
+  addFleetOptions(
     program.command('drift').description('report where servers differ from the desired state (changes nothing)'),
-  ), detailedExitCodes('drift found'))
+  )
     .option('--detailed-exitcode', 'exit 0 no drift, 1 error, 2 drift found')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
       const { outcomes } = await runFleet(opts, 'plan');

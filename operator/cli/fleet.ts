@@ -21,6 +21,8 @@ export interface FleetCommandOptions {
   sshKey?: string;
   connectTimeout: string;
   concurrency?: string;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -32,7 +34,9 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--json', 'print the result as JSON')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
-    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)');
+    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
+    .option('-q, --quiet', 'no progress on stderr, only the result')
+    .option('-v, --verbose', 'without a terminal: one progress line per step of each server and instance');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -63,6 +67,7 @@ export async function runFleet(
   mode: ReconcileOptions['mode'],
   extra: Omit<ReconcileOptions, 'mode' | 'ssh' | 'onProgress'> = {},
 ): Promise<FleetRun> {
+  if (opts.quiet && opts.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
   // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
@@ -82,7 +87,7 @@ export async function runFleet(
     clients = clients.filter((c) => touched.has(c.name));
   }
   const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
-  const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
+  const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json && !opts.quiet, verbose: !!opts.verbose });
   try {
     const outcomes = await reconcileFleet(clients, desired.revision, {
       ...extra,

@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { OdoopsError, errorMessage } from '../util/errors.ts';
-import { addDefaultExitCodes, EXIT, failureExitCode } from './exit-codes.ts';
+import { addExitCodes, EXIT, failureExitCode } from './exit-codes.ts';
 
 type CommandModule = { register(program: Command): void };
 
@@ -47,7 +47,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   if (wanted === null && (argv.includes('-V') || argv.includes('--version'))) return program;
   const names = wanted !== null && wanted in COMMANDS ? [wanted] : Object.keys(COMMANDS);
   for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program);
-  addDefaultExitCodes(program);
+  addExitCodes(program);
   return program;
 }
 

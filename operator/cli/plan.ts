@@ -6,13 +6,12 @@
 import type { Command } from 'commander';
 import { planExitCode } from '../plan/plan.ts';
 import { renderPlanText, toJson } from '../report/index.ts';
-import { detailedExitCodes, withExitCodes } from './exit-codes.ts';
 import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
-  withExitCodes(addFleetOptions(
+  addFleetOptions(
     program.command('plan').description('show what would change on each server to match the desired state'),
-  ), detailedExitCodes('changes pending'))
+  )
     .option('--detailed-exitcode', 'exit 0 no changes, 1 error, 2 changes pending')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
       const { outcomes } = await runFleet(opts, 'plan');

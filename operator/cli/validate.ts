@@ -8,20 +8,15 @@ import type { Command } from 'commander';
 import { errorsOf, formatIssue, warningsOf } from '../desired/issues.ts';
 import { validateRepo } from '../desired/load.ts';
 import { describeSource } from '../desired/source.ts';
-import { withExitCodes } from './exit-codes.ts';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export function register(program: Command): void {
-  withExitCodes(program
+  program
     .command('validate')
-    .description('check the config repo (YAML, schema, semantic checks): errors fail, warnings do not'), [
-    '0  valid (warnings allowed)',
-    '1  invalid, or the repo could not be read',
-    '2  usage error',
-  ])
+    .description('check the config repo (YAML, schema, semantic checks): errors fail, warnings do not')
     .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
     .option('--rev <rev>', 'branch, tag or commit to read (default: the working tree when it has uncommitted changes, else HEAD)')
     .option('--json', 'print a JSON report')
