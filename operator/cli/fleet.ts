@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { sshKeyPath } from '../live/ssh.ts';
 import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
+import { unknownClientMessage } from './clients.ts';
 import { startProgress } from './progress.ts';
 
 export interface FleetCommandOptions {
@@ -52,7 +53,7 @@ export function selectClients(all: ClientSpec[], wanted: string[] | undefined): 
   const byName = new Map(all.map((c) => [c.name, c]));
   const unknown = wanted.filter((n) => !byName.has(n));
   if (unknown.length) {
-    throw new UsageError(`unknown client${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${all.map((c) => c.name).join(', ') || 'none'})`);
+    throw new UsageError(unknownClientMessage(unknown, all.map((c) => c.name)));
   }
   return [...new Set(wanted)].map((n) => byName.get(n)!);
 }

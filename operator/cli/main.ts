@@ -4,7 +4,7 @@
  * imports none); `--help`, no command or an unknown one load them all to list them.
  * Errors become one line (stack with --debug).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Argument, type Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { OdoopsError, errorMessage } from '../util/errors.ts';
 import { addExitCodes, EXIT, failureExitCode } from './exit-codes.ts';
@@ -32,6 +32,11 @@ function commandOf(argv: readonly string[]): string | null {
   return (words[0] === 'help' ? words[1] : words[0]) ?? null;
 }
 
+/** Help shows defaults and choices as typed on a command line: 10, not "10". */
+function unquoted(text: string): string {
+  return text.replace(/\((?:choices|default): [^()]*\)$/, (extra) => extra.replace(/"([^"\\]*)"/g, '$1'));
+}
+
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
@@ -41,7 +46,12 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    // Inherited by every command registered below.
+    .configureHelp({
+      optionDescription: (o: Option) => unquoted(Help.prototype.optionDescription.call(new Help(), o)),
+      argumentDescription: (a: Argument) => unquoted(Help.prototype.argumentDescription.call(new Help(), a)),
+    });
   const wanted = commandOf(argv);
   // `odoops --version` needs no command at all.
   if (wanted === null && (argv.includes('-V') || argv.includes('--version'))) return program;

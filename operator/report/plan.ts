@@ -124,6 +124,8 @@ function instanceText(p: Plan, i: InstancePlan, c: Colors): string[] {
  */
 export function renderPlanText(plans: Plan[], opts: { color: boolean }): string {
   const c = colors(opts.color);
+  // No client selected (e.g. --changed-since with nothing changed): no revision to name.
+  if (plans.length === 0) return 'odoops plan: no client selected, nothing to plan\n\nSummary: nothing to change\n';
   const lines: string[] = [`odoops plan at ${revisionOf(plans)}`, ''];
   const unchanged: string[] = [];
   for (const p of plans) {
