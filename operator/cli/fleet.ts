@@ -11,6 +11,7 @@ import { sshKeyPath } from '../live/ssh.ts';
 import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
 import { reconcileMonitoring, type MonitoringOutcome } from '../managed/monitoring.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
+import { unknownClientMessage } from './clients.ts';
 import { startProgress } from './progress.ts';
 
 export interface FleetCommandOptions {
@@ -24,6 +25,8 @@ export interface FleetCommandOptions {
   concurrency?: string;
   /** Also the files odoops keeps on servers (operator/managed/) and Nagios on the monitoring servers. */
   managedFiles?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -36,7 +39,9 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
     .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
-    .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers');
+    .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers')
+    .option('-q, --quiet', 'no progress on stderr, only the result')
+    .option('-v, --verbose', 'without a terminal: one progress line per step of each server and instance');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -52,7 +57,7 @@ export function selectClients(all: ClientSpec[], wanted: string[] | undefined): 
   const byName = new Map(all.map((c) => [c.name, c]));
   const unknown = wanted.filter((n) => !byName.has(n));
   if (unknown.length) {
-    throw new UsageError(`unknown client${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${all.map((c) => c.name).join(', ') || 'none'})`);
+    throw new UsageError(unknownClientMessage(unknown, all.map((c) => c.name)));
   }
   return [...new Set(wanted)].map((n) => byName.get(n)!);
 }
@@ -69,6 +74,7 @@ export async function runFleet(
   mode: ReconcileOptions['mode'],
   extra: Omit<ReconcileOptions, 'mode' | 'ssh' | 'onProgress'> = {},
 ): Promise<FleetRun> {
+  if (opts.quiet && opts.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
   // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
@@ -88,7 +94,7 @@ export async function runFleet(
     clients = clients.filter((c) => touched.has(c.name));
   }
   const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
-  const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
+  const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json && !opts.quiet, verbose: !!opts.verbose });
   try {
     const outcomes = await reconcileFleet(clients, desired.revision, {
       ...extra,

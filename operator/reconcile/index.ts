@@ -85,7 +85,9 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
       return { live: l, plan: { ...p, ...(m ? { managed: m.plan } : {}), ...(b ? { backups: b } : {}) }, managed: m };
     };
     let { live, plan, managed } = await observe();
-    await progress('probe', live.reachable ? 'ok' : 'failed', live.reachable ? 'live state read' : live.reason);
+    // A partial reading (PostgreSQL down, ...) is not "ok": the plan blocks those instances.
+    const partial = live.reachable && Object.values(live.instances).some((i) => (i.errors?.length ?? 0) > 0);
+    await progress('probe', live.reachable && !partial ? 'ok' : 'failed', !live.reachable ? live.reason : partial ? 'live state read in part (see the plan)' : 'live state read');
     if (opts.mode === 'plan') return finish(live, plan);
     if (!live.reachable) return finish(live, plan, nothingRun({ code: live.code, message: live.reason }));
     // Nothing to run (all unchanged, blocked or waiting): the result says which, no lock taken.

@@ -6,7 +6,9 @@ export const DRIFT_MARKER = '<!-- odoops:drift -->';
 
 export function driftSummaryLine(d: DriftReport): string {
   const parts = [d.drifted ? `${plural(d.clients.length, 'client')} drifted` : 'no drift'];
-  if (d.unreachable.length) parts.push(`${d.unreachable.length} unreachable`);
+  const hostKey = d.unreachable.filter((u) => u.reason.code === 'host-key-mismatch').length;
+  if (d.unreachable.length - hostKey) parts.push(`${d.unreachable.length - hostKey} unreachable`);
+  if (hostKey) parts.push(`${plural(hostKey, 'server')} refused: host key mismatch`);
   return parts.join(', ');
 }
 
@@ -24,7 +26,7 @@ export function renderDriftText(d: DriftReport, opts: { color: boolean } = { col
     if (client.backups) lines.push(`${client.backups.state === 'failing' ? c.red('!') : c.yellow('~')} ${c.bold(`${client.client} (backups)`)}: ${client.backups.state}`);
     for (const ch of client.backups?.changes ?? []) lines.push(`    ${ch.path}: ${redactUrls(ch.reason)}`);
   }
-  for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`${u.reason.code === 'unreachable' ? 'unreachable' : u.reason.code}: ${u.reason.message}`)}`);
+  for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`${u.reason.code === 'unreachable' ? 'unreachable' : u.reason.code === 'host-key-mismatch' ? 'host key mismatch' : u.reason.code}: ${u.reason.message}`)}`);
   lines.push('', `Summary: ${driftSummaryLine(d)}`);
   return lines.join('\n') + '\n';
 }
