@@ -4,13 +4,15 @@
  */
 import { Option, type Command } from 'commander';
 import { loadDesiredState, touchedClients } from '../desired/load.ts';
-import type { ClientSpec } from '../desired/types.ts';
+import type { ClientSpec, FleetSpec } from '../desired/types.ts';
 import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
 import { sshKeyPath } from '../live/ssh.ts';
 import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
+import { cliClock } from './clock.ts';
 import { startProgress } from './progress.ts';
+import { inShard, parseShard } from './shard.ts';
 
 export interface FleetCommandOptions {
   repo?: string;
@@ -21,6 +23,7 @@ export interface FleetCommandOptions {
   sshKey?: string;
   connectTimeout: string;
   concurrency?: string;
+  shard?: string;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -32,7 +35,8 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--json', 'print the result as JSON')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
-    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)');
+    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
+    .option('--shard <i/n>', 'only the clients of shard I of N (stable hash of client names; CI: "$CI_NODE_INDEX/$CI_NODE_TOTAL")');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -56,6 +60,11 @@ export function selectClients(all: ClientSpec[], wanted: string[] | undefined): 
 export interface FleetRun {
   revision: string;
   outcomes: ClientOutcome[];
+  /** The selected clients' desired state, in the order of outcomes. */
+  clients: ClientSpec[];
+  fleet: FleetSpec;
+  /** The run's clock (ODOOPS_NOW moves it, see clock.ts). */
+  now: () => Date;
 }
 
 export async function runFleet(
@@ -65,6 +74,8 @@ export async function runFleet(
 ): Promise<FleetRun> {
   const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  const now = extra.now ?? cliClock();
   // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
   const keyPath = sshKeyPath(opts.sshKey);
   try {
@@ -76,7 +87,7 @@ export async function runFleet(
   // server, so it refuses one (only commits are applied).
   const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read' });
   if (desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(desired.source)} (--rev HEAD reads the last commit)\n`);
-  let clients = selectClients(desired.clients, opts.client);
+  let clients = inShard(selectClients(desired.clients, opts.client), shard);
   if (opts.changedSince !== undefined) {
     const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.source }));
     clients = clients.filter((c) => touched.has(c.name));
@@ -86,12 +97,13 @@ export async function runFleet(
   try {
     const outcomes = await reconcileFleet(clients, desired.revision, {
       ...extra,
+      now,
       mode,
       concurrency,
       ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
       onProgress: (e) => progress.update(e),
     });
-    return { revision: desired.revision, outcomes };
+    return { revision: desired.revision, outcomes, clients, fleet: desired.fleet, now };
   } finally {
     progress.stop();
   }

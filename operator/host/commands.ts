@@ -155,7 +155,8 @@ export type HostEdit =
   | { op: 'set-env'; instance: string; key: string; value: string }
   | { op: 'set-conf'; instance: string; values: Record<string, string> }
   | { op: 'ensure-addons-path'; instance: string; entry: string }
-  | { op: 'record'; instance: string; revision: string; at: string }
+  /** `applied`: the state the apply left (operator/drift/applied-state.ts), stored beside the revision. */
+  | { op: 'record'; instance: string; revision: string; at: string; applied?: object }
   | { op: 'write-marker'; instance: string; marker: object & { snapshot?: string | null } }
   | { op: 'clear-marker'; instance: string };
 
@@ -170,7 +171,7 @@ export function hostEdit(e: HostEdit): HostCommand {
     case 'ensure-addons-path':
       return at(`add ${e.entry} to addons_path`, { op: e.op, path: confFile(e.instance), entry: e.entry });
     case 'record':
-      return at(`record revision of ${e.instance}`, { op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at });
+      return at(`record revision of ${e.instance}`, { op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at, ...(e.applied ? { applied: e.applied } : {}) });
     case 'write-marker':
       return at(`mark ${e.instance} as needing a manual restore`, { op: e.op, root: ODOOPS_DIR, path: markerFile(e.instance), marker: e.marker });
     case 'clear-marker':

@@ -133,7 +133,10 @@ def main():
             state = json.loads("\n".join(read_lines(path)) or "{}")
         except ValueError:
             state = {}
-        state.setdefault("instances", {})[REQ["instance"]] = {"revision": REQ["revision"], "at": REQ["at"]}
+        entry = {"revision": REQ["revision"], "at": REQ["at"]}
+        if "applied" in REQ:
+            entry["applied"] = REQ["applied"]
+        state.setdefault("instances", {})[REQ["instance"]] = entry
         atomic_write(path, json.dumps(state, indent=2, sort_keys=True) + "\n", 0o600)
     elif op == "write-marker":
         private_dir(REQ["root"])

@@ -1,7 +1,13 @@
+import { appliedStateOf, resolvedAddonsOf, secretMarks } from '../../drift/applied-state.ts';
 import type { Action } from '../../plan/types.ts';
 import { hostEdit, type ExecContext } from '../context.ts';
 
-/** state.json on the server says which revision this instance last converged to (atomic rename). */
+/**
+ * state.json on the server says which revision this instance last converged to (atomic
+ * rename), and the state that left (image, options, addons commits, modules; secrets as a
+ * digest), so drift can tell a hand edit from a change still waiting for its window.
+ */
 export async function recordRevision(action: Extract<Action, { kind: 'record-revision' }>, ctx: ExecContext): Promise<void> {
-  await hostEdit(ctx, { op: 'record', instance: action.instance, revision: action.revision, at: ctx.now().toISOString() });
+  const applied = appliedStateOf(ctx.instance, resolvedAddonsOf(ctx.live), secretMarks(ctx.secrets.options[action.instance]));
+  await hostEdit(ctx, { op: 'record', instance: action.instance, revision: action.revision, at: ctx.now().toISOString(), applied });
 }
