@@ -131,3 +131,18 @@ export function clientDriftResult(c: ClientStatus): 'in-sync' | 'pending' | 'dri
       return 'in-sync';
   }
 }
+
+/**
+ * The clients an unattended apply may take (`apply --only-pending`): those with pending
+ * changes whose servers are as odoops left them. Drifting clients, clients needing a person
+ * and unreachable ones are left alone: reverting a hand edit is a person's decision.
+ */
+export function pendingOnly(s: FleetDriftStatus): { apply: string[]; left: { client: string; state: ClientState }[] } {
+  const apply: string[] = [];
+  const left: { client: string; state: ClientState }[] = [];
+  for (const c of s.clients) {
+    if (c.state === 'pending') apply.push(c.client);
+    else if (c.state !== 'in-sync') left.push({ client: c.client, state: c.state });
+  }
+  return { apply, left };
+}
