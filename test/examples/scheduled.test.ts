@@ -34,7 +34,7 @@ function git(repo: string, ...args: string[]): string {
 }
 
 /** Runs one job's script as GitLab would (bash, stop at the first failing line), every shard. */
-async function runJob(ctx: Ctx, job: string, now: string): Promise<{ code: number | null; output: string }[]> {
+async function runJob(ctx: Ctx, job: string, now: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }[]> {
   const def = ci[job]!;
   const parallel = def.parallel ?? (def.extends ? ci[def.extends]?.parallel : undefined);
   const script = def.script ?? ci[def.extends!]!.script!;
@@ -50,12 +50,13 @@ async function runJob(ctx: Ctx, job: string, now: string): Promise<{ code: numbe
             CI: 'true',
             CI_COMMIT_SHA: git(ctx.info!.repoDir, 'rev-parse', 'HEAD'),
             CI_DEFAULT_BRANCH: git(ctx.info!.repoDir, 'rev-parse', '--abbrev-ref', 'HEAD'),
-            CI_PIPELINE_SOURCE: job === 'apply' ? 'push' : 'schedule',
+            CI_PIPELINE_SOURCE: job === 'apply' ? 'push' : job === 'plan' ? 'merge_request_event' : 'schedule',
             ...(parallel ? { CI_NODE_INDEX: String(index), CI_NODE_TOTAL: String(parallel) } : {}),
             // A File-type variable: GitLab writes the value to a file and sets the variable to its path.
             ODOOPS_SSH_KEY: ctx.info!.privateKeyPath,
             ODOOPS_GITLAB_TOKEN: ctx.fake!.botToken,
             ODOOPS_NOW: now,
+            ...env,
           },
         });
         let output = '';
@@ -102,7 +103,8 @@ t('merge on Tuesday: the default-branch apply waits; the Sunday schedule applies
   for (const r of first) assert.is(r.code, 0, r.output);
   assert.ok((await recorded(info!)).test, 'test applied on Tuesday');
 
-  // A merge to the default branch while production's window is closed.
+  // A merge request changes production; its pipeline posts one plan comment, edited in place.
+  const base = git(info!.repoDir, 'rev-parse', 'HEAD');
   const file = path.join(info!.repoDir, 'clients', 'acme.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
   const workers = Number(doc.getIn(['instances', 'production', 'options', 'workers'])) + 2;
@@ -111,6 +113,17 @@ t('merge on Tuesday: the default-branch apply waits; the Sunday schedule applies
   git(info!.repoDir, 'add', '-A');
   git(info!.repoDir, 'commit', '-qm', 'acme production: more workers');
   const merged = git(info!.repoDir, 'rev-parse', 'HEAD');
+  const mr = ctx.fake!.seedMergeRequest({ files: [{ path: 'clients/acme.yaml', status: 'modified' }], headSha: merged, targetSha: base });
+  const mrEnv = { CI_MERGE_REQUEST_IID: String(mr.number), CI_MERGE_REQUEST_DIFF_BASE_SHA: base };
+  for (let i = 0; i < 2; i++) {
+    const [plan] = await runJob(ctx, 'plan', TUESDAY_LATER, mrEnv);
+    assert.is(plan!.code, 0, plan!.output);
+    const mine = ctx.fake!.comments(mr.number).filter((c) => c.body.includes('odoops:comment topic=plan'));
+    assert.is(mine.length, 1, 'one sticky plan comment, whatever the number of pipelines');
+    assert.match(mine[0]!.body, /acme/);
+    assert.match(mine[0]!.body, /workers/);
+  }
+  // (Merged: the default branch is at the MR's head.)
 
   const push = await runJob(ctx, 'apply', TUESDAY_LATER);
   assert.is(push.length, ci['.apply']!.parallel, 'one run per shard');
