@@ -100,6 +100,7 @@ export async function runFleet(
       now,
       mode,
       concurrency,
+      fleet: desired.fleet,
       ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
       onProgress: (e) => progress.update(e),
     });

@@ -16,6 +16,7 @@ import type { ClientSpec } from '../desired/types.ts';
 import type { LiveInstance, LiveState } from '../live/types.ts';
 import type { InstancePlan, Plan, Reason, ReasonCode } from '../plan/types.ts';
 import { TRANSIENT } from '../plan/types.ts';
+import { managedChanges } from '../plan/managed.ts';
 import { appliedStateOf, diffAppliedStates, liveStateView, parseAppliedState, resolvedAddonsOf } from './applied-state.ts';
 import type { ClientState, ClientStatus, DriftCounts, FleetDriftStatus, InstanceState, InstanceStatus, PendingChange } from './types.ts';
 
@@ -88,12 +89,15 @@ export function classifyClient(o: ClientObservation): ClientStatus {
   if (!o.live.reachable) return unreachableClient(o.plan.client, { code: o.live.code, message: o.live.reason });
   const live = o.live;
   const instances = o.plan.instances.map((ip) => classifyInstance(o.spec, o.plan.revision, ip, live.instances[ip.instance], o.secretMarks?.[ip.instance]));
-  let state: ClientState = 'in-sync';
+  const m = o.plan.managed;
+  const managed = m ? managedChanges({ ...m, refused: [] }) : [];
+  const managedAttention = m ? [...(m.blocked ? [m.blocked] : []), ...m.refused.map((r) => ({ code: r.reason.code, message: `${r.unit}: ${r.reason.message}` }))] : [];
+  let state: ClientState = managedAttention.length ? 'attention' : managed.length ? 'drift' : 'in-sync';
   for (const i of instances) {
     const s: ClientState = i.state === 'drift+pending' ? 'drift' : i.state;
     if (RANK[s] > RANK[state]) state = s;
   }
-  return { client: o.plan.client, state, instances };
+  return { client: o.plan.client, state, instances, ...(managed.length ? { managed } : {}), ...(managedAttention.length ? { managedAttention } : {}) };
 }
 
 export function countStatus(clients: ClientStatus[]): DriftCounts {

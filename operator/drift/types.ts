@@ -67,6 +67,14 @@ export interface ClientStatus {
   state: ClientState;
   instances: InstanceStatus[];
   unreachable?: Reason;
+  /**
+   * Files odoops keeps on the server (operator/managed/) that differ from their rendering.
+   * Counted as drift: managed units are applied by every apply, windows or not, so after an
+   * apply a difference means the server changed (there is no applied record for them yet).
+   */
+  managed?: Change[];
+  /** Managed units that could not be checked (renderer refused, file unreadable): a person must look. */
+  managedAttention?: Reason[];
 }
 
 export interface DriftCounts {

@@ -53,10 +53,16 @@ export function renderDriftIssue(s: FleetDriftStatus, opts: { runUrl?: string } 
     }
     out.push('Revert by hand, or run `odoops apply` inside the window to put back the desired state; keep a hand change by committing it to the config repo.', '');
   }
-  const attention = s.clients.flatMap((c) => c.instances.filter((i) => i.attention).map((i) => ({ c, i })));
+  for (const c of s.clients.filter((x) => x.managed?.length)) {
+    out.push(`#### ${mdEscape(c.client)}: managed files differ from their rendering`, '', '| file | now on the server | desired | why |', '| --- | --- | --- | --- |');
+    for (const d of c.managed!) out.push(`| \`${mdEscape(d.path)}\` | ${cell(d.from)} | ${cell(d.to)} | ${mdEscape(d.reason)} |`);
+    out.push('');
+  }
+  const attention = s.clients.flatMap((c) => c.instances.filter((i) => i.attention).map((i) => ({ where: `${c.client}/${i.instance}`, reason: i.attention! })));
+  for (const c of s.clients) for (const r of c.managedAttention ?? []) attention.push({ where: `${c.client} (managed files)`, reason: r });
   if (attention.length) {
     out.push('#### Needs a person', '');
-    for (const { c, i } of attention) out.push(`- \`${c.client}/${i.instance}\` (${i.attention!.code}): ${mdEscape(i.attention!.message)}`);
+    for (const { where, reason } of attention) out.push(`- \`${where}\` (${reason.code}): ${mdEscape(reason.message)}`);
     out.push('');
   }
   const unreachable = clientsIn(s, 'unreachable');

@@ -51,6 +51,11 @@ export function renderDriftStatusText(s: FleetDriftStatus, opts: { color: boolea
       }
     }
   }
+  for (const client of s.clients) {
+    for (const r of client.managedAttention ?? []) lines.push(`${c.red('!')} ${c.bold(`${client.client} (managed files)`)}: ${c.red(`needs a person: ${r.message}`)}`);
+    if (client.managed?.length) lines.push(`${c.red('!')} ${c.bold(`${client.client} (managed files)`)}: ${c.red(`drift: ${plural(client.managed.length, 'file')} differ from their rendering`)}`);
+    for (const d of client.managed ?? []) lines.push(changeLine(d.path, d.from, d.to, 'now', 'desired', d.reason));
+  }
   lines.push('', `Summary: ${driftCountsLine(s.counts)}`);
   return lines.join('\n') + '\n';
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PURE = ['operator/drift/types.ts', 'operator/drift/applied-state.ts', 'operator/drift/classify.ts', 'operator/report/drift-status.ts', 'operator/report/drift-issue.ts'];
-const ALLOWED = /^operator\/(drift\/(types|applied-state|classify)|plan\/(types|diff|windows)|desired\/types|live\/types|report\/(format|drift-status|drift-issue))\.ts$|^(node:crypto|jsondiffpatch|picocolors|croner|luxon)$/;
+const ALLOWED = /^operator\/(drift\/(types|applied-state|classify)|plan\/(types|diff|windows|managed)|managed\/types|desired\/types|live\/types|report\/(format|drift-status|drift-issue))\.ts$|^(node:crypto|jsondiffpatch|picocolors|croner|luxon)$/;
 
 test('operator/drift pure files and the drift renderings import only pure modules', () => {
   const bad: string[] = [];
