@@ -186,4 +186,20 @@ test('a failed rollback marker needs a person; an unreachable server is listed a
   assert.match(issue.body, /#### Unreachable[\s\S]*`boreal` \(unreachable\): connect ETIMEDOUT/);
 });
 
+test('managed files that differ from their rendering are drift; units that cannot be checked need a person', () => {
+  const spec = clientSpec();
+  const live = appliedLive(spec, spec);
+  const plan = planClient(spec, live, { revision: REV2, now: NOW });
+  const file = { path: '/etc/nagios/nrpe.cfg', change: 'update' as const, differs: ['content' as const], from: { mode: 0o644, owner: 'root:root' }, to: { mode: 0o644, owner: 'root:root' }, diff: '-a\n+b', secret: false };
+  plan.managed = { target: 'acme', drift: [{ unit: 'nrpe', target: 'acme', safe: true, files: [file] }], actions: [], refused: [] };
+  const s = classifyClient({ spec, live, plan });
+  assert.is(s.state, 'drift');
+  assert.equal(s.managed!.map((c) => c.path), ['managed.nrpe:/etc/nagios/nrpe.cfg']);
+  assert.match(renderDriftStatusText(fleetDriftStatus([{ spec, live, plan }], REV2, NOW)), /acme \(managed files\): drift: 1 file differ/);
+  plan.managed = { target: 'acme', drift: [], actions: [], refused: [{ unit: 'baseline/sshd', reason: { code: 'render-refused', message: 'sshd: no key' } }] };
+  const a = classifyClient({ spec, live, plan });
+  assert.is(a.state, 'attention');
+  assert.match(renderDriftIssue(fleetDriftStatus([{ spec, live, plan }], REV2, NOW)).body, /`acme \(managed files\)` \(render-refused\): baseline\/sshd: sshd: no key/);
+});
+
 test.run();
