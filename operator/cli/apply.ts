@@ -8,6 +8,8 @@ import { Option, type Command } from 'commander';
 import { applyExitCode, renderApplyText, toJson } from '../report/index.ts';
 import { monitoringText } from '../report/managed.ts';
 import type { ApplyResult } from '../apply/types.ts';
+import { pendingOnly } from '../drift/classify.ts';
+import { driftStatusOf } from '../drift/observe.ts';
 import { addFleetOptions, positiveNumber, runFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
@@ -16,14 +18,30 @@ export function register(program: Command): void {
   )
     .option('--ignore-windows', 'apply outside update windows where the windows allow a manual override')
     .addOption(new Option('--lock-timeout <seconds>', 'wait this long for a server locked by another run').default('0'))
-    .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string }) => {
+    .option('--only-pending', 'only clients whose servers are as odoops left them (pending changes, no drift): for unattended runs; drifting clients are left to a person')
+    .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string; onlyPending?: boolean }) => {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
+      let unreadSkipped = false;
+      if (opts.onlyPending) {
+        // Read first (no lock, nothing changed), then apply only the clients that are pending.
+        const seen = await runFleet({ ...opts, json: true }, 'plan');
+        const { apply, left } = pendingOnly(driftStatusOf(seen.clients, seen.outcomes, seen.revision, seen.now()));
+        unreadSkipped = left.some((l) => l.state === 'unreachable');
+        for (const l of left) process.stderr.write(`odoops: ${l.client}: ${l.state}, not applied (--only-pending; see odoops drift)\n`);
+        if (apply.length === 0) {
+          process.stdout.write(opts.json ? '[]\n' : 'Nothing pending to apply.\n');
+          process.exitCode = unreadSkipped ? 1 : 0;
+          return;
+        }
+        opts = { ...opts, client: apply, shard: undefined, changedSince: undefined };
+      }
       const { revision, outcomes, monitoring } = await runFleet(opts, 'apply', { ignoreWindows: !!opts.ignoreWindows, lockWaitMs });
       // reconcile always answers in apply mode; the fallback only guards against a missing one.
       const results: ApplyResult[] = outcomes.map(
         (o) => o.apply ?? { client: o.client, revision, error: { code: 'internal', message: 'no apply result' }, instances: [], durationMs: o.durationMs },
       );
       process.stdout.write(opts.json ? `${toJson(monitoring ? { results, monitoring } : results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'apply', !!process.stdout.isTTY));
-      process.exitCode = applyExitCode(results);
+      // A server that could not even be read is an error, as in a plain apply.
+      process.exitCode = unreadSkipped ? 1 : applyExitCode(results);
     });
 }

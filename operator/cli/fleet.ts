@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { loadDesiredState, touchedClients } from '../desired/load.ts';
-import type { ClientSpec } from '../desired/types.ts';
+import type { ClientSpec, FleetSpec } from '../desired/types.ts';
 import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
 import { sshKeyPath } from '../live/ssh.ts';
@@ -12,7 +12,9 @@ import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../re
 import { reconcileMonitoring, type MonitoringOutcome } from '../managed/monitoring.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
 import { unknownClientMessage } from './clients.ts';
+import { cliClock } from './clock.ts';
 import { startProgress } from './progress.ts';
+import { inShard, parseShard } from './shard.ts';
 
 export interface FleetCommandOptions {
   repo?: string;
@@ -27,6 +29,7 @@ export interface FleetCommandOptions {
   managedFiles?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  shard?: string;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -41,7 +44,8 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
     .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers')
     .option('-q, --quiet', 'no progress on stderr, only the result')
-    .option('-v, --verbose', 'without a terminal: one progress line per step of each server and instance');
+    .option('-v, --verbose', 'without a terminal: one progress line per step of each server and instance')
+    .option('--shard <i/n>', 'only the clients of shard I of N (stable hash of client names; CI: "$CI_NODE_INDEX/$CI_NODE_TOTAL")');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -67,6 +71,11 @@ export interface FleetRun {
   outcomes: ClientOutcome[];
   /** With --managed-files: Nagios on each monitoring server (an unreachable one is reported there, never failing the clients). */
   monitoring?: MonitoringOutcome[];
+  /** The selected clients' desired state, in the order of outcomes. */
+  clients: ClientSpec[];
+  fleet: FleetSpec;
+  /** The run's clock (ODOOPS_NOW moves it, see clock.ts). */
+  now: () => Date;
 }
 
 export async function runFleet(
@@ -77,6 +86,8 @@ export async function runFleet(
   if (opts.quiet && opts.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  const now = extra.now ?? cliClock();
   // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
   const keyPath = sshKeyPath(opts.sshKey);
   try {
@@ -88,7 +99,7 @@ export async function runFleet(
   // server, so it refuses one (only commits are applied).
   const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read' });
   if (desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(desired.source)} (--rev HEAD reads the last commit)\n`);
-  let clients = selectClients(desired.clients, opts.client);
+  let clients = inShard(selectClients(desired.clients, opts.client), shard);
   if (opts.changedSince !== undefined) {
     const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.source }));
     clients = clients.filter((c) => touched.has(c.name));
@@ -98,16 +109,17 @@ export async function runFleet(
   try {
     const outcomes = await reconcileFleet(clients, desired.revision, {
       ...extra,
+      now,
       mode,
       concurrency,
       ...(opts.managedFiles ? { fleet: desired.fleet } : {}),
       ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
       onProgress: (e) => progress.update(e),
     });
-    if (!opts.managedFiles) return { revision: desired.revision, outcomes };
+    if (!opts.managedFiles) return { revision: desired.revision, outcomes, clients, fleet: desired.fleet, now };
     // The whole fleet's configuration, whichever clients were selected.
     const monitoring = await reconcileMonitoring(desired.fleet, desired.clients, { mode, ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) } });
-    return { revision: desired.revision, outcomes, monitoring };
+    return { revision: desired.revision, outcomes, monitoring, clients, fleet: desired.fleet, now };
   } finally {
     progress.stop();
   }

@@ -14,7 +14,8 @@ import { Option, type Command } from 'commander';
 import { loadDesiredState } from '../desired/load.ts';
 import type { ClientSpec } from '../desired/types.ts';
 import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
-import { driftOf } from '../plan/plan.ts';
+import { classifyClient, clientDriftResult } from '../drift/classify.ts';
+import { observationOf } from '../drift/observe.ts';
 import { reconcile } from '../reconcile/index.ts';
 import { resolveSecret } from '../secrets/index.ts';
 import { operatorDue } from '../server/due.ts';
@@ -159,6 +160,7 @@ function driftCheck(ssh: ConnectOptions, now: () => Date): RunDrift {
     if (ctx.signal.aborted) return null;
     const outcome = await reconcile(client, config.revision, { mode: 'plan', ssh, now, runId: ctx.id });
     if (!outcome.live.reachable) return 'unreachable';
-    return driftOf([outcome.plan]).drifted ? 'drifted' : 'in-sync';
+    // Drift means the server moved since odoops applied; a change waiting for its window is pending.
+    return clientDriftResult(classifyClient(observationOf(client, outcome)));
   };
 }

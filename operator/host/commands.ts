@@ -190,7 +190,8 @@ export type HostEdit =
   | { op: 'set-env'; instance: string; key: string; value: string }
   | { op: 'set-conf'; instance: string; values: Record<string, string> }
   | { op: 'ensure-addons-path'; instance: string; entry: string }
-  | { op: 'record'; instance: string; revision: string; at: string; modules?: Record<string, string> }
+  /** `applied`: the state the apply left (operator/drift/applied-state.ts), stored beside the revision. */
+  | { op: 'record'; instance: string; revision: string; at: string; modules?: Record<string, string>; applied?: object }
   | { op: 'write-marker'; instance: string; marker: object & { snapshot?: string | null } }
   | { op: 'clear-marker'; instance: string };
 
@@ -206,7 +207,9 @@ export function hostEdit(e: HostEdit): HostCommand {
       return at(`add ${e.entry} to addons_path`, { op: e.op, path: confFile(e.instance), entry: e.entry });
     case 'record':
       return at(`record revision of ${e.instance}`, {
-        op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at, ...(e.modules ? { modulesPath: modulesFile(e.instance), modules: e.modules } : {}),
+        op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at,
+        ...(e.applied ? { applied: e.applied } : {}),
+        ...(e.modules ? { modulesPath: modulesFile(e.instance), modules: e.modules } : {}),
       });
     case 'write-marker':
       return at(`mark ${e.instance} as needing a manual restore`, { op: e.op, root: ODOOPS_DIR, path: markerFile(e.instance), marker: e.marker });

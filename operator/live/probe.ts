@@ -47,7 +47,7 @@ interface RawInstance {
 
 interface RawProbe {
   host: HostFacts;
-  state: { instances?: Record<string, { revision?: string; at?: string }> } | null;
+  state: { instances?: Record<string, { revision?: string; at?: string; applied?: unknown }> } | null;
   instances: Record<string, RawInstance>;
 }
 
@@ -121,7 +121,7 @@ function toInstances(raw: RawProbe, secrets: ResolvedSecrets, key: string): Reco
       modules,
       addons: r.addons ?? {},
       options,
-      lastApplied: st?.revision && st.at ? { revision: st.revision, at: st.at } : null,
+      lastApplied: st?.revision && st.at ? { revision: st.revision, at: st.at, ...(st.applied !== undefined ? { applied: st.applied } : {}) } : null,
       marker: r.marker ?? null,
       errors: r.errors ?? [],
       ...(r.provision ? { provision: r.provision } : {}),

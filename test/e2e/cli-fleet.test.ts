@@ -97,9 +97,11 @@ e2e('a hand edit on a server is reported as drift (exit 2) and nothing is change
   assert.is(edit.code, 0, edit.stderr);
   const drift = await odoops(info!, ['drift', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode', '--json']);
   assert.is(drift.code, 2, drift.stdout + drift.stderr);
-  const report = JSON.parse(drift.stdout) as { drifted: boolean; clients: { client: string; instances: { instance: string; changes: { path: string }[] }[] }[] };
+  const report = JSON.parse(drift.stdout) as { drifted: boolean; clients: { client: string; instances: { instance: string; state: string; drift: { path: string }[] }[] }[] };
   assert.ok(report.drifted);
-  assert.equal(report.clients[0]!.instances[0]!.changes.map((c) => c.path), ['options.workers']);
+  const test = report.clients[0]!.instances.find((i) => i.instance === 'test')!;
+  assert.is(test.state, 'drift', 'changed on the server since odoops applied');
+  assert.equal(test.drift.map((c) => c.path), ['options.workers']);
   const conf = await sandboxExec(info!, 'acme', ['grep', '^workers', '/srv/odoo/test/odoo.conf']);
   assert.is(conf.stdout.trim(), 'workers = 7', 'drift changed nothing');
 });
