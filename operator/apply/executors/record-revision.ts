@@ -11,6 +11,6 @@ import { hostEdit, type ExecContext } from '../context.ts';
  */
 export async function recordRevision(action: Extract<Action, { kind: 'record-revision' }>, ctx: ExecContext): Promise<void> {
   const modules = ctx.checksumsAfter && Object.keys(ctx.checksumsAfter).length ? ctx.checksumsAfter : action.moduleChecksums;
-  const applied = appliedStateOf(ctx.instance, resolvedAddonsOf(ctx.live), secretMarks(ctx.secrets.options[action.instance]));
+  const applied = appliedStateOf(ctx.instance, resolvedAddonsOf(ctx.liveAfter ?? ctx.live), secretMarks(ctx.secrets.options[action.instance]));
   await hostEdit(ctx, { op: 'record', instance: action.instance, revision: action.revision, at: ctx.now().toISOString(), applied, ...(modules ? { modules } : {}) });
 }
