@@ -92,12 +92,16 @@ export function classifyClient(o: ClientObservation): ClientStatus {
   const m = o.plan.managed;
   const managed = m ? managedChanges({ ...m, refused: [] }) : [];
   const managedAttention = m ? [...(m.blocked ? [m.blocked] : []), ...m.refused.map((r) => ({ code: r.reason.code, message: `${r.unit}: ${r.reason.message}` }))] : [];
-  let state: ClientState = managedAttention.length ? 'attention' : managed.length ? 'drift' : 'in-sync';
+  const backups = o.plan.backups;
+  let state: ClientState = managedAttention.length ? 'attention' : managed.length || (backups && backups.state !== 'ok') ? 'drift' : 'in-sync';
   for (const i of instances) {
     const s: ClientState = i.state === 'drift+pending' ? 'drift' : i.state;
     if (RANK[s] > RANK[state]) state = s;
   }
-  return { client: o.plan.client, state, instances, ...(managed.length ? { managed } : {}), ...(managedAttention.length ? { managedAttention } : {}) };
+  return {
+    client: o.plan.client, state, instances,
+    ...(managed.length ? { managed } : {}), ...(managedAttention.length ? { managedAttention } : {}), ...(backups ? { backups } : {}),
+  };
 }
 
 export function countStatus(clients: ClientStatus[]): DriftCounts {

@@ -9,6 +9,7 @@
  * - attention: something a person must deal with (a failed rollback's marker, a server that
  *   could not be read completely).
  */
+import type { BackupDrift } from '../plan/types.ts';
 import type { Change, Reason, WindowStatus } from '../plan/types.ts';
 
 /** Version of the applied-state record; a record of another version is not compared. */
@@ -75,6 +76,8 @@ export interface ClientStatus {
   managed?: Change[];
   /** Managed units that could not be checked (renderer refused, file unreadable): a person must look. */
   managedAttention?: Reason[];
+  /** Off-site backup health (operator/backup/health.ts): degraded or failing counts as drift. */
+  backups?: BackupDrift;
 }
 
 export interface DriftCounts {

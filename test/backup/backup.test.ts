@@ -98,7 +98,7 @@ interface DriftJson {
 }
 
 async function drift(): Promise<DriftJson['clients'][number] | undefined> {
-  const r = await odoops(['drift', '--json', '--client', client]);
+  const r = await odoops(['drift', '--json', '--managed-files', '--client', client]);
   return (JSON.parse(r.stdout) as DriftJson).clients.find((c) => c.client === client);
 }
 

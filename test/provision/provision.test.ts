@@ -132,8 +132,9 @@ t('acme from bare to both instances running: plan and drift then report nothing;
   const plans = JSON.parse(p.stdout) as { client: string; instances: { instance: string; actions: unknown[]; blocked?: unknown; changes: unknown[] }[] }[];
   for (const ip of plans[0]!.instances) assert.equal([ip.instance, ip.actions, ip.blocked, ip.changes], [ip.instance, [], undefined, []], p.stderr);
   const d = await odoops(['drift', '--repo', info!.repoDir, '--client', 'acme', '--json']);
-  const drift = JSON.parse(d.stdout) as { clients: { client: string; instances: unknown[] }[] };
-  assert.equal(drift.clients.flatMap((c) => c.instances), [], d.stdout);
+  // Drift's status (operator/drift/): every instance in sync, nothing differs from what odoops applied.
+  const drift = JSON.parse(d.stdout) as { clients: { client: string; instances: { instance: string; state: string; drift: unknown[] }[] }[] };
+  assert.equal(drift.clients.flatMap((c) => c.instances.map((i) => [i.instance, i.state, i.drift.length])), [['test', 'in-sync', 0], ['production', 'in-sync', 0]], d.stdout);
   assert.equal(differences(etcBefore, await etcDigest()), [], 'the machine\'s /etc changed');
 });
 
