@@ -6,11 +6,13 @@
 import type { ClientStatus, DriftCounts, FleetDriftStatus, InstanceStatus, PendingChange } from '../drift/types.ts';
 import { colors, fmtValue, plural, redactUrls } from './format.ts';
 
-export function driftCountsLine(c: DriftCounts): string {
+/** `hostKeyMismatches`: of the unreachable, those refused for their host key (it may be an attack: counted apart). */
+export function driftCountsLine(c: DriftCounts, hostKeyMismatches = 0): string {
   const parts = [c.drifting > 0 ? `${plural(c.drifting, 'client')} drifting` : 'no drift'];
   if (c.attention) parts.push(`${plural(c.attention, 'client')} needing a person`);
   if (c.pending) parts.push(`${plural(c.pending, 'client')} with pending changes`);
-  if (c.unreachable) parts.push(`${c.unreachable} unreachable`);
+  if (c.unreachable - hostKeyMismatches > 0) parts.push(`${c.unreachable - hostKeyMismatches} unreachable`);
+  if (hostKeyMismatches > 0) parts.push(`${plural(hostKeyMismatches, 'server')} refused: host key mismatch`);
   parts.push(`${c.inSync} in sync`);
   return parts.join(', ');
 }
@@ -56,7 +58,8 @@ export function renderDriftStatusText(s: FleetDriftStatus, opts: { color: boolea
     if (client.managed?.length) lines.push(`${c.red('!')} ${c.bold(`${client.client} (managed files)`)}: ${c.red(`drift: ${plural(client.managed.length, 'file')} differ from their rendering`)}`);
     for (const d of client.managed ?? []) lines.push(changeLine(d.path, d.from, d.to, 'now', 'desired', d.reason));
   }
-  lines.push('', `Summary: ${driftCountsLine(s.counts)}`);
+  const hostKey = s.clients.filter((cl) => cl.unreachable?.code === 'host-key-mismatch').length;
+  lines.push('', `Summary: ${driftCountsLine(s.counts, hostKey)}`);
   return lines.join('\n') + '\n';
 }
 
