@@ -100,7 +100,7 @@ export function classifyClient(o: ClientObservation): ClientStatus {
   }
   return {
     client: o.plan.client, state, instances,
-    ...(managed.length ? { managed } : {}), ...(managedAttention.length ? { managedAttention } : {}), ...(backups ? { backups } : {}),
+    ...(managed.length ? { managed } : {}), ...(managedAttention.length ? { managedAttention } : {}), ...(backups && backups.state !== 'ok' ? { backups } : {}),
   };
 }
 

@@ -76,7 +76,7 @@ export interface ClientStatus {
   managed?: Change[];
   /** Managed units that could not be checked (renderer refused, file unreadable): a person must look. */
   managedAttention?: Reason[];
-  /** Off-site backup health (operator/backup/health.ts): degraded or failing counts as drift. */
+  /** Off-site backup health (operator/backup/health.ts) when degraded or failing: counted as drift. */
   backups?: BackupDrift;
 }
 

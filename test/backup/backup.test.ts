@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBackupFiles } from '../../operator/backup/files.ts';
-import { newRunId } from '../../operator/apply/lock.ts';
+import { newRunId, tryLock } from '../../operator/apply/lock.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
 import type { ClientSpec, FleetSpec } from '../../operator/desired/types.ts';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
@@ -260,7 +260,16 @@ t('a wrong repository password is a clear error and deletes nothing', async () =
   assert.match(r.stderr, /nothing was changed/);
   assert.equal(await fingerprint('production'), data);
   // Back to the right password: every snapshot is still there.
-  assert.equal(await ensureBackupFiles(await session(), spec, fleet, { runId: newRunId(), env: { ...process.env, [`RESTIC_PASSWORD_${client.toUpperCase()}`]: PASSWORD } }), ['/etc/odoops/backup/password']);
+  // Under the server lock, as every install: the fence lets only the lock holder's commands run.
+  const s = await session();
+  const runId = newRunId();
+  const lock = await tryLock(s, client, { runId, command: 'test', now: new Date() });
+  assert.ok(lock.acquired);
+  try {
+    assert.equal(await ensureBackupFiles(s, spec, fleet, { runId, env: { ...process.env, [`RESTIC_PASSWORD_${client.toUpperCase()}`]: PASSWORD } }), ['/etc/odoops/backup/password']);
+  } finally {
+    await lock.release();
+  }
   assert.equal(ids(await listing()), ids(before));
 });
 
