@@ -50,8 +50,9 @@ test('plan text: changes once, steps marked as steps, window, blocked, unreachab
   assert.ok(l.includes('    + install 2 modules: contacts, crm (uninstalled)'), out);
   assert.ok(l.includes('    - uninstall 1 module: website (installed)'), out);
   assert.ok(l.includes('    ~ odoo.conf: workers 4 → 2'), out);
-  assert.ok(l.includes('    steps: snapshot (stops odoo, dumps the database) → write odoo.conf → restart odoo →'), out);
-  assert.ok(l.includes('           uninstall 1 module → install 2 modules → health check → record revision'), out);
+  // Issue 11's sequence: odoo stays stopped until the modules are migrated, then starts.
+  assert.ok(l.includes('    steps: snapshot (stops odoo, dumps the database) → stop odoo → write odoo.conf →'), out);
+  assert.ok(l.includes('           uninstall 1 module → install 2 modules → start odoo → health check → record revision'), out);
   assert.ok(l.includes('    ~ Odoo series 16.0 → 17.0'), out);
   assert.ok(l.includes('~ acme/production  window closed; next opening Sun 2026-11-29 02:00 Europe/Paris'), out);
   assert.ok(l.includes('    runs after acme/test succeeds in the same run'));
