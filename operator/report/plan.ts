@@ -3,6 +3,8 @@ import { summarizePlans } from '../plan/plan.ts';
 import type { Change, InstancePlan, Plan, PlanSummary } from '../plan/types.ts';
 import { managedIsEmpty, managedPlanMarkdown, managedPlanText } from './managed.ts';
 import { changeLines, stepsText, wrap } from './changes.ts';
+import { provisionHeadline } from '../provision/describe.ts';
+import { isProvisionAction } from '../provision/types.ts';
 import { actionSign, colors, describeAction, fenceSafe, fmtValue, headline, mdEscape, plural, redactUrls, type Colors } from './format.ts';
 
 /** Hidden marker that makes the MR comment sticky: the forge updates the comment carrying it. */
@@ -110,7 +112,9 @@ function instanceText(p: Plan, i: InstancePlan, c: Colors): string[] {
   } else {
     return [`  ${c.dim(`${p.client}/${i.instance}: no changes`)}`];
   }
-  for (const line of changeLines(shownChanges(i))) {
+  // A bare instance: the one change is its provisioning (what it creates), said once.
+  const provisioning = i.actions.some(isProvisionAction) ? [{ sign: '+' as const, text: `${p.client}/${i.instance}: ${provisionHeadline(i.actions)}` }] : [];
+  for (const line of [...provisioning, ...changeLines(shownChanges(i))]) {
     const color = line.sign === '+' ? c.green : line.sign === '-' ? c.red : c.yellow;
     out.push(...indent(`    ${line.sign} `, line.text).map((l, n) => (n === 0 ? l.replace(line.sign, color(line.sign)) : l)));
   }

@@ -44,8 +44,8 @@ test('a bare server: every instance gets the provisioning steps in their one ord
   // Each step reads as what it does.
   assert.match(describeAction(t.actions[3]!), /create database acme_test \(odoo -i base --without-demo=all; refused if it exists\)/);
   const text = renderPlanText([plan], { color: false });
-  assert.match(text, /acme\/test: provision from the desired state: addons integrator-addons@v1.0; database acme_test; modules contacts, integrator_base, sale_management/);
-  assert.match(text, /\+ create the layout of test/);
+  assert.match(text.replace(/\n +/g, " "), /acme\/test: provision from the desired state: addons integrator-addons@v1.0; database acme_test; modules contacts, integrator_base, sale_management/);
+  assert.match(text, /steps: create the layout of test/);
 });
 
 test('no addons, base only: no clone and no module step', () => {

@@ -41,7 +41,7 @@ test('steps are marked as steps, never as changes with +/-/~', () => {
   for (const step of ['snapshot', 'restart', 'health check', 'record revision']) {
     assert.not.ok(changeLines.some((l) => l.includes(step)), `${step} is not a change line`);
   }
-  assert.match(out, /^ {4}steps: snapshot \(stops odoo, dumps the database\) → check out integrator-addons →\n {11}write odoo\.conf → restart odoo → install 2 modules → health check → record revision$/m);
+  assert.match(out, /^ {4}steps: fetch integrator-addons \(old code still serves\) → snapshot \(stops odoo,\n {11}dumps the database\) → stop odoo → check out integrator-addons → write odoo\.conf →\n {11}install 2 modules → start odoo → health check → record revision$/m);
   // Changes come before the steps.
   assert.ok(out.indexOf('+ odoo.conf sets') < out.indexOf('steps:'));
 });
