@@ -5,6 +5,7 @@
  * (describeAction) stays for apply results, where each step is a row with its outcome.
  */
 import type { Action, Change } from '../plan/types.ts';
+import { CORE_AFTER_PULL, upgradeReason } from '../plan/modules.ts';
 import { describeProvisionAction } from '../provision/describe.ts';
 import { fmtValue, plural, redactUrls } from './format.ts';
 
@@ -136,8 +137,13 @@ export function stepName(a: Action): string {
       return 'start odoo';
     case 'install-modules':
       return `install ${plural(a.modules.length, 'module')}`;
-    case 'upgrade-modules':
-      return `upgrade ${plural(a.modules.length, 'module')}`;
+    case 'upgrade-modules': {
+      // Why each is upgraded (issue 11: only what changed), and the core modules decided after the pull.
+      const why = new Map((a.why ?? []).map((u) => [u.module, upgradeReason(u)]));
+      const listed = a.modules.map((m) => (why.has(m) ? `${m} (${why.get(m)})` : m));
+      if (a.coreAfterPull) listed.push(CORE_AFTER_PULL);
+      return `upgrade ${listed.join(', ')}`;
+    }
     case 'uninstall-modules':
       return `uninstall ${plural(a.modules.length, 'module')}`;
     case 'health-check':

@@ -302,7 +302,15 @@ t('the schedule file matches the desired state; a hand edit is drift, and the ma
   ]);
   // What apply runs for the unit (the managed-files mechanism), without the rest of the plan.
   const env = { ...process.env, [`RESTIC_PASSWORD_${client.toUpperCase()}`]: PASSWORD };
-  assert.equal(await ensureBackupFiles(await session(), spec, fleet, { runId: newRunId(), env }), [BACKUP_CRON_FILE, '/etc/odoops/backup/password']);
+  const s = await session();
+  const runId = newRunId();
+  const lock = await tryLock(s, client, { runId, command: 'test', now: new Date() });
+  assert.ok(lock.acquired);
+  try {
+    assert.equal(await ensureBackupFiles(s, spec, fleet, { runId, env }), [BACKUP_CRON_FILE, '/etc/odoops/backup/password']);
+  } finally {
+    await lock.release();
+  }
   assert.equal(await backupDrift(), []);
   assert.match(await inServer(['cat', BACKUP_CRON_FILE]), / root \/usr\/local\/sbin\/odoops-backup run /);
 });
