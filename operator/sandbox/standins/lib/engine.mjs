@@ -253,6 +253,9 @@ export async function startContainer(c) {
     const port = pub ? pub.hostPort : 0;
     fs.mkdirSync(containersDir(), { recursive: true });
     const logFd = fs.openSync(logFile(c.Name), 'a');
+    // Where this run of the server begins in the log, and when: what `logs --since` needs
+    // (a real engine stamps every line it receives; the stand-in knows each run's start).
+    c.LogStarts = [...(c.LogStarts ?? []), { at: new Date().toISOString(), offset: fs.fstatSync(logFd).size }].slice(-50);
     // The emulated Odoo server, or real odoo-bin in the real-Odoo tier (odoo-server.mjs).
     const launch = odooServerLaunch(c, { host, port, readyFd: 3 });
     const child = spawn(launch.command, launch.args, {
