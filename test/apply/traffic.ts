@@ -19,7 +19,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 def call(opener, url, data=None):
     try:
-        r = opener.open(url, data=data, timeout=10)
+        r = opener.open(url, data=data, timeout=60)  # real Odoo's first requests after a start take 10 s and more
         return r.status, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
