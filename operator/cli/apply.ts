@@ -2,12 +2,12 @@
  * odoops apply: take every selected server to the desired state where its update window
  * is open (the rest wait, with their next opening). Exit 1 when a server could not be worked
  * on (unreachable, locked, host key) or an instance failed, was rolled back or is blocked;
- * else 0. The exit code comes from outcomes and reason codes (applyExitCode), never text.
+ * else 0. The exit code comes from outcomes and reason codes (the apply runner), never text.
  */
 import { Option, type Command } from 'commander';
-import { applyExitCode, renderApplyText, toJson } from '../report/index.ts';
-import type { ApplyResult } from '../apply/types.ts';
-import { addFleetOptions, positiveNumber, runFleet, type FleetCommandOptions } from './fleet.ts';
+import { renderApplyText, toJson } from '../report/index.ts';
+import { runApply } from '../runners/index.ts';
+import { addFleetOptions, positiveNumber, withFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
   addFleetOptions(
@@ -17,12 +17,8 @@ export function register(program: Command): void {
     .addOption(new Option('--lock-timeout <seconds>', 'wait this long for a server locked by another run').default('0'))
     .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string }) => {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
-      const { revision, outcomes } = await runFleet(opts, 'apply', { ignoreWindows: !!opts.ignoreWindows, lockWaitMs });
-      // reconcile always answers in apply mode; the fallback only guards against a missing one.
-      const results: ApplyResult[] = outcomes.map(
-        (o) => o.apply ?? { client: o.client, revision, error: { code: 'internal', message: 'no apply result' }, instances: [], durationMs: o.durationMs },
-      );
-      process.stdout.write(opts.json ? `${toJson(results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }));
-      process.exitCode = applyExitCode(results);
+      const run = await withFleet(opts, 'apply', (target, settings) => runApply(target, { ...settings, ignoreWindows: !!opts.ignoreWindows, lockWaitMs }));
+      process.stdout.write(opts.json ? `${toJson(run.applies, { indent: 2 })}\n` : renderApplyText(run.applies, { color: !!process.stdout.isTTY }));
+      process.exitCode = run.exitCode;
     });
 }

@@ -3,9 +3,9 @@
  * Reports only, changes nothing. --detailed-exitcode: 0 none, 1 error, 2 drift.
  */
 import type { Command } from 'commander';
-import { driftExitCode, driftOf } from '../plan/plan.ts';
 import { renderDriftText, toJson } from '../report/index.ts';
-import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
+import { runDrift } from '../runners/index.ts';
+import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
   addFleetOptions(
@@ -13,10 +13,8 @@ export function register(program: Command): void {
   )
     .option('--detailed-exitcode', 'exit 0 no drift, 1 error, 2 drift found')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
-      const { outcomes } = await runFleet(opts, 'plan');
-      const report = driftOf(outcomes.map((o) => o.plan));
+      const { report, exitCode } = await withFleet(opts, 'plan', runDrift);
       process.stdout.write(opts.json ? `${toJson(report, { indent: 2 })}\n` : renderDriftText(report, { color: !!process.stdout.isTTY }));
-      const code = driftExitCode(report);
-      process.exitCode = opts.detailedExitcode ? code : code === 1 ? 1 : 0;
+      process.exitCode = opts.detailedExitcode ? exitCode : exitCode === 1 ? 1 : 0;
     });
 }

@@ -1,14 +1,12 @@
 /**
- * What plan, apply and drift share: the options that select a revision, clients and SSH
- * settings, and one run of reconcileFleet over the selected clients with progress.
+ * What plan, apply and drift share on the command line: the options that select a revision,
+ * clients and SSH settings, and progress on stderr. The flow itself is in operator/runners/.
  */
 import { Option, type Command } from 'commander';
-import { loadDesiredState, touchedClients } from '../desired/load.ts';
-import type { ClientSpec } from '../desired/types.ts';
 import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
-import { sshKeyPath } from '../live/ssh.ts';
-import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
+import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
+import { loadTarget, type RunSettings, type Target } from '../runners/index.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
 import { startProgress } from './progress.ts';
 
@@ -43,56 +41,41 @@ export function positiveNumber(value: string, flag: string, { integer = false } 
   return n;
 }
 
-export function selectClients(all: ClientSpec[], wanted: string[] | undefined): ClientSpec[] {
-  if (!wanted || wanted.length === 0) return all;
-  const byName = new Map(all.map((c) => [c.name, c]));
-  const unknown = wanted.filter((n) => !byName.has(n));
-  if (unknown.length) {
-    throw new UsageError(`unknown client${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${all.map((c) => c.name).join(', ') || 'none'})`);
-  }
-  return [...new Set(wanted)].map((n) => byName.get(n)!);
+/** Loads and selects what a fleet command works on; the worktree note goes to stderr. */
+export async function fleetTarget(opts: FleetCommandOptions, mode: 'plan' | 'apply'): Promise<Target> {
+  // Without --rev, plan and drift read a dirty working tree; apply records a revision on each
+  // server, so it refuses one (only commits are applied).
+  const target = await loadTarget({ repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read', clients: opts.client, changedSince: opts.changedSince });
+  if (target.desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(target.desired.source)} (--rev HEAD reads the last commit)\n`);
+  return target;
 }
 
-export interface FleetRun {
-  revision: string;
-  outcomes: ClientOutcome[];
-}
-
-export async function runFleet(
-  opts: FleetCommandOptions,
-  mode: ReconcileOptions['mode'],
-  extra: Omit<ReconcileOptions, 'mode' | 'ssh' | 'onProgress'> = {},
-): Promise<FleetRun> {
-  const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
+/** SSH and concurrency settings from the flags; a missing or unreadable key is one error for the whole run. */
+export function fleetSettings(opts: FleetCommandOptions): { ssh: ConnectOptions; concurrency?: number } {
+  const concurrency = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
-  // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
   const keyPath = sshKeyPath(opts.sshKey);
   try {
     readFileSync(keyPath);
   } catch (err) {
     throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
   }
-  // Without --rev, plan and drift read a dirty working tree; apply records a revision on each
-  // server, so it refuses one (only commits are applied).
-  const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read' });
-  if (desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(desired.source)} (--rev HEAD reads the last commit)\n`);
-  let clients = selectClients(desired.clients, opts.client);
-  if (opts.changedSince !== undefined) {
-    const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.source }));
-    clients = clients.filter((c) => touched.has(c.name));
-  }
-  const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
-  const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
+  return { ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) }, ...(concurrency !== undefined ? { concurrency } : {}) };
+}
+
+/**
+ * One fleet command: flags -> target -> runner, with progress on stderr (the runner is the
+ * same one the server and the scheduler call).
+ */
+export async function withFleet<R>(opts: FleetCommandOptions, mode: 'plan' | 'apply', run: (target: Target, settings: RunSettings) => Promise<R>): Promise<R> {
+  const settings = fleetSettings(opts);
+  const target = await fleetTarget(opts, mode);
+  const progress = startProgress(target.clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
   try {
-    const outcomes = await reconcileFleet(clients, desired.revision, {
-      ...extra,
-      mode,
-      concurrency,
-      ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
-      onProgress: (e) => progress.update(e),
-    });
-    return { revision: desired.revision, outcomes };
+    return await run(target, { ...settings, onProgress: (e) => progress.update(e) });
   } finally {
     progress.stop();
   }
 }
+
+export { selectClients } from '../runners/index.ts';

@@ -4,9 +4,9 @@
  * 1 error (including a server that could not be read), 2 changes pending.
  */
 import type { Command } from 'commander';
-import { planExitCode } from '../plan/plan.ts';
 import { renderPlanText, toJson } from '../report/index.ts';
-import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
+import { runPlan } from '../runners/index.ts';
+import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
   addFleetOptions(
@@ -14,10 +14,8 @@ export function register(program: Command): void {
   )
     .option('--detailed-exitcode', 'exit 0 no changes, 1 error, 2 changes pending')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
-      const { outcomes } = await runFleet(opts, 'plan');
-      const plans = outcomes.map((o) => o.plan);
-      process.stdout.write(opts.json ? `${toJson(plans, { indent: 2 })}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }));
-      const code = planExitCode(plans);
-      process.exitCode = opts.detailedExitcode ? code : code === 1 ? 1 : 0;
+      const run = await withFleet(opts, 'plan', runPlan);
+      process.stdout.write(opts.json ? `${toJson(run.plans, { indent: 2 })}\n` : renderPlanText(run.plans, { color: !!process.stdout.isTTY }));
+      process.exitCode = opts.detailedExitcode ? run.exitCode : run.exitCode === 1 ? 1 : 0;
     });
 }

@@ -1,0 +1,22 @@
+/** The plan runner: desired vs live for the selected clients; changes nothing. */
+import { planExitCode } from '../plan/plan.ts';
+import type { Plan } from '../plan/types.ts';
+import type { ClientOutcome } from '../reconcile/index.ts';
+import { planClientResult, type ClientResult } from './result.ts';
+import { reconcileTarget, type RunSettings } from './run.ts';
+import type { Target } from './target.ts';
+
+export interface PlanRun {
+  revision: string;
+  outcomes: ClientOutcome[];
+  plans: Plan[];
+  results: ClientResult[];
+  /** `terraform plan -detailed-exitcode`: 0 no changes, 1 a server could not be read, 2 changes. */
+  exitCode: 0 | 1 | 2;
+}
+
+export async function runPlan(target: Target, settings: RunSettings = {}): Promise<PlanRun> {
+  const outcomes = await reconcileTarget(target, 'plan', settings);
+  const plans = outcomes.map((o) => o.plan);
+  return { revision: target.desired.revision, outcomes, plans, results: plans.map(planClientResult), exitCode: planExitCode(plans) };
+}
