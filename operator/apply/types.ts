@@ -1,3 +1,4 @@
+import type { ManagedApplyResult } from '../managed/types.ts';
 import type { Action, Reason } from '../plan/types.ts';
 
 export type ActionOutcome = 'ok' | 'failed' | 'skipped';
@@ -45,5 +46,7 @@ export interface ApplyResult {
   error?: Reason;
   takeover?: TakeoverReport;
   instances: InstanceResult[];
+  /** Managed files written on the server in this run (operator/managed/), when planned. */
+  managed?: ManagedApplyResult;
   durationMs: number;
 }

@@ -21,6 +21,7 @@ export const CHECKOUT_SCRIPT = script('checkout.sh');
 
 export const PROBE_PY = read('./probe.py');
 export const HOST_EDIT_PY = read('./host-edit.py');
+export const MANAGED_FILES_PY = read('./managed-files.py');
 
 /**
  * Runs a Python program sent on stdin with its request: `<program> NUL <request JSON>`.

@@ -10,6 +10,7 @@ import type { LiveInstance, LiveState } from '../live/types.ts';
 import { diffInstance, effectiveLiveImage, isInstalledLike, liveSeries, odooOptionString, outdatedModules, seriesMismatch } from './diff.ts';
 import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary, Reason, ReasonCode } from './types.ts';
 import { windowStatus } from './windows.ts';
+import { managedChanges, managedHasActions } from './managed.ts';
 
 export interface PlanOptions {
   /** Config repo revision (commit SHA) the desired state was read at; recorded on the server. */
@@ -212,7 +213,7 @@ export function planClient(spec: ClientSpec, live: LiveState, opts: PlanOptions)
 
 /** Whether a plan has anything to apply. */
 export function planHasActions(plan: Plan): boolean {
-  return plan.instances.some((i) => i.actions.length > 0);
+  return plan.instances.some((i) => i.actions.length > 0) || managedHasActions(plan.managed);
 }
 
 /**
@@ -244,6 +245,7 @@ export function summarizePlans(plans: Plan[]): PlanSummary {
       continue;
     }
     if (planHasActions(p)) withChanges++;
+    if (p.managed?.blocked || p.managed?.refused.length) blocked++;
     if (p.instances.some((i) => i.actions.length > 0 && !i.window.open)) waiting++;
     if (p.instances.some((i) => i.blocked)) blocked++;
   }
@@ -265,7 +267,8 @@ export function driftOf(plans: Plan[]): DriftReport {
     const instances = p.instances
       .filter((i) => i.changes.length > 0 || i.actions.length > 0 || i.blocked)
       .map((i) => ({ instance: i.instance, changes: i.changes, ...(i.blocked ? { blocked: i.blocked } : {}) }));
-    if (instances.length > 0) clients.push({ client: p.client, instances });
+    const managed = p.managed ? managedChanges(p.managed) : [];
+    if (instances.length > 0 || managed.length > 0) clients.push({ client: p.client, instances, ...(managed.length ? { managed } : {}) });
   }
   return { revision: plans[0]?.revision ?? '', drifted: clients.length > 0, clients, unreachable };
 }
@@ -277,7 +280,7 @@ export function driftOf(plans: Plan[]): DriftReport {
  */
 export function planExitCode(plans: Plan[]): 0 | 1 | 2 {
   if (plans.some((p) => p.unreachable !== undefined)) return 1;
-  return plans.some((p) => p.instances.some((i) => i.actions.length > 0 || i.blocked)) ? 2 : 0;
+  return plans.some((p) => p.instances.some((i) => i.actions.length > 0 || i.blocked) || managedHasActions(p.managed) || (p.managed?.drift.length ?? 0) > 0 || (p.managed?.refused.length ?? 0) > 0) ? 2 : 0;
 }
 
 /** Same rule for drift: 1 when a server could not be read, 2 when anything drifted, else 0. */

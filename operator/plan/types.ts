@@ -1,4 +1,5 @@
 import type { AddonsRepoSpec, OdooOptionValue } from '../desired/types.ts';
+import type { ManagedPlan } from '../managed/types.ts';
 
 /**
  * Why an instance (or a server) cannot go now. Reports, exit codes, MR comments and the
@@ -37,6 +38,8 @@ export type ReasonCode =
   | 'earlier-failure'
   /** The plan names an instance the desired state does not have. */
   | 'not-desired'
+  /** A renderer refused the desired state (managed files): the config must change. */
+  | 'render-refused'
   /** A bug or an unexpected answer: see the message. */
   | 'internal';
 
@@ -63,6 +66,7 @@ export const TRANSIENT: Readonly<Record<ReasonCode, boolean>> = {
   'dependency-failed': true,
   'earlier-failure': true,
   'not-desired': false,
+  'render-refused': false,
   internal: false,
 };
 
@@ -134,6 +138,8 @@ export interface Plan {
   /** Set when the server could not be read: no instance plans then. */
   unreachable?: Reason;
   instances: InstancePlan[];
+  /** Files odoops keeps on the server (operator/managed/), when the caller planned them. */
+  managed?: ManagedPlan;
 }
 
 /** Counts over a set of plans, for summaries and exit codes. */
@@ -159,6 +165,8 @@ export interface DriftReport {
   clients: {
     client: string;
     instances: { instance: string; changes: Change[]; blocked?: Reason }[];
+    /** Managed files that differ (hand-edited, missing) or cannot be checked. */
+    managed?: Change[];
   }[];
   unreachable: { client: string; reason: Reason }[];
 }

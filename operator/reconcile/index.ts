@@ -6,7 +6,8 @@
  * In apply mode the outcome always carries an ApplyResult: blocked and unchanged instances
  * say so with their reason, so exit codes never have to guess.
  */
-import type { ClientSpec } from '../desired/types.ts';
+import type { ClientSpec, FleetSpec } from '../desired/types.ts';
+import { applyObservedManaged, observeManaged, type ManagedState } from '../managed/index.ts';
 import { connectSsh, HostKeyMismatchError, type ConnectOptions, type HostSession } from '../live/ssh.ts';
 import { probeLive } from '../live/probe.ts';
 import type { LiveState } from '../live/types.ts';
@@ -34,6 +35,10 @@ export interface ReconcileOptions {
   onProgress?: (e: ApplyProgress) => void | Promise<void>;
   /** Where secret references are resolved from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The fleet settings: with them, the files odoops keeps on the server (operator/managed/) are planned and applied too. */
+  fleet?: FleetSpec;
+  /** Seconds after which a server reverts a guarded managed change (sshd, firewall) by itself; default 120. */
+  managedRevertAfterS?: number;
 }
 
 export interface ClientOutcome {
@@ -71,8 +76,13 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
   }
   try {
     await progress('probe', 'start', 'reading live state');
-    let live = await probeLive(session, spec, { secrets });
-    let plan = planClient(spec, live, planOpts());
+    const observe = async (): Promise<{ live: LiveState; plan: Plan; managed: ManagedState | null }> => {
+      const l = await probeLive(session, spec, { secrets });
+      const p = planClient(spec, l, planOpts());
+      const m = opts.fleet && l.reachable ? await observeManaged(session, spec, opts.fleet, { ...(opts.env ? { env: opts.env } : {}) }) : null;
+      return { live: l, plan: m ? { ...p, managed: m.plan } : p, managed: m };
+    };
+    let { live, plan, managed } = await observe();
     await progress('probe', live.reachable ? 'ok' : 'failed', live.reachable ? 'live state read' : live.reason);
     if (opts.mode === 'plan') return finish(live, plan);
     if (!live.reachable) return finish(live, plan, nothingRun({ code: live.code, message: live.reason }));
@@ -95,8 +105,7 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
           })
         : undefined;
       // Under the lock: read again, plan again; another run may have changed the server.
-      live = await probeLive(session, spec, { secrets });
-      plan = planClient(spec, live, planOpts());
+      ({ live, plan, managed } = await observe());
       const apply = await applyPlan(session, spec, plan, {
         lock, live, runId, now, secrets,
         ...(takeover ? { takeover } : {}),
@@ -104,6 +113,14 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
         ...(opts.healthTimeoutMs !== undefined ? { healthTimeoutMs: opts.healthTimeoutMs } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
+      if (managed && managed.plan.actions.length > 0) {
+        apply.managed = await applyObservedManaged(session, managed, {
+          runId,
+          reconnect: () => connectSsh(spec.name, spec.server, opts.ssh),
+          ...(opts.managedRevertAfterS !== undefined ? { revertAfterS: opts.managedRevertAfterS } : {}),
+          onProgress: (unit, status, message) => progress(`managed ${unit}`, status, message),
+        });
+      }
       return finish(live, plan, apply);
     } finally {
       await lock.release();

@@ -1,5 +1,6 @@
 /** Renderings of apply results (pure): terminal text and Markdown (MR comment after apply). */
 import type { ApplyResult, InstanceOutcome, InstanceResult } from '../apply/types.ts';
+import { managedApplyText, managedFailed } from './managed.ts';
 import { colors, describeAction, headline, fenceSafe, fmtDuration, fmtValue, mdEscape, redactUrls, type Colors } from './format.ts';
 
 export const APPLY_MARKER = '<!-- odoops:apply -->';
@@ -33,7 +34,7 @@ const BAD: ReadonlySet<InstanceOutcome> = new Set(['failed', 'rolled-back', 'blo
  * skipped because another failed or is blocked adds nothing: that one already counts.
  */
 export function applyExitCode(results: ApplyResult[]): 0 | 1 {
-  return results.some((r) => r.error !== undefined || r.instances.some((i) => BAD.has(i.outcome))) ? 1 : 0;
+  return results.some((r) => r.error !== undefined || r.instances.some((i) => BAD.has(i.outcome)) || managedFailed(r.managed)) ? 1 : 0;
 }
 
 /** "2 applied, 1 waiting, 1 failed, 1 client error" (zero counts omitted; "nothing to do" if all zero). */
@@ -82,6 +83,7 @@ export function renderApplyText(results: ApplyResult[], opts: { color: boolean }
     if (r.error !== undefined) lines.push(`${c.red('error'.padEnd(11))} ${c.bold(r.client)}: ${redactUrls(r.error.message)}`);
     if (r.takeover) lines.push(...takeoverLines(r).map((l) => c.yellow(l)));
     for (const i of r.instances) lines.push(...instanceText(r, i, c));
+    if (r.managed) lines.push(...managedApplyText(r.managed, c));
   }
   lines.push('', `Summary: ${applySummaryLine(results)}`);
   return lines.join('\n') + '\n';

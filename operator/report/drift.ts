@@ -19,6 +19,8 @@ export function renderDriftText(d: DriftReport, opts: { color: boolean } = { col
       lines.push(i.blocked ? `${c.red('!')} ${name}: ${c.red(`blocked: ${i.blocked.message}`)}` : `${c.yellow('~')} ${name}: ${plural(i.changes.length, 'difference')}`);
       for (const ch of i.changes) lines.push(`    ${ch.path}: live ${fmtValue(ch.from)}, desired ${fmtValue(ch.to)} (${redactUrls(ch.reason)})`);
     }
+    if (client.managed?.length) lines.push(`${c.yellow('~')} ${c.bold(`${client.client} (managed files)`)}: ${plural(client.managed.length, 'difference')}`);
+    for (const ch of client.managed ?? []) lines.push(`    ${ch.path}: live ${fmtValue(ch.from)}, desired ${fmtValue(ch.to)} (${redactUrls(ch.reason)})`);
   }
   for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`${u.reason.code === 'unreachable' ? 'unreachable' : u.reason.code}: ${u.reason.message}`)}`);
   lines.push('', `Summary: ${driftSummaryLine(d)}`);
@@ -38,6 +40,11 @@ export function renderDriftMarkdown(d: DriftReport): string {
       }
       out.push('');
     }
+  }
+  for (const client of d.clients.filter((x) => x.managed?.length)) {
+    out.push(`#### ${mdEscape(client.client)}: managed files`, '', '| file | live | desired | why |', '| --- | --- | --- | --- |');
+    for (const ch of client.managed!) out.push(`| \`${mdEscape(ch.path)}\` | ${mdEscape(fmtValue(ch.from))} | ${mdEscape(fmtValue(ch.to))} | ${mdEscape(redactUrls(ch.reason))} |`);
+    out.push('');
   }
   if (d.unreachable.length) {
     out.push('**Unreachable**', '', ...d.unreachable.map((u) => `- \`${u.client}\`: ${mdEscape(u.reason.message)}`), '');

@@ -1,6 +1,7 @@
 /** Renderings of plans (pure): terraform-like terminal text and Atlantis-like Markdown. */
 import { summarizePlans } from '../plan/plan.ts';
 import type { Change, InstancePlan, Plan, PlanSummary } from '../plan/types.ts';
+import { managedIsEmpty, managedPlanMarkdown, managedPlanText } from './managed.ts';
 import { actionSign, colors, describeAction, fenceSafe, fmtValue, headline, mdEscape, plural, redactUrls, type Colors } from './format.ts';
 
 /** Hidden marker that makes the MR comment sticky: the forge updates the comment carrying it. */
@@ -25,7 +26,7 @@ function revisionOf(plans: Plan[]): string {
 }
 
 function isUnchanged(p: Plan): boolean {
-  return p.unreachable === undefined && p.instances.every((i) => i.actions.length === 0 && !i.blocked && i.changes.length === 0);
+  return p.unreachable === undefined && p.instances.every((i) => i.actions.length === 0 && !i.blocked && i.changes.length === 0) && managedIsEmpty(p.managed);
 }
 
 function instanceText(p: Plan, i: InstancePlan, c: Colors): string[] {
@@ -69,6 +70,7 @@ export function renderPlanText(plans: Plan[], opts: { color: boolean }): string 
       continue;
     }
     for (const i of p.instances) lines.push(...instanceText(p, i, c));
+    if (p.managed) lines.push(...managedPlanText(p.managed, c));
   }
   if (unchanged.length > 0) lines.push(c.dim(`No changes: ${unchanged.join(', ')}`));
   lines.push('', `Summary: ${summaryLine(summarizePlans(plans))}`);
@@ -119,6 +121,7 @@ export function renderPlanMarkdown(plans: Plan[]): string {
     else {
       out.push(`<details><summary><b>${mdEscape(p.client)}</b>: ${mdEscape(clientSummary(p))}</summary>`, '');
       for (const i of p.instances) if (i.actions.length > 0 || i.blocked || i.changes.length > 0) out.push(...instanceMarkdown(p, i));
+      if (p.managed) out.push(...managedPlanMarkdown(p.managed));
       out.push('</details>', '');
     }
   }

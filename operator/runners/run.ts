@@ -22,6 +22,8 @@ export async function reconcileTarget(target: Target, mode: ReconcileOptions['mo
     ...extra,
     mode,
     concurrency: settings.concurrency ?? target.desired.fleet.operator.concurrency,
+    // With the fleet, the files odoops keeps on servers (operator/managed/) are planned and applied too.
+    fleet: target.desired.fleet,
     ...(settings.ssh ? { ssh: settings.ssh } : {}),
     ...(settings.now ? { now: settings.now } : {}),
     ...(settings.runId ? { runId: settings.runId } : {}),

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PACKAGES = new Set(['croner', 'luxon', 'jsondiffpatch', 'picocolors']);
 // Local modules plan/report may use: each other, the type contracts and the error classes.
-const LOCAL = /^operator\/(plan|report)\/[\w.-]+\.ts$|^operator\/(desired|live|apply)\/types\.ts$|^operator\/util\/errors\.ts$/;
+const LOCAL = /^operator\/(plan|report)\/[\w.-]+\.ts$|^operator\/(desired|live|apply|managed)\/types\.ts$|^operator\/util\/errors\.ts$/;
 
 function files(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
