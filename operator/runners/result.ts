@@ -5,6 +5,7 @@
  * Comments, commit statuses and exit codes are computed from these, never from text.
  */
 import type { ApplyResult } from '../apply/types.ts';
+import { managedFailed } from '../report/managed.ts';
 import type { Plan, Reason, ReasonCode } from '../plan/types.ts';
 import { TRANSIENT } from '../plan/types.ts';
 import { OdoopsError } from '../util/errors.ts';
@@ -110,6 +111,13 @@ export function applyClientResult(apply: ApplyResult): ClientResult {
         reasons.push(i.reason ? withInstance(i.reason, i.instance) : { code: 'apply-failed', message: i.detail ?? 'failed', instance: i.instance });
         break;
     }
+  }
+  // The files odoops keeps on the server (operator/managed/) count like an instance.
+  if (managedFailed(apply.managed)) {
+    raise('failed');
+    const m = apply.managed!;
+    const failed = m.actions.filter((a) => a.outcome !== 'applied').length;
+    reasons.push({ code: 'apply-failed', message: m.error ? `managed files: ${m.error.message}` : `managed files: ${failed} not applied` });
   }
   return result(apply.client, status, reasons);
 }

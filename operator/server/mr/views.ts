@@ -36,7 +36,11 @@ export function clientApplyView(apply: ApplyResult, result: ClientResult, waitin
     revision: apply.revision,
     updatedAt: at.toISOString(),
     status: result.status,
-    ...(apply.error ? { note: `${apply.error.message} (${apply.error.code}${result.transient ? ', retried later' : ''})` } : {}),
+    ...(apply.error
+      ? { note: `${apply.error.message} (${apply.error.code}${result.transient ? ', retried later' : ''})` }
+      : result.reasons.some((r) => !r.instance)
+        ? { note: result.reasons.filter((r) => !r.instance).map((r) => r.message).join('; ') }
+        : {}),
     instances,
   };
 }
