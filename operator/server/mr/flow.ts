@@ -26,7 +26,7 @@ import { errorMessage } from '../../util/errors.ts';
 import type { OperatorCore } from '../index.ts';
 import type { PendingApplyResult, RunPendingApply } from '../pending-applies.ts';
 import type { JobContext } from '../queue.ts';
-import { mrLabel, sameMr, type MrClientApply, type MrRecord, type MrRef, type WaitingInstance } from '../state.ts';
+import { mrKey, mrLabel, sameMr, type MrClientApply, type MrRecord, type MrRef, type WaitingInstance } from '../state.ts';
 import type { Delivery } from '../webhooks.ts';
 import { applyRefusal, type Refusal } from './commands.ts';
 import { applyStatus, clientApplyView, planStatus } from './views.ts';
@@ -131,7 +131,7 @@ export class MrFlow {
       const ref = this.ref(number);
       const released = this.core.store.releaseHolds(ref);
       this.core.store.update((s) => {
-        if (s.mrs) delete s.mrs[`${ref.platform}:${ref.project}!${ref.number}`];
+        if (s.mrs) delete s.mrs[mrKey(ref)];
       });
       this.log.info({ event: 'mr-closed', mr: mrLabel(ref), released }, `${mrLabel(ref)} closed${released.length ? `: released ${released.join(', ')}` : ''}`);
       return released.length ? 'released' : 'closed';
