@@ -9,6 +9,7 @@ import { guarded, hostEdit as hostEditCommand, type HostEdit } from '../host/com
 import type { ExecFailure, ExecResult, HostSession } from '../live/ssh.ts';
 import type { LiveInstance } from '../live/types.ts';
 import type { ResolvedSecrets } from '../reconcile/secrets.ts';
+import { failureReason, keptOutput } from './odoo-output.ts';
 
 /** The pre-change snapshot of an instance on the server. */
 export interface SnapshotRef {
@@ -43,6 +44,14 @@ export interface ExecContext {
   upgraded: Set<string>;
   secrets: ResolvedSecrets;
   note(line: string): void;
+  /** The server's clock just before `start` ran "up -d": where the startup phase of the log begins. */
+  startedAt: string | null;
+  /** Odoo served the changed instance to users (started after the change): a rollback keeps what it left. */
+  served: boolean;
+  /** When odoo first answered healthy after this run's change (operator clock), for the downtime. */
+  healthyAt: Date | null;
+  /** The modules' files checksums the health check's read-back found on disk (recorded by record-revision). */
+  checksumsAfter?: Record<string, string>;
 }
 
 export class ActionFailure extends Error {
@@ -58,18 +67,16 @@ export class ActionFailure extends Error {
   }
 }
 
-/** Last lines of a command's output, enough to see why it failed. */
-export function trimOutput(text: string, maxLines = 15, maxChars = 2000): string {
-  const lines = text.trim().split('\n');
-  let out = lines.slice(-maxLines).join('\n');
-  if (out.length > maxChars) out = `...${out.slice(-maxChars)}`;
-  return out;
+/** What a report keeps of a command's output: its ERROR/CRITICAL and exception lines, then its last lines. */
+export function trimOutput(text: string, maxLines = 15, maxChars = 4000): string {
+  return keptOutput(text, maxLines, maxChars);
 }
 
+/** A failed command: the reason is its last ERROR/CRITICAL or exception line (Odoo's last line is "Stopping gracefully"). */
 export function failureOf(res: ExecResult): ActionFailure {
-  const output = trimOutput(res.stderr || res.stdout);
-  const last = output.split('\n').pop() ?? '';
-  return new ActionFailure(`${res.label}: exit ${res.code}${last ? `: ${last}` : ''}`, res.command, output, res.failure);
+  const all = res.stderr || res.stdout;
+  const reason = failureReason(all);
+  return new ActionFailure(`${res.label}: exit ${res.code}${reason ? `: ${reason}` : ''}`, res.command, trimOutput(all), res.failure);
 }
 
 /** Runs a command of this run under the lock's fence; a non-zero exit throws ActionFailure. */

@@ -22,7 +22,7 @@ import { journalFor, type Journal } from './journal.ts';
 import { newRunId, tryLock, type ServerLock } from './lock.ts';
 import { recoverDeadRun } from './recover.ts';
 import { describeTouched, rollback } from './rollback.ts';
-import type { ActionResult, ApplyResult, InstanceResult, TakeoverReport } from './types.ts';
+import type { ActionResult, ApplyResult, Downtime, InstanceResult, TakeoverReport } from './types.ts';
 
 export interface ApplyProgress {
   client: string;
@@ -80,9 +80,12 @@ export function decide(ip: InstancePlan, spec: InstanceSpec | undefined, opts: P
   return { run: false, result: notRun(ip, 'waiting', { code: 'window-closed', message: why }) };
 }
 
-/** A snapshot must exist before the first change, dumping the database when a step may change it. */
+/**
+ * A snapshot must exist before the first change, dumping the database when a step may change it.
+ * Stopping odoo changes no file and no data: it need not come after the snapshot.
+ */
 export function withSnapshot(actions: Action[], instance: string): Action[] {
-  const firstMutation = actions.findIndex((a) => MUTATING.has(a.kind));
+  const firstMutation = actions.findIndex((a) => MUTATING.has(a.kind) && a.kind !== 'stop');
   if (firstMutation < 0) return actions;
   const database = actions.some((a) => DATABASE_KINDS.has(a.kind));
   const at = actions.findIndex((a) => a.kind === 'snapshot');
@@ -162,6 +165,9 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
         upgraded: new Set(),
         secrets,
         note: () => undefined,
+        startedAt: null,
+        served: false,
+        healthyAt: null,
       };
       const ir = await applyInstance(ctx, ip, journal, progress);
       result.instances.push(ir);
@@ -171,6 +177,13 @@ export async function applyPlan(session: HostSession, client: ClientSpec, plan: 
     if (ownLock) await lock.release();
   }
   return done();
+}
+
+/** The downtime window, when odoo was stopped in this run. */
+function downtimeOf(from: Date | null, to: Date | null): Downtime | undefined {
+  if (from === null) return undefined;
+  const end = to !== null && to >= from ? to : null;
+  return { from: from.toISOString(), to: end ? end.toISOString() : null, ms: end ? end.getTime() - from.getTime() : null };
 }
 
 function never(): never {
@@ -183,12 +196,15 @@ async function applyInstance(ctx: ExecContext, ip: InstancePlan, journal: Journa
   const actions = withSnapshot(ip.actions, ip.instance);
   const results: ActionResult[] = [];
   let failure: { action: Action; err: ActionFailure } | null = null;
+  // The downtime starts just before odoo is stopped: by the plan's stop, or by the snapshot's dump.
+  let downFrom: Date | null = null;
   for (const action of actions) {
     if (failure) {
       results.push({ action, outcome: 'skipped', durationMs: 0 });
       continue;
     }
     await progress({ instance: ip.instance, step: action.kind, status: 'start', message: describe(action) });
+    if (downFrom === null && (action.kind === 'stop' || (action.kind === 'snapshot' && action.database))) downFrom = ctx.now();
     const t0 = Date.now();
     notes.length = 0;
     // Recorded before the step starts: a step that dies half-way still counts as a change.
@@ -219,8 +235,9 @@ async function applyInstance(ctx: ExecContext, ip: InstancePlan, journal: Journa
   }
   const snapshot = ctx.snapshot ? { snapshot: ctx.snapshot.dir } : {};
   const finish = async (ir: InstanceResult): Promise<InstanceResult> => {
-    await journal.write({ instance: ip.instance, step: 'instance', outcome: ir.outcome, ...(ir.detail ? { detail: ir.detail } : {}), ...snapshot });
-    return { ...ir, ...snapshot };
+    const downtime = downtimeOf(downFrom, ctx.healthyAt);
+    await journal.write({ instance: ip.instance, step: 'instance', outcome: ir.outcome, ...(ir.detail ? { detail: ir.detail } : {}), ...snapshot, ...(downtime?.ms != null ? { durationMs: downtime.ms } : {}) });
+    return { ...ir, ...snapshot, ...(downtime ? { downtime } : {}) };
   };
   if (!failure) return finish({ instance: ip.instance, outcome: 'applied', actions: results });
 
@@ -247,17 +264,22 @@ async function applyInstance(ctx: ExecContext, ip: InstancePlan, journal: Journa
     return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; nothing was changed (odoo, stopped for the snapshot, started again)`, actions: results });
   }
   await progress({ instance: ip.instance, step: 'rollback', status: 'ok', message: `restored ${rb.what.join(', ')} (${durationMs} ms)` });
-  return finish({ instance: ip.instance, outcome: 'rolled-back', detail: `${what}; restored ${rb.what.join(', ')} from the pre-change snapshot ${ctx.snapshot!.dir}`, actions: results });
+  const kept = rb.keptAside
+    ? `; the changed instance had served users, so what it left is kept: ${[rb.keptAside.database && `database ${rb.keptAside.database}`, rb.keptAside.filestore && `filestore ${rb.keptAside.filestore}`].filter(Boolean).join(', ')}`
+    : '';
+  return finish({ instance: ip.instance, outcome: 'rolled-back', detail: `${what}; restored ${rb.what.join(', ')} from the pre-change snapshot ${ctx.snapshot!.dir}${kept}`, actions: results });
 }
 
 export function describe(a: Action): string {
   switch (a.kind) {
     case 'snapshot': return `snapshot ${a.instance}${a.database ? ' (database, filestore, files)' : ' (files)'}`;
     case 'pull-image': return `pull ${a.image}`;
+    case 'fetch-addons': return `fetch ${a.repo.name} ${a.repo.ref}${a.toCommit ? ` (${a.toCommit.slice(0, 12)})` : ''}`;
+    case 'stop': return `stop ${a.instance}`;
     case 'checkout-addons': return `checkout ${a.repo.name} ${a.repo.ref}${a.toCommit ? ` (${a.toCommit.slice(0, 12)})` : ''}`;
     case 'write-config': return `write odoo.conf ${Object.keys(a.set).join(', ')}`;
     case 'switch-image': return `switch image ${a.from ?? '(none)'} -> ${a.to}`;
-    case 'restart': return `restart ${a.instance}`;
+    case 'start': return `start ${a.instance}`;
     case 'install-modules': return `install ${a.modules.join(', ')}`;
     case 'upgrade-modules': return `upgrade ${a.modules.join(', ')}`;
     case 'uninstall-modules': return `uninstall ${a.modules.join(', ')}`;

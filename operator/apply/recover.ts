@@ -93,6 +93,7 @@ export async function recoverDeadRun(
         session, client, instance: spec, live: null, revision: '-', runId: o.runId, now: o.now,
         snapshot: d.snapshot ? { dir: d.snapshot, withDatabase: d.snapshotWithDatabase, dumped: d.snapshotDumped } : null,
         touched: d.touched, healthTimeoutMs: o.healthTimeoutMs, upgraded: new Set(), secrets: o.secrets, note: () => undefined,
+        startedAt: null, served: d.touched.has('container'), healthyAt: null,
       };
       if (d.touched.has('database') || (d.inRollback && d.snapshotWithDatabase && [...d.touched].some((t) => t !== 'odoo-stopped'))) {
         // Its database may have changed, and odoo may have served writes since: a person decides.

@@ -10,7 +10,7 @@ import {
 } from '../host/commands.ts';
 import { errorMessage } from '../util/errors.ts';
 import { ActionFailure, protocolLines, run, type ExecContext, type Touched } from './context.ts';
-import { httpHealth } from './executors/health-check.ts';
+import { instanceHealth, startOdoo } from './health.ts';
 import { writeMarker } from './marker.ts';
 
 export type RollbackOutcome =
@@ -18,7 +18,15 @@ export type RollbackOutcome =
   | { kind: 'nothing-changed' }
   /** Only odoo had been stopped (for the snapshot): started again and healthy. */
   | { kind: 'restarted' }
-  | { kind: 'restored'; what: string[] }
+  | {
+    kind: 'restored';
+    what: string[];
+    /**
+     * The changed instance had served users before it failed its health check: the database and
+     * filestore it left are kept (renamed aside) so that no user write is lost.
+     */
+    keptAside?: { database: string | null; filestore: string | null };
+  }
   /** The rollback itself failed: a marker now blocks the instance. */
   | { kind: 'failed'; message: string; markerWritten: boolean };
 
@@ -44,11 +52,12 @@ export async function rollback(ctx: ExecContext, onStep: (label: string) => void
     return fn();
   };
   let asideDatabase: string | null = null;
+  let keptAside: { database: string | null; filestore: string | null } | null = null;
   try {
     const onlyStopped = [...touched].every((t) => t === 'odoo-stopped');
     if (onlyStopped) {
-      await step('start odoo', () => run(ctx, composeUp(inst.name)));
-      await step('health check', () => httpHealth(ctx, inst.httpPort));
+      await step('start odoo', () => startOdoo(ctx));
+      ctx.healthyAt = await step('health check', () => instanceHealth(ctx, { scanLog: false }));
       return { kind: 'restarted' };
     }
     const snap = ctx.snapshot;
@@ -74,13 +83,16 @@ export async function rollback(ctx: ExecContext, onStep: (label: string) => void
       asideFilestore = fsAside;
       restored.push(snap.dumped ? 'database' : 'database (renamed aside: it did not exist before)', 'filestore');
     }
-    await step('start odoo', () => run(ctx, composeUp(inst.name)));
-    await step('health check', () => httpHealth(ctx, inst.httpPort));
-    // Healthy on the restored state: only now may what the failed change left go.
-    if (asideDatabase !== null || asideFilestore !== null) {
+    await step('start odoo', () => startOdoo(ctx));
+    ctx.healthyAt = await step('health check', () => instanceHealth(ctx, { scanLog: false }));
+    // Users may have written to the changed instance once it served: what it left is kept.
+    if (ctx.served && touched.has('database')) {
+      keptAside = { database: snap.dumped ? asideDatabase : null, filestore: asideFilestore };
+    } else if (asideDatabase !== null || asideFilestore !== null) {
+      // Healthy on the restored state: only now may what the failed change left go.
       await step('drop what the failed change left', () => run(ctx, dropAside(inst.name, snap.dumped ? asideDatabase : null, asideFilestore)));
     }
-    return { kind: 'restored', what: restored.length ? restored : ['the odoo container (started again on its pre-change files)'] };
+    return { kind: 'restored', what: restored.length ? restored : ['the odoo container (started again on its pre-change files)'], ...(keptAside ? { keptAside } : {}) };
   } catch (e) {
     const message = e instanceof ActionFailure || e instanceof Error ? e.message : errorMessage(e);
     const markerWritten = await writeMarker(ctx, {

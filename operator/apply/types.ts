@@ -24,7 +24,20 @@ export interface InstanceResult {
   reason?: Reason;
   /** The pre-change snapshot this run took, when it took one. */
   snapshot?: string;
+  /** How long odoo did not serve: from the stop (or the snapshot's stop) to its first healthy answer. */
+  downtime?: Downtime;
   actions: ActionResult[];
+}
+
+/**
+ * The window in which odoo did not serve (operator clock, ISO 8601): `from` just before the stop
+ * was sent, `to` when the login page first answered healthy again (after the change, or after
+ * the rollback); `to` null when it never did in this run.
+ */
+export interface Downtime {
+  from: string;
+  to: string | null;
+  ms: number | null;
 }
 
 /** What a run found and did after taking over the stale lock of a run that died. */

@@ -6,6 +6,7 @@
  */
 import { Option, type Command } from 'commander';
 import { renderApplyText, toJson } from '../report/index.ts';
+import { monitoringText } from '../report/managed.ts';
 import { runApply } from '../runners/index.ts';
 import { addFleetOptions, positiveNumber, withFleet, type FleetCommandOptions } from './fleet.ts';
 
@@ -18,7 +19,8 @@ export function register(program: Command): void {
     .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string }) => {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
       const run = await withFleet(opts, 'apply', (target, settings) => runApply(target, { ...settings, ignoreWindows: !!opts.ignoreWindows, lockWaitMs }));
-      process.stdout.write(opts.json ? `${toJson(run.applies, { indent: 2 })}\n` : renderApplyText(run.applies, { color: !!process.stdout.isTTY }));
+      const { applies: results, monitoring } = run;
+      process.stdout.write(opts.json ? `${toJson(monitoring ? { results, monitoring } : results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'apply', !!process.stdout.isTTY));
       process.exitCode = run.exitCode;
     });
 }

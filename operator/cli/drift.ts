@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { renderDriftText, toJson } from '../report/index.ts';
+import { monitoringText } from '../report/managed.ts';
 import { runDrift } from '../runners/index.ts';
 import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
 
@@ -13,8 +14,8 @@ export function register(program: Command): void {
   )
     .option('--detailed-exitcode', 'exit 0 no drift, 1 error, 2 drift found')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
-      const { report, exitCode } = await withFleet(opts, 'plan', runDrift);
-      process.stdout.write(opts.json ? `${toJson(report, { indent: 2 })}\n` : renderDriftText(report, { color: !!process.stdout.isTTY }));
+      const { report, exitCode, monitoring } = await withFleet(opts, 'plan', runDrift);
+      process.stdout.write(opts.json ? `${toJson(monitoring ? { ...report, monitoring } : report, { indent: 2 })}\n` : renderDriftText(report, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'drift', !!process.stdout.isTTY));
       process.exitCode = opts.detailedExitcode ? exitCode : exitCode === 1 ? 1 : 0;
     });
 }

@@ -19,6 +19,8 @@ export interface FleetCommandOptions {
   sshKey?: string;
   connectTimeout: string;
   concurrency?: string;
+  /** Also the files odoops keeps on servers (operator/managed/) and Nagios on the monitoring servers. */
+  managedFiles?: boolean;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -30,7 +32,8 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--json', 'print the result as JSON')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
-    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)');
+    .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
+    .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -72,7 +75,7 @@ export async function withFleet<R>(opts: FleetCommandOptions, mode: 'plan' | 'ap
   const target = await fleetTarget(opts, mode);
   const progress = startProgress(target.clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
   try {
-    return await run(target, { ...settings, onProgress: (e) => progress.update(e) });
+    return await run(target, { ...settings, ...(opts.managedFiles ? { managedFiles: true } : {}), onProgress: (e) => progress.update(e) });
   } finally {
     progress.stop();
   }

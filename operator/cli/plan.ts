@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { renderPlanText, toJson } from '../report/index.ts';
+import { monitoringText } from '../report/managed.ts';
 import { runPlan } from '../runners/index.ts';
 import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
 
@@ -15,7 +16,8 @@ export function register(program: Command): void {
     .option('--detailed-exitcode', 'exit 0 no changes, 1 error, 2 changes pending')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean }) => {
       const run = await withFleet(opts, 'plan', runPlan);
-      process.stdout.write(opts.json ? `${toJson(run.plans, { indent: 2 })}\n` : renderPlanText(run.plans, { color: !!process.stdout.isTTY }));
+      const { plans, monitoring } = run;
+      process.stdout.write(opts.json ? `${toJson(monitoring ? { plans, monitoring } : plans, { indent: 2 })}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'plan', !!process.stdout.isTTY));
       process.exitCode = opts.detailedExitcode ? run.exitCode : run.exitCode === 1 ? 1 : 0;
     });
 }

@@ -9,10 +9,10 @@ import { shellCommand } from '../util/shell.ts';
 import { MAX_OUTPUT_BYTES, TIMEOUTS, type HostCommand } from './command.ts';
 import {
   COMMANDS_LOCK_FILE, JOURNAL_FILE, LOCK_FILE, LOCK_INFO_FILE, LOCK_RUN_FILE, MARKERS_DIR, ODOO_CONF, ODOOPS_DIR, RUNNING_DIR, STATE_FILE,
-  addonsRoot, composeFile, confFile, envFile, instanceDir, markerFile,
+  addonsRoot, composeFile, confFile, envFile, instanceDir, markerFile, modulesFile, odooLogFile,
 } from './paths.ts';
 import {
-  CHECKOUT_SCRIPT, DROP_ASIDE_SCRIPT, GUARD_SCRIPT, HOST_EDIT_PY, JOURNAL_SCRIPT, LOCK_SCRIPT, PROBE_PY, PYTHON_BOOTSTRAP,
+  CHECKOUT_SCRIPT, DROP_ASIDE_SCRIPT, ODOO_LOG_SCRIPT, GUARD_SCRIPT, HOST_EDIT_PY, JOURNAL_SCRIPT, LOCK_SCRIPT, PROBE_PY, PYTHON_BOOTSTRAP,
   RESTORE_DATABASE_SCRIPT, RESTORE_FILES_SCRIPT, RESTORE_FILESTORE_SCRIPT, SNAPSHOT_SCRIPT,
 } from './scripts.ts';
 
@@ -77,6 +77,23 @@ export const odooUninstall = (instance: string, database: string, modules: strin
     stdin: uninstallScript(modules),
   });
 
+/** The line prefix the module-versions program prints its JSON after (Odoo's logs go to stderr). */
+export const MODULE_VERSIONS_MARK = 'ODOOPS-MODULE-VERSIONS ';
+/**
+ * Python for `odoo shell`: per installed module, the manifest version of the code this image
+ * and addons path hold (installed_version, computed by Odoo from the manifest) and the
+ * database's latest_version. Constant: no value of odoops in it.
+ */
+export const MODULE_VERSIONS_SCRIPT = [
+  'import json',
+  `print(${pyString(MODULE_VERSIONS_MARK)} + json.dumps({m.name: [m.installed_version, m.latest_version] for m in env['ir.module.module'].search([('state', '=', 'installed')])}))`,
+  '',
+].join('\n');
+
+/** Read the installed modules' versions with the instance's current image and code (after a pull and switch). */
+export const odooModuleVersions = (instance: string, database: string): HostCommand =>
+  cmd(odooRun(instance, ['shell', '-c', ODOO_CONF, '-d', database, '--no-http']), `odoo shell: module versions of ${database}`, TIMEOUTS.odoo, { stdin: MODULE_VERSIONS_SCRIPT });
+
 /**
  * A Python str literal for any string: single-quoted, printable ASCII only; quotes,
  * backslashes and every other character escaped, so the value can never end the literal.
@@ -120,9 +137,23 @@ const psqlModulesArgv = (instance: string, database: string): string[] =>
 export const psqlModules = (instance: string, database: string): HostCommand =>
   cmd(psqlModulesArgv(instance, database), `read ir_module_module of ${database}`, TIMEOUTS.moduleQuery);
 
-/** One request of the health check; curl's own limit is below the command's timeout. */
-export const healthCheck = (port: number): HostCommand =>
-  cmd(['curl', '-fsS', '--max-time', '5', `http://127.0.0.1:${port}/web/health`], `GET /web/health on port ${port}`, TIMEOUTS.httpProbe);
+/** The server's clock (UTC, Odoo's log timestamp format): where the startup phase of a log begins. */
+export const serverClock = (): HostCommand => cmd(['date', '-u', '+%Y-%m-%d %H:%M:%S'], 'server clock', TIMEOUTS.quick);
+
+/**
+ * `GET /web/login?db=<database>`: a request that needs the database. Prints the body, then a
+ * last line "<status> <redirect URL>"; curl's own limit is below the command's timeout.
+ */
+export const loginPage = (port: number, database: string): HostCommand =>
+  cmd(['curl', '-sS', '--max-time', '5', '-o', '-', '-w', '\\n%{http_code} %{redirect_url}', `http://127.0.0.1:${port}/web/login?db=${encodeURIComponent(database)}`],
+    `GET /web/login?db=${database} on port ${port}`, TIMEOUTS.httpProbe);
+
+/**
+ * The Odoo log of an instance, last lines, after a "NOW <server clock>" line: the log contract's
+ * file (odoo.conf logfile) when the instance writes one, else the container's output.
+ */
+export const odooLog = (instance: string, lines: number): HostCommand =>
+  cmd(['sh', '-c', ODOO_LOG_SCRIPT, 'sh', composeFile(instance), odooLogFile(instance), String(lines)], `odoo log of ${instance}`, TIMEOUTS.quick, { maxOutputBytes: 8 * 1024 * 1024 });
 
 /** How a managed option is written to (and read back from) odoo.conf: booleans as Odoo writes them. */
 export function confValue(v: string | number | boolean): string {
@@ -143,7 +174,11 @@ export interface CheckoutRequest {
 
 /** Clone or fetch, then detach at the commit; prints the commit checked out. */
 export const addonsCheckout = (r: CheckoutRequest): HostCommand =>
-  cmd(['sh', '-c', CHECKOUT_SCRIPT, 'sh', r.dir, r.url, r.ref, r.commit ?? '', r.credential ? '1' : '0', SCRATCH_DIR], `checkout ${r.dir} at ${r.ref}`, TIMEOUTS.checkout, r.credential ? { stdin: `${r.credential}\n` } : {});
+  cmd(['sh', '-c', CHECKOUT_SCRIPT, 'sh', r.dir, r.url, r.ref, r.commit ?? '', r.credential ? '1' : '0', SCRATCH_DIR, 'checkout'], `checkout ${r.dir} at ${r.ref}`, TIMEOUTS.checkout, r.credential ? { stdin: `${r.credential}\n` } : {});
+
+/** Clone (no working tree) or fetch only: the commit's objects are there, HEAD has not moved; prints the commit. */
+export const addonsFetch = (r: CheckoutRequest): HostCommand =>
+  cmd(['sh', '-c', CHECKOUT_SCRIPT, 'sh', r.dir, r.url, r.ref, r.commit ?? '', r.credential ? '1' : '0', SCRATCH_DIR, 'fetch'], `fetch ${r.dir} at ${r.ref}`, TIMEOUTS.checkout, r.credential ? { stdin: `${r.credential}\n` } : {});
 
 // --- Python helpers: program and request on stdin ---
 
@@ -155,7 +190,7 @@ export type HostEdit =
   | { op: 'set-env'; instance: string; key: string; value: string }
   | { op: 'set-conf'; instance: string; values: Record<string, string> }
   | { op: 'ensure-addons-path'; instance: string; entry: string }
-  | { op: 'record'; instance: string; revision: string; at: string }
+  | { op: 'record'; instance: string; revision: string; at: string; modules?: Record<string, string> }
   | { op: 'write-marker'; instance: string; marker: object & { snapshot?: string | null } }
   | { op: 'clear-marker'; instance: string };
 
@@ -170,7 +205,9 @@ export function hostEdit(e: HostEdit): HostCommand {
     case 'ensure-addons-path':
       return at(`add ${e.entry} to addons_path`, { op: e.op, path: confFile(e.instance), entry: e.entry });
     case 'record':
-      return at(`record revision of ${e.instance}`, { op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at });
+      return at(`record revision of ${e.instance}`, {
+        op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at, ...(e.modules ? { modulesPath: modulesFile(e.instance), modules: e.modules } : {}),
+      });
     case 'write-marker':
       return at(`mark ${e.instance} as needing a manual restore`, { op: e.op, root: ODOOPS_DIR, path: markerFile(e.instance), marker: e.marker });
     case 'clear-marker':
@@ -205,6 +242,7 @@ export function probe(instances: ProbeInstanceRequest[], opts: { commandTimeoutM
       confFile: confFile(i.name),
       addonsDir: addonsRoot(i.name),
       markerFile: markerFile(i.name),
+      modulesFile: modulesFile(i.name),
       modulesQuery: psqlModulesArgv(i.name, i.database),
     })),
   };

@@ -134,6 +134,11 @@ def main():
         except ValueError:
             state = {}
         state.setdefault("instances", {})[REQ["instance"]] = {"revision": REQ["revision"], "at": REQ["at"]}
+        if "modulesPath" in REQ:
+            # The modules' files checksums as applied: what the probe compares the next commit with.
+            private_dir(os.path.dirname(REQ["modulesPath"]))
+            record = {"revision": REQ["revision"], "at": REQ["at"], "modules": REQ["modules"]}
+            atomic_write(REQ["modulesPath"], json.dumps(record, indent=2, sort_keys=True) + "\n", 0o600)
         atomic_write(path, json.dumps(state, indent=2, sort_keys=True) + "\n", 0o600)
     elif op == "write-marker":
         private_dir(REQ["root"])

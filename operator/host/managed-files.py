@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 REQ = json.loads(REQUEST)  # noqa: F821 (set by the bootstrap)
+# Directories made for new files must be readable by the daemons that drop privileges (nagios).
+os.umask(0o022)
 MAX_CONTENT = 512 * 1024
 
 
@@ -149,6 +151,15 @@ def restore(meta):
     return problems
 
 
+def done_failed(req, doc):
+    """A failed install whose previous files are back keeps nothing aside; one that could not restore keeps the copies for a person."""
+    if doc.get("restored"):
+        shutil.rmtree(save_dir(req), ignore_errors=True)
+    else:
+        doc["message"] = "%s; the previous files are kept in %s" % (doc.get("message", ""), save_dir(req))
+    out(doc)
+
+
 def locked(req):
     """An exclusive flock on the run's directory: confirm, revert and the watchdog never race."""
     fh = open(os.path.join(save_dir(req), "lock"), "a+")
@@ -173,21 +184,21 @@ def op_install(req):
         for tmp, _ in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        out({"ok": False, "stage": "write", "message": "writing the files failed: %s" % err, "steps": steps, "restored": True, "problems": []})
+        done_failed(req, {"ok": False, "stage": "write", "message": "writing the files failed: %s" % err, "steps": steps, "restored": True, "problems": []})
         return
     try:
         for tmp, path in temps:
             os.replace(tmp, path)
     except OSError as err:
         problems = restore({**meta, "activate": []})
-        out({"ok": False, "stage": "write", "message": "renaming the files failed: %s" % err, "steps": steps, "restored": not problems, "problems": problems})
+        done_failed(req, {"ok": False, "stage": "write", "message": "renaming the files failed: %s" % err, "steps": steps, "restored": not problems, "problems": problems})
         return
     steps.append("written")
     for v in req["validate"]:
         code, text = run(v["argv"], v["timeout"])
         if code != 0:
             problems = restore({**meta, "activate": []})
-            out({"ok": False, "stage": "validate", "message": "%s refused the new files: exit %d: %s" % (v["label"], code, text), "steps": steps, "restored": not problems, "problems": problems})
+            done_failed(req, {"ok": False, "stage": "validate", "message": "%s refused the new files: exit %d: %s" % (v["label"], code, text), "steps": steps, "restored": not problems, "problems": problems})
             return
         steps.append("validated: %s" % v["label"])
     if req.get("guard"):
@@ -211,7 +222,7 @@ def op_install(req):
             if fh and os.path.exists(armed_file(req)):
                 os.unlink(armed_file(req))
             problems = restore(meta)
-            out({"ok": False, "stage": "activate", "message": "%s failed: exit %d: %s" % (a["label"], code, text), "steps": steps, "restored": not problems, "problems": problems})
+            done_failed(req, {"ok": False, "stage": "activate", "message": "%s failed: exit %d: %s" % (a["label"], code, text), "steps": steps, "restored": not problems, "problems": problems})
             return
         steps.append("activated: %s" % a["label"])
     if not req.get("guard"):

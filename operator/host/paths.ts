@@ -46,3 +46,11 @@ export const addonsRoot = (instance: string): string => `${instanceDir(instance)
 export const addonsDir = (instance: string, repo: string): string => `${addonsRoot(instance)}/${safeSegment(repo, 'addons repository')}`;
 export const snapshotsDir = (instance: string): string => `${SNAPSHOTS_DIR}/${safeSegment(instance, 'instance')}`;
 export const markerFile = (instance: string): string => `${MARKERS_DIR}/${safeSegment(instance, 'instance')}.json`;
+/** Files checksums of the modules on disk when odoops last applied the instance: <MODULES_DIR>/<instance>.json. */
+export const MODULES_DIR = `${ODOOPS_DIR}/modules`;
+export const modulesFile = (instance: string): string => `${MODULES_DIR}/${safeSegment(instance, 'instance')}.json`;
+/**
+ * The log contract: where an instance's Odoo log is on the server when odoo.conf `logfile`
+ * writes one (rsyslog ships it from there); without it the log is the container's output.
+ */
+export const odooLogFile = (instance: string): string => `${instanceDir(instance)}/log/odoo.log`;

@@ -2,8 +2,11 @@
 # program, a NUL byte and the request (JSON) from stdin. Reads everything odoops needs about
 # every instance in ONE round trip, running the commands the request gives (argv lists,
 # never through a shell) in parallel threads. Read-only: it creates no container, pulls no
-# image, writes nothing but its own temporary askpass files. Prints one JSON document on
-# stdout. Never raises: problems become "errors" entries.
+# image, changes no file odoo reads; it writes only its own temporary askpass files and, when
+# an addons checkout's desired commit is not on the server yet, that commit's git objects
+# (`git fetch` without a refspec: HEAD, index and working tree stay as they are), so the plan
+# sees the manifests and files the apply will check out. Prints one JSON document on stdout.
+# Never raises: problems become "errors" entries.
 import ast, configparser, glob, hashlib, hmac, json, os, re, shutil, socket, subprocess, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
@@ -101,6 +104,97 @@ def manifests(addons_dir, series):
             continue
         found[os.path.basename(os.path.dirname(mf))] = adapt_version(series, version)
     return found
+
+
+def manifest_version(text, series):
+    try:
+        data = ast.literal_eval(text)
+        return adapt_version(series, str(data.get("version", "1.0")))
+    except Exception:
+        return None
+
+
+def tree_checksums(d, commit, series):
+    """Per module (top-level directory with a __manifest__.py) of a commit: the checksum of its
+    tracked files (mode, blob id and path of each, *.pyc/*.pyo aside) and its manifest version."""
+    code, out, err = run(GIT + ["-C", d, "ls-tree", "-r", "--full-tree", commit])
+    if code != 0:
+        return None, "git ls-tree %s in %s: %s" % (commit[:12], d, last_line(err))
+    entries = {}
+    for line in out.split("\n"):
+        meta, _, path = line.partition("\t")
+        parts = meta.split()
+        if len(parts) != 3 or "/" not in path or path.endswith((".pyc", ".pyo")):
+            continue
+        entries.setdefault(path.split("/", 1)[0], []).append("%s %s %s" % (parts[0], parts[2], path))
+    modules = [m for m, files in entries.items() if any(f.endswith(" %s/__manifest__.py" % m) for f in files)]
+    request = "".join("%s:%s/__manifest__.py\n" % (commit, m) for m in sorted(modules))
+    try:
+        p = subprocess.run(GIT + ["-C", d, "cat-file", "--batch"], input=request.encode("utf-8"), capture_output=True, timeout=CMD_TIMEOUT)
+    except (subprocess.TimeoutExpired, OSError) as e:
+        return None, "git cat-file in %s: %s" % (d, e)
+    data, pos, found = p.stdout, 0, {}
+    for m in sorted(modules):
+        nl = data.find(b"\n", pos)
+        header = data[pos:nl].decode("utf-8", "replace").split()
+        pos = nl + 1
+        if len(header) != 3:
+            continue
+        size = int(header[2])
+        text = data[pos:pos + size].decode("utf-8", "replace")
+        pos += size + 1
+        found[m] = {"checksum": hashlib.sha256("\n".join(sorted(entries[m])).encode("utf-8")).hexdigest(), "version": manifest_version(text, series)}
+    return found, None
+
+
+def has_commit(d, commit):
+    return run(GIT + ["-C", d, "cat-file", "-e", commit + "^{commit}"])[0] == 0
+
+
+def fetch_commit(d, spec, commit):
+    """Brings a commit's objects into a checkout (no refspec: no branch, HEAD or file moves)."""
+    env, tmp = git_env(spec.get("credential"))
+    try:
+        code, _, err = run(GIT + ["-c", "credential.helper=", "-C", d, "fetch", "-q", "--no-tags", "--", spec["url"], "refs/heads/" + spec["ref"] if not re.fullmatch(r"[0-9a-fA-F]{40}", spec["ref"]) else commit], env=env)
+        if code != 0 or not has_commit(d, commit):
+            # A tag, or a server that refuses a ref name: fetch the tags too.
+            code, _, err = run(GIT + ["-c", "credential.helper=", "-C", d, "fetch", "-q", "--tags", "--", spec["url"]], env=env)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return None if has_commit(d, commit) else "git fetch of %s in %s: %s" % (commit[:12], d, last_line(err) or "commit not found")
+
+
+def code_at(d, repo, spec, series):
+    """Modules of a checkout at the commit the apply will check out (desired, else HEAD), and at HEAD."""
+    head = repo["commit"]
+    if not head:
+        return {}, {}, []
+    target = repo["desiredCommit"] or head
+    errors = []
+    if target != head and not has_commit(d, target):
+        err = fetch_commit(d, spec, target)
+        if err:
+            errors.append(err)
+            target = head
+    at_target, err = tree_checksums(d, target, series)
+    if err:
+        return {}, {}, errors + [err]
+    at_head = at_target
+    if target != head:
+        at_head, err = tree_checksums(d, head, series)
+        if err:
+            errors.append(err)
+            at_head = {}
+    return at_target, at_head, errors
+
+
+def read_recorded(path):
+    try:
+        with open(path) as f:
+            return (json.load(f) or {}).get("modules") or {}
+    except (OSError, ValueError):
+        return {}
 
 
 def without_userinfo(url):
@@ -209,7 +303,7 @@ def image_facts(inspect):
 def read_instance(inst):
     """Files only: no subprocess."""
     res = {"present": os.path.isfile(inst["composeFile"]), "image": None, "imagePresent": None, "imageDigest": None, "running": False,
-           "runningImage": None, "odooVersion": None, "modules": {}, "manifests": {}, "addons": {}, "options": {}, "secretDigests": {},
+           "runningImage": None, "odooVersion": None, "modules": {}, "manifests": {}, "checksums": {}, "addons": {}, "options": {}, "secretDigests": {},
            "marker": None, "errors": []}
     if res["present"]:
         res["image"] = read_env_image(inst["envFile"])
@@ -278,12 +372,27 @@ def probe_all(instances, pool):
         else:
             res["errors"].append("psql ir_module_module: exit %s %s" % (code, last_line(err)))
         series = res["odooVersion"] or i.get("series")
+        wanted = {a["name"]: a for a in i["addons"]}
+        recorded = read_recorded(i["modulesFile"])
         for r in sorted(f_addons[i["name"]]):
             repo, errs = f_addons[i["name"]][r].result()
             res["addons"][r] = repo
             res["errors"].extend(errs)
-            for mod, ver in manifests(os.path.join(i["addonsDir"], r), series).items():
-                res["manifests"].setdefault(mod, ver)
+            d = os.path.join(i["addonsDir"], r)
+            at_target, at_head, errs = code_at(d, repo, wanted.get(r) or {"url": repo["url"] or "", "ref": repo["commit"] or ""}, series) if repo["commit"] else ({}, {}, [])
+            res["errors"].extend(errs)
+            if repo["commit"] and not errs:
+                # Git checkouts: manifests and files as of the commit the apply checks out.
+                for mod, code in sorted(at_target.items()):
+                    if mod in res["manifests"]:
+                        continue  # an earlier repository on the addons path wins, as in Odoo
+                    if code["version"]:
+                        res["manifests"][mod] = code["version"]
+                    applied = recorded.get(mod) or (at_head.get(mod) or {}).get("checksum")
+                    res["checksums"][mod] = [code["checksum"], applied]
+            else:
+                for mod, ver in manifests(d, series).items():
+                    res["manifests"].setdefault(mod, ver)
     return results
 
 

@@ -18,6 +18,7 @@ export const RESTORE_DATABASE_SCRIPT = script('restore-database.sh');
 export const RESTORE_FILESTORE_SCRIPT = script('restore-filestore.sh');
 export const DROP_ASIDE_SCRIPT = script('drop-aside.sh');
 export const CHECKOUT_SCRIPT = script('checkout.sh');
+export const ODOO_LOG_SCRIPT = script('odoo-log.sh');
 
 export const PROBE_PY = read('./probe.py');
 export const HOST_EDIT_PY = read('./host-edit.py');

@@ -34,6 +34,8 @@ interface RawInstance {
   odooVersion: string | null;
   modules: Record<string, [string, string | null]>;
   manifests: Record<string, string>;
+  /** Per on-disk module: [files checksum at the commit apply checks out, checksum as last applied (or at HEAD)]. */
+  checksums?: Record<string, [string, string | null]>;
   addons: Record<string, LiveAddonsRepo>;
   options: Record<string, string>;
   secretDigests: Record<string, string>;
@@ -95,6 +97,7 @@ function toInstances(raw: RawProbe, secrets: ResolvedSecrets, key: string): Reco
         state: MODULE_STATES.has(state as ModuleState) ? (state as ModuleState) : 'uninstallable',
         installedVersion: version,
         manifestVersion: r.manifests?.[m] ?? null,
+        ...(r.checksums?.[m] ? { checksum: r.checksums[m][0], appliedChecksum: r.checksums[m][1] } : {}),
       };
     }
     const options = { ...(r.options ?? {}) };

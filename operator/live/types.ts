@@ -12,8 +12,21 @@ export interface LiveModule {
   state: ModuleState;
   /** ir_module_module.latest_version, e.g. "17.0.1.0", or null. */
   installedVersion: string | null;
-  /** Version the manifest on disk declares, series-prefixed as Odoo stores it ("17.0.1.1"), or null if unknown. */
+  /**
+   * Version the manifest declares, series-prefixed as Odoo stores it ("17.0.1.1"), or null if
+   * unknown; for git checkouts, at the commit the apply will check out (the desired one).
+   */
   manifestVersion: string | null;
+  /**
+   * Checksum of the module's files in its addons checkout at the commit apply will check out
+   * (the desired one, else HEAD); null for core modules and modules outside git checkouts.
+   */
+  checksum?: string | null;
+  /**
+   * The files checksum recorded on the server when odoops last applied the instance, or, never
+   * recorded, that of the code checked out now; null when unknown.
+   */
+  appliedChecksum?: string | null;
 }
 
 export interface LiveAddonsRepo {

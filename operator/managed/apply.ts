@@ -8,7 +8,7 @@
  */
 import { guarded } from '../host/commands.ts';
 import { connectionCheck, managedConfirm, managedInstall, managedRevert } from '../host/managed.ts';
-import type { HostSession } from '../live/ssh.ts';
+import { HostKeyMismatchError, type HostSession } from '../live/ssh.ts';
 import { redact } from '../secrets/index.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { ManagedActionResult, ManagedApplyResult, ManagedPlan, ManagedRendering } from './types.ts';
@@ -17,6 +17,12 @@ export interface ManagedApplyOptions {
   runId: string;
   /** Opens a NEW SSH connection to the same target (pinned host key), for guarded units. */
   reconnect: () => Promise<HostSession>;
+  /**
+   * How long the new connection may take to work after activation: a reloaded sshd closes its
+   * listening socket while it re-executes itself, so the first attempts may be refused.
+   * Default 30 s (never more than the timed revert).
+   */
+  reconnectWithinMs?: number;
   /** Seconds after which the server reverts a guarded unit by itself; default 120. */
   revertAfterS?: number;
   /** Every resolved secret value: messages are redacted of them. */
@@ -31,6 +37,29 @@ interface InstallAnswer {
   steps?: string[];
   restored?: boolean;
   problems?: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A new SSH connection that runs a command, retried until `withinMs` (never on a host key mismatch). */
+async function newConnection(reconnect: () => Promise<HostSession>, withinMs: number): Promise<{ session: HostSession | null; why: string | null }> {
+  const deadline = Date.now() + withinMs;
+  let why = 'no attempt';
+  for (let attempt = 0; ; attempt++) {
+    let fresh: HostSession | null = null;
+    try {
+      fresh = await reconnect();
+      const check = await fresh.exec(connectionCheck());
+      if (check.code === 0) return { session: fresh, why: null };
+      why = `the new connection could not run a command (exit ${check.code})`;
+    } catch (err) {
+      why = errorMessage(err);
+      if (err instanceof HostKeyMismatchError) return { session: null, why };
+    }
+    await fresh?.close().catch(() => undefined);
+    if (Date.now() + 500 > deadline) return { session: null, why: `${why} (${attempt + 1} attempts)` };
+    await sleep(Math.min(500 * 2 ** attempt, 4000));
+  }
 }
 
 const tokenOf = (runId: string, unit: string) => `${runId}-${unit}`.replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -82,15 +111,8 @@ export async function applyManaged(session: HostSession, plan: ManagedPlan, rend
     }
     // Anti-lockout: the change counts only once a new connection works end to end.
     await say(action.unit, 'info', 'opening a new SSH connection before confirming');
-    let fresh: HostSession | null = null;
-    let why: string | null = null;
-    try {
-      fresh = await opts.reconnect();
-      const check = await fresh.exec(connectionCheck());
-      if (check.code !== 0) why = `the new connection could not run a command (exit ${check.code})`;
-    } catch (err) {
-      why = errorMessage(err);
-    }
+    const { session: fresh, why: failed } = await newConnection(opts.reconnect, Math.min(opts.reconnectWithinMs ?? 30_000, revertAfterS * 500));
+    let why = failed;
     if (why === null && fresh) {
       const confirm = await fresh.exec(guarded(managedConfirm(token, action.unit), opts.runId)).catch((err: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(err) }));
       await fresh.close().catch(() => undefined);

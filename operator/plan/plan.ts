@@ -1,13 +1,14 @@
 /**
  * Plan: desired vs live -> ordered, typed actions per instance (pure, no I/O).
- * Per instance the order is fixed, in one place (orderedActions): snapshot, pull-image,
- * checkout-addons, write-config, switch-image | restart, uninstall-modules, install-modules,
- * upgrade-modules, health-check, record-revision. Nothing changed -> no actions at all
- * (idempotent). Why an instance cannot go is a typed Reason (code + message).
+ * Per instance the order is fixed, in one place (orderedActions): pull-image, fetch-addons,
+ * snapshot, stop, checkout-addons, write-config, switch-image, uninstall-modules,
+ * install-modules, upgrade-modules, start, health-check, record-revision. Nothing changed ->
+ * no actions at all (idempotent). Why an instance cannot go is a typed Reason (code + message).
  */
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import type { LiveInstance, LiveState } from '../live/types.ts';
-import { diffInstance, effectiveLiveImage, isInstalledLike, liveSeries, odooOptionString, outdatedModules, seriesMismatch } from './diff.ts';
+import { diffInstance, effectiveLiveImage, isInstalledLike, liveSeries, odooOptionString, seriesMismatch } from './diff.ts';
+import { decideUpgrades, moduleChecksums, withUpgradeReasons, type UpgradeDecision } from './modules.ts';
 import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary, Reason, ReasonCode } from './types.ts';
 import { windowStatus } from './windows.ts';
 import { managedChanges, managedHasActions } from './managed.ts';
@@ -80,7 +81,7 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
 
   const liveImage = effectiveLiveImage(spec, live);
   const imageChanged = liveImage !== spec.image;
-  const checkouts: Action[] = [];
+  const checkouts: Extract<Action, { kind: 'checkout-addons' }>[] = [];
   for (const repo of spec.addons) {
     const l = live.addons[repo.name];
     const to = l?.desiredCommit ?? null;
@@ -111,16 +112,8 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
     })
     .sort();
   const install = [...new Set(spec.modules)].filter((m) => live.modules[m]?.state !== 'installed').sort();
-  // After a checkout the code on disk changes, but the plan cannot see the new manifests:
-  // upgrade every installed module that comes from extra addons (manifest known), so one apply
-  // converges; otherwise only modules whose manifest is already newer than the database.
-  const upgradeSet = new Set(outdatedModules(live));
-  if (checkouts.length > 0) {
-    for (const [name, m] of Object.entries(live.modules)) {
-      if (m.state === 'installed' && m.manifestVersion !== null) upgradeSet.add(name);
-    }
-  }
-  const upgrade = [...upgradeSet].filter((m) => !install.includes(m) && !uninstall.includes(m)).sort();
+  // Only what changed: manifest version or files checksum at the commit the apply checks out.
+  const upgrades = decideUpgrades(live, { exclude: [...install, ...uninstall], imageChanged });
 
   const probeErrors = live.errors ?? [];
   // With a partial reading the module list may be empty: "not found" would be a false reason.
@@ -143,58 +136,68 @@ export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined,
     checkouts,
     config: configChanged ? { set, previous } : null,
     switchImage: imageChanged ? { from: liveImage, to: spec.image } : null,
-    restart: configChanged || checkouts.length > 0 || !live.running,
-    uninstall, install, upgrade,
+    start: configChanged || checkouts.length > 0 || !live.running,
+    uninstall, install, upgrades,
     revision: opts.revision,
+    checksums: moduleChecksums(live),
   });
-  return { instance: spec.name, changes: withUpgradeNotes(changes, upgrade, checkouts.length > 0), actions, window };
+  return { instance: spec.name, changes: withUpgradeReasons(changes, upgrades), actions, window };
 }
 
 interface Steps {
   pull: string | null;
-  checkouts: Action[];
+  checkouts: Extract<Action, { kind: 'checkout-addons' }>[];
   config: { set: Record<string, InstanceSpec['options'][string]>; previous: Record<string, string | null> } | null;
   switchImage: { from: string | null; to: string } | null;
-  restart: boolean;
+  /** odoo must (re)start even if nothing else changes (config, code, or not running). */
+  start: boolean;
   uninstall: string[];
   install: string[];
-  upgrade: string[];
+  upgrades: UpgradeDecision;
   revision: string;
+  checksums: Record<string, string>;
 }
 
 /**
- * The one place the order of an instance's steps is decided. When a step may change the
- * database, the snapshot dumps it (stopping odoo first), so odoo must be started again:
- * a restart follows even when nothing else asks for one.
+ * The one place the order of an instance's steps is decided (issue 11): never serve new code
+ * against the old schema.
+ *   1. while the old code still serves: pull the image, fetch the addons commits;
+ *   2. stop odoo (the downtime starts) and snapshot: with a step that may change the database,
+ *      the snapshot checks the room for the dump, stops odoo and dumps; otherwise it copies the
+ *      files and the stop follows;
+ *   3. switch the code (checkouts, odoo.conf, .env), then uninstall / install / upgrade with
+ *      --stop-after-init, while nothing serves;
+ *   4. start odoo on the new code and schema, health check touching the database (the downtime
+ *      ends at its first healthy answer), record the revision and the modules' checksums.
+ * Nothing to change -> no actions at all (idempotent).
  */
 function orderedActions(i: string, s: Steps): Action[] {
-  const database = s.uninstall.length + s.install.length + s.upgrade.length > 0;
-  const actions: Action[] = [];
-  if (s.pull) actions.push({ kind: 'pull-image', instance: i, image: s.pull });
-  actions.push(...s.checkouts);
-  if (s.config) actions.push({ kind: 'write-config', instance: i, ...s.config });
-  if (s.switchImage) actions.push({ kind: 'switch-image', instance: i, ...s.switchImage });
-  else if (s.restart || database) actions.push({ kind: 'restart', instance: i });
-  if (s.uninstall.length) actions.push({ kind: 'uninstall-modules', instance: i, modules: s.uninstall });
-  if (s.install.length) actions.push({ kind: 'install-modules', instance: i, modules: s.install });
-  if (s.upgrade.length) actions.push({ kind: 'upgrade-modules', instance: i, modules: s.upgrade });
-  if (actions.length === 0) return [];
+  const upgrade = s.upgrades.upgrade.map((u) => u.module);
+  const database = s.uninstall.length + s.install.length + upgrade.length > 0 || s.upgrades.coreAfterPull;
+  const change: Action[] = [];
+  change.push(...s.checkouts);
+  if (s.config) change.push({ kind: 'write-config', instance: i, ...s.config });
+  if (s.switchImage) change.push({ kind: 'switch-image', instance: i, ...s.switchImage });
+  if (s.uninstall.length) change.push({ kind: 'uninstall-modules', instance: i, modules: s.uninstall });
+  if (s.install.length) change.push({ kind: 'install-modules', instance: i, modules: s.install });
+  if (upgrade.length || s.upgrades.coreAfterPull) {
+    change.push({ kind: 'upgrade-modules', instance: i, modules: upgrade, why: s.upgrades.upgrade, ...(s.upgrades.coreAfterPull ? { coreAfterPull: true } : {}) });
+  }
+  if (change.length === 0 && !s.start && !s.pull) return [];
+  const before: Action[] = [];
+  if (s.pull) before.push({ kind: 'pull-image', instance: i, image: s.pull });
+  for (const c of s.checkouts) before.push({ kind: 'fetch-addons', instance: i, repo: c.repo, toCommit: c.toCommit });
   return [
+    ...before,
+    // A snapshot that dumps the database stops odoo itself, once it knows there is room for the
+    // dump (refused before anything stops); the stop then finds it stopped.
     { kind: 'snapshot', instance: i, database },
-    ...actions,
+    ...(change.length ? [{ kind: 'stop', instance: i } as const] : []),
+    ...change,
+    ...(change.length || s.start ? [{ kind: 'start', instance: i } as const] : []),
     { kind: 'health-check', instance: i },
-    { kind: 'record-revision', instance: i, revision: s.revision },
+    { kind: 'record-revision', instance: i, revision: s.revision, ...(Object.keys(s.checksums).length ? { moduleChecksums: s.checksums } : {}) },
   ];
-}
-
-/** Upgrades planned only because of a checkout have no diff leaf: say why they are there. */
-function withUpgradeNotes(changes: Change[], upgrade: string[], checkout: boolean): Change[] {
-  if (!checkout) return changes;
-  const listed = new Set(changes.filter((c) => c.path.endsWith('.version')).map((c) => c.path.split('.')[1]));
-  const extra = upgrade.filter((m) => !listed.has(m));
-  return extra.length === 0
-    ? changes
-    : [...changes, ...extra.map((m) => ({ path: `modules.${m}.version`, from: null, to: null, reason: 'addons code changes: upgrade after checkout' }))];
 }
 
 /** Plans a client: one InstancePlan per desired instance, test first and production last. */

@@ -79,15 +79,37 @@ export type Action =
    */
   | { kind: 'snapshot'; instance: string; database: boolean }
   | { kind: 'pull-image'; instance: string; image: string }
+  /** Brings the commit into the checkout's object store while the old code still serves (HEAD does not move). */
+  | { kind: 'fetch-addons'; instance: string; repo: AddonsRepoSpec; toCommit: string | null }
+  /** Stops odoo: nothing serves from here until `start` (the downtime the report measures). */
+  | { kind: 'stop'; instance: string }
   | { kind: 'checkout-addons'; instance: string; repo: AddonsRepoSpec; fromCommit: string | null; toCommit: string | null }
   | { kind: 'write-config'; instance: string; set: Record<string, OdooOptionValue>; previous: Record<string, string | null> }
+  /** Rewrites ODOO_IMAGE in .env; the container is recreated from it by `start`. */
   | { kind: 'switch-image'; instance: string; from: string | null; to: string }
-  | { kind: 'restart'; instance: string }
   | { kind: 'install-modules'; instance: string; modules: string[] }
-  | { kind: 'upgrade-modules'; instance: string; modules: string[] }
+  /**
+   * `odoo -u` (with --stop-after-init) of the listed modules, each with why (ModuleUpgrade);
+   * with `coreAfterPull`, also the core modules whose manifest version in the new image differs
+   * from the database's latest_version, decided at apply time once the image is pulled.
+   */
+  | { kind: 'upgrade-modules'; instance: string; modules: string[]; why?: ModuleUpgrade[]; coreAfterPull?: boolean }
   | { kind: 'uninstall-modules'; instance: string; modules: string[] }
+  /** `up -d`: starts odoo on the new code, config and schema (recreated when .env changed). */
+  | { kind: 'start'; instance: string }
   | { kind: 'health-check'; instance: string }
-  | { kind: 'record-revision'; instance: string; revision: string };
+  /** state.json's revision, and the files checksums of the modules on disk (what "changed since the last apply" compares with). */
+  | { kind: 'record-revision'; instance: string; revision: string; moduleChecksums?: Record<string, string> };
+
+/** Why one module is upgraded. */
+export interface ModuleUpgrade {
+  module: string;
+  /** "version": the manifest version differs from the database's; "code": its files' checksum changed since the last apply. */
+  cause: 'version' | 'code';
+  /** The database's latest_version and the manifest's (series-prefixed), when known. */
+  from: string | null;
+  to: string | null;
+}
 
 export type ActionKind = Action['kind'];
 

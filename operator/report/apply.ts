@@ -1,5 +1,5 @@
 /** Renderings of apply results (pure): terminal text and Markdown (MR comment after apply). */
-import type { ApplyResult, InstanceOutcome, InstanceResult } from '../apply/types.ts';
+import type { ApplyResult, Downtime, InstanceOutcome, InstanceResult } from '../apply/types.ts';
 import { managedApplyText, managedFailed } from './managed.ts';
 import { colors, describeAction, headline, fenceSafe, fmtDuration, fmtValue, mdEscape, redactUrls, type Colors } from './format.ts';
 
@@ -56,9 +56,18 @@ function lastLines(s: string, n: number): string[] {
   return s.replace(/\s+$/, '').split('\n').slice(-n);
 }
 
+/** "downtime 4.2s (02:00:01.120Z → 02:00:05.320Z)", or "not serving since ..." when it never came back in the run. */
+export function downtimeLine(d: Downtime): string {
+  const time = (iso: string) => iso.slice(11);
+  return d.to === null || d.ms === null
+    ? `downtime: odoo not healthy again in this run (stopped at ${d.from})`
+    : `downtime ${fmtDuration(d.ms)} (${d.from.slice(0, 10)} ${time(d.from)} → ${time(d.to)})`;
+}
+
 function instanceText(r: ApplyResult, i: InstanceResult, c: Colors): string[] {
   const color = outcomeColor(i.outcome, c);
   const out = [`${color(i.outcome.padEnd(11))} ${c.bold(`${r.client}/${i.instance}`)}${i.detail ? `: ${redactUrls(i.detail)}` : ''}`];
+  if (i.downtime) out.push(`    ${(i.downtime.to === null ? c.red : c.dim)(downtimeLine(i.downtime))}`);
   // Nothing ran for a waiting or blocked instance: one line listing what waits, not a row per action.
   if (i.actions.length > 0 && i.actions.every((a) => a.outcome === 'skipped')) {
     out.push(`    ${c.dim(`not run: ${headline(i.actions.map((a) => a.action))}`)}`);
@@ -119,7 +128,8 @@ export function renderApplyMarkdown(results: ApplyResult[]): string {
     }
     if (r.takeover) out.push(...takeoverLines(r).map((l) => `- ⚠️ ${mdEscape(l.trim())}`), '');
     for (const i of r.instances) {
-      const head = `${ICON[i.outcome]} <b>${mdEscape(`${r.client}/${i.instance}`)}</b>: ${i.outcome}${i.detail ? ` — ${mdEscape(redactUrls(i.detail))}` : ''}`;
+      const down = i.downtime ? ` (${mdEscape(downtimeLine(i.downtime))})` : '';
+      const head = `${ICON[i.outcome]} <b>${mdEscape(`${r.client}/${i.instance}`)}</b>: ${i.outcome}${down}${i.detail ? ` — ${mdEscape(redactUrls(i.detail))}` : ''}`;
       if (i.actions.length === 0) {
         out.push(`- ${head}`, '');
         continue;

@@ -1,6 +1,7 @@
 /** Shared wording for renderings (pure): how actions, values and durations read for humans. */
 import pc from 'picocolors';
 import type { Action } from '../plan/types.ts';
+import { CORE_AFTER_PULL, upgradeReason } from '../plan/modules.ts';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -61,6 +62,10 @@ export function describeAction(a: Action): string {
       return a.database ? 'pre-change snapshot: stop odoo, dump database, filestore, files' : 'pre-change snapshot: files and addons commits';
     case 'pull-image':
       return `pull image ${a.image}`;
+    case 'fetch-addons':
+      return `fetch addons ${a.repo.name} ${a.repo.ref} (${fmtValue(a.toCommit)}) while the old code serves`;
+    case 'stop':
+      return 'stop odoo (downtime starts)';
     case 'checkout-addons':
       return `checkout addons ${a.repo.name} at ${a.repo.ref} (${fmtValue(a.fromCommit)} -> ${fmtValue(a.toCommit)})${a.repo.credentials ? ' with its credentials' : ''}`;
     case 'write-config':
@@ -69,28 +74,32 @@ export function describeAction(a: Action): string {
         .map((k) => `${k} ${fmtValue(a.previous[k] ?? null)} -> ${fmtValue(a.set[k])}`)
         .join(', ')}`;
     case 'switch-image':
-      return `switch image ${fmtValue(a.from)} -> ${a.to} (restarts odoo)`;
-    case 'restart':
-      return 'restart odoo';
+      return `switch image ${fmtValue(a.from)} -> ${a.to}`;
+    case 'start':
+      return 'start odoo';
     case 'install-modules':
       return `install ${a.modules.join(', ')}`;
-    case 'upgrade-modules':
-      return `upgrade ${a.modules.join(', ')}`;
+    case 'upgrade-modules': {
+      const why = new Map((a.why ?? []).map((u) => [u.module, upgradeReason(u)]));
+      const listed = a.modules.map((m) => (why.has(m) ? `${m} (${why.get(m)})` : m));
+      if (a.coreAfterPull) listed.push(CORE_AFTER_PULL);
+      return `upgrade ${listed.join(', ')}`;
+    }
     case 'uninstall-modules':
       return `uninstall ${a.modules.join(', ')}`;
     case 'health-check':
-      return 'health check (HTTP, image and modules read back)';
+      return 'health check (login page of the database, startup log, image and modules read back)';
     case 'record-revision':
       return `record revision ${fmtValue(a.revision)}`;
   }
 }
 
-const ROUTINE: ReadonlySet<Action['kind']> = new Set(['snapshot', 'health-check', 'record-revision', 'restart']);
+const ROUTINE: ReadonlySet<Action['kind']> = new Set(['snapshot', 'health-check', 'record-revision', 'start', 'stop', 'fetch-addons']);
 
 /** The headline of an instance plan: its significant actions, e.g. "install crm; write odoo.conf: ...". */
 export function headline(actions: Action[]): string {
   const main = actions.filter((a) => !ROUTINE.has(a.kind));
-  const shown = main.length > 0 ? main : actions.filter((a) => a.kind === 'restart');
+  const shown = main.length > 0 ? main : actions.filter((a) => a.kind === 'start');
   return shown.map((a) => (a.kind === 'write-config' ? 'write odoo.conf' : a.kind === 'switch-image' ? `switch image to ${a.to}` : describeAction(a))).join('; ');
 }
 

@@ -1,6 +1,6 @@
 /** Renderings of managed files (pure): what a plan would write, with diffs; what apply did. */
 import type { ManagedApplyResult, ManagedPlan } from '../managed/types.ts';
-import { fenceSafe, mdEscape, type Colors } from './format.ts';
+import { colors, fenceSafe, mdEscape, type Colors } from './format.ts';
 
 export function managedIsEmpty(m: ManagedPlan | undefined): boolean {
   return !m || (m.drift.length === 0 && m.refused.length === 0 && !m.blocked);
@@ -54,4 +54,28 @@ export function managedApplyText(r: ManagedApplyResult, c: Colors): string[] {
 /** Whether a managed apply left something undone (for exit codes). */
 export function managedFailed(r: ManagedApplyResult | undefined): boolean {
   return r !== undefined && (r.error !== undefined || r.actions.some((a) => a.outcome !== 'applied'));
+}
+
+/** Nagios on the monitoring servers (shape of operator/managed/monitoring.ts's outcomes). */
+export interface MonitoringReport {
+  server: string;
+  plan: ManagedPlan;
+  apply?: ManagedApplyResult;
+}
+
+/** Lines appended to plan, drift and apply output with --managed-files; empty without. */
+export function monitoringText(outcomes: MonitoringReport[] | undefined, mode: 'plan' | 'drift' | 'apply', color: boolean): string {
+  if (!outcomes || outcomes.length === 0) return '';
+  const c = colors(color);
+  const lines = ['', 'Monitoring servers (Nagios):'];
+  for (const o of outcomes) {
+    if (mode === 'apply' && o.apply) {
+      const body = managedApplyText(o.apply, c);
+      lines.push(...(body.length ? body : [`${c.dim('unchanged'.padEnd(11))} ${o.server} nagios`]));
+    } else {
+      const body = managedPlanText(o.plan, c);
+      lines.push(...(body.length ? body : [c.dim(`No changes: ${o.server}`)]));
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -106,6 +106,7 @@ function clientSummary(p: Plan): string {
       if (i.actions.length === 0) return `${i.instance}: differs`;
       return `${i.instance}: ${headline(i.actions)}${i.window.open ? '' : ' (waiting for window)'}`;
     })
+    .concat(managedIsEmpty(p.managed) ? [] : [`managed files: ${p.managed!.drift.map((d) => d.unit).concat(p.managed!.refused.map((r) => `${r.unit} (refused)`)).join(', ') || 'blocked'}`])
     .join(' · ');
 }
 

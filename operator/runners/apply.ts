@@ -7,7 +7,8 @@ import type { ClientSpec } from '../desired/types.ts';
 import type { ClientOutcome } from '../reconcile/index.ts';
 import { applyExitCode } from '../report/apply.ts';
 import { applyClientResult, type ClientResult } from './result.ts';
-import { reconcileTarget, type RunSettings } from './run.ts';
+import { monitoringOf, reconcileTarget, type RunSettings } from './run.ts';
+import type { MonitoringOutcome } from '../managed/monitoring.ts';
 import type { Target } from './target.ts';
 
 export interface ApplySettings extends RunSettings {
@@ -32,6 +33,8 @@ export interface ApplyRun {
   /** Per client, the instances waiting for their window. */
   waiting: Record<string, WaitingInstance[]>;
   /** 1 when a server could not be worked on or an instance failed, was rolled back or is blocked. */
+  /** With managedFiles: Nagios on each monitoring server. */
+  monitoring?: MonitoringOutcome[];
   exitCode: 0 | 1;
 }
 
@@ -63,5 +66,6 @@ export async function runApply(target: Target, settings: ApplySettings = {}): Pr
   const specs = new Map(target.clients.map((c) => [c.name, c]));
   const zone = target.desired.fleet.timezone;
   const waiting = Object.fromEntries(outcomes.map((o) => [o.client, waitingOf(o, specs.get(o.client), zone)]));
-  return { revision: target.desired.revision, outcomes, applies, results: applies.map(applyClientResult), waiting, exitCode: applyExitCode(applies) };
+  const monitoring = await monitoringOf(target, 'apply', settings);
+  return { revision: target.desired.revision, outcomes, applies, results: applies.map(applyClientResult), waiting, ...(monitoring ? { monitoring } : {}), exitCode: applyExitCode(applies) };
 }

@@ -6,7 +6,8 @@ import { driftExitCode, driftOf } from '../plan/plan.ts';
 import type { DriftReport } from '../plan/types.ts';
 import type { ClientOutcome } from '../reconcile/index.ts';
 import { planClientResult, type ClientResult } from './result.ts';
-import { reconcileTarget, type RunSettings } from './run.ts';
+import { monitoringOf, reconcileTarget, type RunSettings } from './run.ts';
+import type { MonitoringOutcome } from '../managed/monitoring.ts';
 import type { Target } from './target.ts';
 
 export interface DriftRun {
@@ -14,6 +15,8 @@ export interface DriftRun {
   outcomes: ClientOutcome[];
   report: DriftReport;
   results: ClientResult[];
+  /** With managedFiles: Nagios on each monitoring server. */
+  monitoring?: MonitoringOutcome[];
   exitCode: 0 | 1 | 2;
 }
 
@@ -21,5 +24,6 @@ export async function runDrift(target: Target, settings: RunSettings = {}): Prom
   const outcomes = await reconcileTarget(target, 'plan', settings);
   const plans = outcomes.map((o) => o.plan);
   const report = driftOf(plans);
-  return { revision: target.desired.revision, outcomes, report, results: plans.map(planClientResult), exitCode: driftExitCode(report) };
+  const monitoring = await monitoringOf(target, 'plan', settings);
+  return { revision: target.desired.revision, outcomes, report, results: plans.map(planClientResult), ...(monitoring ? { monitoring } : {}), exitCode: driftExitCode(report) };
 }

@@ -3,7 +3,8 @@ import { planExitCode } from '../plan/plan.ts';
 import type { Plan } from '../plan/types.ts';
 import type { ClientOutcome } from '../reconcile/index.ts';
 import { planClientResult, type ClientResult } from './result.ts';
-import { reconcileTarget, type RunSettings } from './run.ts';
+import { monitoringOf, reconcileTarget, type RunSettings } from './run.ts';
+import type { MonitoringOutcome } from '../managed/monitoring.ts';
 import type { Target } from './target.ts';
 
 export interface PlanRun {
@@ -12,11 +13,14 @@ export interface PlanRun {
   plans: Plan[];
   results: ClientResult[];
   /** `terraform plan -detailed-exitcode`: 0 no changes, 1 a server could not be read, 2 changes. */
+  /** With managedFiles: Nagios on each monitoring server. */
+  monitoring?: MonitoringOutcome[];
   exitCode: 0 | 1 | 2;
 }
 
 export async function runPlan(target: Target, settings: RunSettings = {}): Promise<PlanRun> {
   const outcomes = await reconcileTarget(target, 'plan', settings);
   const plans = outcomes.map((o) => o.plan);
-  return { revision: target.desired.revision, outcomes, plans, results: plans.map(planClientResult), exitCode: planExitCode(plans) };
+  const monitoring = await monitoringOf(target, 'plan', settings);
+  return { revision: target.desired.revision, outcomes, plans, results: plans.map(planClientResult), ...(monitoring ? { monitoring } : {}), exitCode: planExitCode(plans) };
 }

@@ -6,6 +6,7 @@ import type { ApplyProgress } from '../apply/index.ts';
 import type { ConnectOptions } from '../live/ssh.ts';
 import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
 import type { Target } from './target.ts';
+import { reconcileMonitoring, type MonitoringOutcome } from '../managed/monitoring.ts';
 
 export interface RunSettings {
   ssh?: ConnectOptions;
@@ -15,6 +16,8 @@ export interface RunSettings {
   runId?: string;
   env?: NodeJS.ProcessEnv;
   onProgress?: (e: ApplyProgress) => void | Promise<void>;
+  /** Also the files odoops keeps on servers (operator/managed/) and Nagios on the monitoring servers. */
+  managedFiles?: boolean;
 }
 
 export async function reconcileTarget(target: Target, mode: ReconcileOptions['mode'], settings: RunSettings, extra: Partial<ReconcileOptions> = {}): Promise<ClientOutcome[]> {
@@ -23,11 +26,17 @@ export async function reconcileTarget(target: Target, mode: ReconcileOptions['mo
     mode,
     concurrency: settings.concurrency ?? target.desired.fleet.operator.concurrency,
     // With the fleet, the files odoops keeps on servers (operator/managed/) are planned and applied too.
-    fleet: target.desired.fleet,
+    ...(settings.managedFiles ? { fleet: target.desired.fleet } : {}),
     ...(settings.ssh ? { ssh: settings.ssh } : {}),
     ...(settings.now ? { now: settings.now } : {}),
     ...(settings.runId ? { runId: settings.runId } : {}),
     ...(settings.env ? { env: settings.env } : {}),
     ...(settings.onProgress ? { onProgress: settings.onProgress } : {}),
   });
+}
+
+/** With managedFiles: Nagios on each monitoring server, for the whole fleet whichever clients were selected. */
+export async function monitoringOf(target: Target, mode: ReconcileOptions['mode'], settings: RunSettings): Promise<MonitoringOutcome[] | undefined> {
+  if (!settings.managedFiles) return undefined;
+  return reconcileMonitoring(target.desired.fleet, target.desired.clients, { mode, ...(settings.ssh ? { ssh: settings.ssh } : {}) });
 }

@@ -199,6 +199,11 @@ test('a module that fails to load on test: test rolled back, production untouche
   assert.is(failed.action.kind, 'install-modules');
   assert.match(failed.command!, /odoo -c \/etc\/odoo\/odoo.conf -d acme_test -i /);
   assert.match(failed.output!, /Failed to load registry|Failed to initialize database/);
+  // The reason is Odoo's exception line, not its last line ("Stopping gracefully"); the ERROR and CRITICAL lines are kept.
+  assert.match(t.detail!, /^install-modules failed: odoo -i integrator_broken: exit 255: FileNotFoundError: File not found: integrator_broken\/views\/missing\.xml;/, t.detail);
+  assert.not.match(t.detail!, /Stopping gracefully/);
+  assert.match(failed.output!, / ERROR acme_test odoo\.modules\.registry: Failed to load registry/);
+  assert.match(failed.output!, / CRITICAL acme_test odoo\.service\.server: Failed to initialize database `acme_test`\./);
   assert.is(r.apply!.instances.find((i) => i.instance === 'production')!.outcome, 'skipped');
   // Test restored: addons commit, odoo.conf, modules; production not touched at all.
   assert.is((await sh('git -C /srv/odoo/test/addons/integrator-addons rev-parse HEAD')).trim(), goodCommit);

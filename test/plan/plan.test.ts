@@ -80,23 +80,29 @@ test('series change: blocked, no actions, reported as major upgrade', () => {
   assert.equal(inst(planClient(spec, live2, opts), 'test').blocked, { code: 'major-upgrade', message: 'major upgrade 18.0 -> 17.0: out of routine scope' });
 });
 
-test('image change: backup, pull-image, switch-image (no separate restart), health, record', () => {
+test('image change: pull while serving, stop, snapshot, switch, core modules decided after pull, start, health, record', () => {
   const spec = clientSpec('acme', [instanceSpec('test', { image: 'registry.example.com/odoo:17.0-20261201' })]);
   const live = liveState(spec, (l) => { l.test!.image = 'registry.example.com/odoo:17.0-20261101'; });
   const p = inst(planClient(spec, live, opts), 'test');
-  assert.equal(kinds(p), ['snapshot', 'pull-image', 'switch-image', 'health-check', 'record-revision']);
-  assert.equal(p.actions[1], { kind: 'pull-image', instance: 'test', image: 'registry.example.com/odoo:17.0-20261201' });
-  assert.equal(p.actions[2], { kind: 'switch-image', instance: 'test', from: 'registry.example.com/odoo:17.0-20261101', to: 'registry.example.com/odoo:17.0-20261201' });
-  assert.equal(p.actions[4], { kind: 'record-revision', instance: 'test', revision: REV });
-  assert.equal(p.changes, [{ path: 'image', from: 'registry.example.com/odoo:17.0-20261101', to: 'registry.example.com/odoo:17.0-20261201', reason: 'image differs' }]);
+  assert.equal(kinds(p), ['pull-image', 'snapshot', 'stop', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
+  assert.equal(p.actions[0], { kind: 'pull-image', instance: 'test', image: 'registry.example.com/odoo:17.0-20261201' });
+  assert.equal(p.actions[1], { kind: 'snapshot', instance: 'test', database: true });
+  assert.equal(p.actions[3], { kind: 'switch-image', instance: 'test', from: 'registry.example.com/odoo:17.0-20261101', to: 'registry.example.com/odoo:17.0-20261201' });
+  assert.equal(p.actions[4], { kind: 'upgrade-modules', instance: 'test', modules: [], why: [], coreAfterPull: true });
+  assert.equal(p.actions[7], { kind: 'record-revision', instance: 'test', revision: REV });
+  assert.equal(p.changes, [
+    { path: 'image', from: 'registry.example.com/odoo:17.0-20261101', to: 'registry.example.com/odoo:17.0-20261201', reason: 'image differs' },
+    { path: 'modules.(core)', from: null, to: null, reason: 'core modules: decided after pull' },
+  ]);
 });
 
 test('addons: missing checkout, other commit, unresolved ref', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const missing = liveState(spec, (l) => { l.test!.addons = { 'integrator-addons': { url: null, commit: null, desiredCommit: SHA_V1 } }; });
   const p1 = inst(planClient(spec, missing, opts), 'test');
-  assert.equal(kinds(p1), ['snapshot', 'checkout-addons', 'restart', 'upgrade-modules', 'health-check', 'record-revision']);
-  assert.equal(p1.actions[1], { kind: 'checkout-addons', instance: 'test', repo: { name: 'integrator-addons', url: URL, ref: 'v1.0' }, fromCommit: null, toCommit: SHA_V1 });
+  assert.equal(kinds(p1), ['fetch-addons', 'snapshot', 'stop', 'checkout-addons', 'start', 'health-check', 'record-revision']);
+  assert.equal(p1.actions[0], { kind: 'fetch-addons', instance: 'test', repo: { name: 'integrator-addons', url: URL, ref: 'v1.0' }, toCommit: SHA_V1 });
+  assert.equal(p1.actions[3], { kind: 'checkout-addons', instance: 'test', repo: { name: 'integrator-addons', url: URL, ref: 'v1.0' }, fromCommit: null, toCommit: SHA_V1 });
   assert.equal(p1.changes.find((c) => c.path === 'addons.integrator-addons.commit')?.reason, 'not checked out (ref v1.0 is 1111111111)');
 
   const moved = liveState(spec, (l) => { l.test!.addons['integrator-addons']!.desiredCommit = SHA_V2; });
@@ -104,10 +110,8 @@ test('addons: missing checkout, other commit, unresolved ref', () => {
   const co = p2.actions.find((a) => a.kind === 'checkout-addons');
   assert.equal(co && co.kind === 'checkout-addons' ? [co.fromCommit, co.toCommit] : null, [SHA_V1, SHA_V2]);
   assert.equal(p2.changes.find((c) => c.path === 'addons.integrator-addons.commit')?.reason, 'ref v1.0 is 2222222222, checked out 1111111111');
-  // code changes under installed extra-addons modules: they are upgraded in the same apply
-  const up = p2.actions.find((a) => a.kind === 'upgrade-modules');
-  assert.equal(up && up.kind === 'upgrade-modules' ? up.modules : null, ['integrator_base']);
-  assert.ok(p2.changes.some((c) => c.path === 'modules.integrator_base.version' && c.reason === 'addons code changes: upgrade after checkout'));
+  // without files checksums (the probe read none) and without a version change: nothing to upgrade
+  assert.not.ok(p2.actions.some((a) => a.kind === 'upgrade-modules'));
 
   const gone = liveState(spec, (l) => { l.test!.addons['integrator-addons']!.desiredCommit = null; });
   const p3 = inst(planClient(spec, gone, opts), 'test');
@@ -121,8 +125,8 @@ test('options: compared as odoo.conf strings; change -> write-config + restart',
   assert.equal(inst(planClient(spec, same, opts), 'test').actions, []);
   const diff = liveState(spec, (l) => { l.test!.options = { workers: '4', proxy_mode: 'True' }; });
   const p = inst(planClient(spec, diff, opts), 'test');
-  assert.equal(kinds(p), ['snapshot', 'write-config', 'restart', 'health-check', 'record-revision']);
-  assert.equal(p.actions[1], { kind: 'write-config', instance: 'test', set: { workers: 2, list_db: false }, previous: { workers: '4', list_db: null } });
+  assert.equal(kinds(p), ['snapshot', 'stop', 'write-config', 'start', 'health-check', 'record-revision']);
+  assert.equal(p.actions[2], { kind: 'write-config', instance: 'test', set: { workers: 2, list_db: false }, previous: { workers: '4', list_db: null } });
   assert.equal(
     p.changes.map((c) => [c.path, c.from, c.to, c.reason]),
     [['options.list_db', null, 'False', 'option not set'], ['options.workers', '4', '2', 'option differs']],
@@ -132,7 +136,7 @@ test('options: compared as odoo.conf strings; change -> write-config + restart',
 test('options + image: switch-image restarts, no separate restart', () => {
   const spec = clientSpec('acme', [instanceSpec('test', { image: 'registry.example.com/odoo:17.0-b', options: { workers: 3 } })]);
   const live = liveState(spec, (l) => { l.test!.image = 'registry.example.com/odoo:17.0-a'; l.test!.options = { workers: '2' }; });
-  assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), ['snapshot', 'pull-image', 'write-config', 'switch-image', 'health-check', 'record-revision']);
+  assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), ['pull-image', 'snapshot', 'stop', 'write-config', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
 });
 
 test('modules: install sorted, upgrade by manifest version, uninstall only listed', () => {
@@ -147,16 +151,16 @@ test('modules: install sorted, upgrade by manifest version, uninstall only liste
     m.project = { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: null }; // not listed: kept
   });
   const p = inst(planClient(spec, live, opts), 'test');
-  // The snapshot dumps the database and stops odoo first: a restart brings it back.
-  assert.equal(kinds(p), ['snapshot', 'restart', 'uninstall-modules', 'install-modules', 'upgrade-modules', 'health-check', 'record-revision']);
+  // Odoo is stopped before the dump and started only once the schema is migrated.
+  assert.equal(kinds(p), ['snapshot', 'stop', 'uninstall-modules', 'install-modules', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
   assert.equal(p.actions[0], { kind: 'snapshot', instance: 'test', database: true });
   assert.equal(p.actions[2], { kind: 'uninstall-modules', instance: 'test', modules: ['website'] });
   assert.equal(p.actions[3], { kind: 'install-modules', instance: 'test', modules: ['contacts', 'crm'] });
-  assert.equal(p.actions[4], { kind: 'upgrade-modules', instance: 'test', modules: ['integrator_base'] });
+  assert.equal(p.actions[4], { kind: 'upgrade-modules', instance: 'test', modules: ['integrator_base'], why: [{ module: 'integrator_base', cause: 'version', from: '17.0.1.0', to: '17.0.1.1' }] });
   const reasons = Object.fromEntries(p.changes.map((c) => [c.path, c.reason]));
   assert.is(reasons['modules.crm.state'], 'module not installed (uninstalled)');
   assert.is(reasons['modules.contacts.state'], 'module not installed (to install)');
-  assert.is(reasons['modules.integrator_base.version'], 'manifest 17.0.1.1 > installed 17.0.1.0');
+  assert.is(reasons['modules.integrator_base.version'], '17.0.1.0 → 17.0.1.1');
   assert.is(reasons['modules.website.state'], 'listed in removeModules, installed');
   assert.not.ok('modules.project.state' in reasons);
 });
@@ -177,10 +181,10 @@ test('modules unknown to the server: blocked unless a checkout is planned', () =
   assert.match(inst(planClient(spec, stub, opts), 'test').blocked?.message ?? '', /module integrator_extra is uninstallable/);
 });
 
-test('stopped instance: restart', () => {
+test('stopped instance: start', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const p = inst(planClient(spec, liveState(spec, (l) => { l.test!.running = false; }), opts), 'test');
-  assert.equal(kinds(p), ['snapshot', 'restart', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['snapshot', 'start', 'health-check', 'record-revision']);
   assert.is(p.changes[0]?.reason, 'instance not running');
 });
 
@@ -196,8 +200,8 @@ test('full action order on one instance', () => {
     t.modules.integrator_base = { state: 'installed', installedVersion: '17.0.1.0', manifestVersion: '17.0.1.1' };
   });
   assert.equal(kinds(inst(planClient(spec, live, opts), 'test')), [
-    'snapshot', 'pull-image', 'checkout-addons', 'write-config', 'switch-image',
-    'uninstall-modules', 'install-modules', 'upgrade-modules', 'health-check', 'record-revision',
+    'pull-image', 'fetch-addons', 'snapshot', 'stop', 'checkout-addons', 'write-config', 'switch-image',
+    'uninstall-modules', 'install-modules', 'upgrade-modules', 'start', 'health-check', 'record-revision',
   ]);
 });
 
@@ -271,8 +275,8 @@ test('running container on another image than .env: switch again', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const stale = liveState(spec, (l) => { l.test!.runningImage = 'registry.example.com/odoo:17.0-20260101'; });
   const p = inst(planClient(spec, stale, opts), 'test');
-  assert.equal(kinds(p), ['snapshot', 'pull-image', 'switch-image', 'health-check', 'record-revision']);
-  const sw = p.actions[2];
+  assert.equal(kinds(p), ['pull-image', 'snapshot', 'stop', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);
+  const sw = p.actions[3];
   assert.equal(sw && sw.kind === 'switch-image' ? sw.from : null, 'registry.example.com/odoo:17.0-20260101');
   const same = liveState(spec, (l) => { l.test!.runningImage = spec.instances[0]!.image; });
   assert.equal(inst(planClient(spec, same, opts), 'test').actions, []);
@@ -335,7 +339,7 @@ test('an image named in .env but absent from the server is drift: apply pulls it
   const live = liveState(spec, (l) => { l.test!.imagePresent = false; });
   const plan = planClient(spec, live, opts);
   const p = inst(plan, 'test');
-  assert.equal(kinds(p), ['snapshot', 'pull-image', 'health-check', 'record-revision']);
+  assert.equal(kinds(p), ['pull-image', 'snapshot', 'health-check', 'record-revision']);
   assert.equal(p.changes.map((c) => [c.path, c.from, c.to, c.reason]), [['imagePresent', false, true, 'image not on the server (apply pulls it; the probe never does)']]);
   assert.ok(driftOf([plan]).drifted);
 });

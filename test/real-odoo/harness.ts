@@ -22,7 +22,7 @@ export type InstanceName = 'test' | 'production';
 export const INSTANCES: InstanceName[] = ['test', 'production'];
 export const DB: Record<InstanceName, string> = { test: 'acme_test', production: 'acme_prod' };
 
-export interface Figure { step: string; ms: number; outcomes: string; installed: Record<string, number> }
+export interface Figure { step: string; ms: number; outcomes: string; installed: Record<string, number>; downtime?: Record<string, number | null> }
 
 export interface Harness {
   mode: Mode;
@@ -130,12 +130,13 @@ export async function startHarness(tier: { mode: Mode; source: string | null; se
       const ms = Date.now() - t0;
       const installed: Record<string, number> = {};
       for (const i of INSTANCES) installed[i] = await installedCount(i);
-      figures.push({ step: name, ms, outcomes: outcomes(r), installed });
+      const downtime = Object.fromEntries((r.apply?.instances ?? []).filter((i) => i.downtime).map((i) => [i.instance, i.downtime!.ms]));
+      figures.push({ step: name, ms, outcomes: outcomes(r), installed, downtime });
       return r;
     },
     report() {
       const head = `real-Odoo tier: ${tier.mode === 'real' ? `real Odoo ${tier.series} (${tier.source})` : `odoo stand-in ${tier.series}`}`;
-      const rows = figures.map((f) => `  ${f.step.padEnd(58)} ${`${(f.ms / 1000).toFixed(1)} s`.padStart(8)}  ${f.outcomes.padEnd(40)} ${Object.entries(f.installed).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      const rows = figures.map((f) => `  ${f.step.padEnd(58)} ${`${(f.ms / 1000).toFixed(1)} s`.padStart(8)}  ${f.outcomes.padEnd(40)} ${Object.entries(f.installed).map(([k, v]) => `${k}=${v}`).join(' ')}${Object.keys(f.downtime ?? {}).length ? `  downtime ${Object.entries(f.downtime!).map(([k, v]) => `${k}=${v === null ? 'not healthy again' : `${(v / 1000).toFixed(1)} s`}`).join(' ')}` : ''}`);
       return [head, ...rows].join('\n');
     },
     stop: () => stopSandbox(info),

@@ -87,6 +87,7 @@ t('a module that fails to load: test rolled back with ir_module_module unchanged
   // Issue 11, item 3: the failure's reason must come from Odoo's ERROR/CRITICAL lines, which
   // real Odoo does not print last (a traceback and the shutdown lines follow).
   assert.match(failed.output ?? '', /Failed to load registry|Failed to initialize database/, `kept output:\n${failed.output}`);
+  assert.not.match(test.detail ?? '', /Stopping gracefully/, `the reason is an ERROR/CRITICAL or exception line: ${test.detail}`);
 });
 
 t.run();

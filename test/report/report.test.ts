@@ -149,11 +149,21 @@ test('apply text: outcomes, failing command and output, summary', () => {
   assert.ok(l.includes('    failed install crm (3.1s)'));
   assert.ok(l.includes('           command: docker compose -f /srv/odoo/production/compose.yaml run --rm -T odoo odoo -i crm'));
   assert.ok(l.includes('           | CRITICAL acme_prod odoo.service.server: Failed to initialize database `acme_prod`.'));
-  assert.ok(l.includes('    skip   health check (HTTP, image and modules read back) (0ms)'));
+  assert.ok(l.includes('    skip   health check (login page of the database, startup log, image and modules read back) (0ms)'));
   assert.ok(l.includes('error       beta: lock held by apply pid 4242 on ops-1 since 2026-11-25T09:58:00Z'));
   assert.ok(l.includes('waiting     gamma/production: next opening Sun 2026-11-29 02:00 Europe/Paris'));
   assert.is(l.at(-2), 'Summary: 1 applied, 1 waiting, 1 rolled-back, 1 client error');
   assert.is(applySummaryLine([]), 'nothing to do');
+});
+
+test('apply text and markdown: the downtime window of an instance', () => {
+  const r = results();
+  r[0]!.instances[0]!.downtime = { from: '2026-11-29T01:00:01.120Z', to: '2026-11-29T01:00:05.320Z', ms: 4200 };
+  r[0]!.instances[1]!.downtime = { from: '2026-11-29T01:01:00.000Z', to: null, ms: null };
+  const text = renderApplyText(r, { color: false });
+  assert.ok(lines(text).includes('    downtime 4.2s (2026-11-29 01:00:01.120Z → 01:00:05.320Z)'), text);
+  assert.ok(lines(text).includes('    downtime: odoo not healthy again in this run (stopped at 2026-11-29T01:01:00.000Z)'), text);
+  assert.match(renderApplyMarkdown(r), /acme\/test<\/b>: applied \(downtime 4\.2s \(2026-11-29 01:00:01\.120Z → 01:00:05\.320Z\)\)/);
 });
 
 test('apply markdown: marker, per-instance details, failing command in a block', () => {

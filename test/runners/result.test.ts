@@ -24,7 +24,7 @@ test('plan: unreachable, blocked, changes and in-sync clients', () => {
   assert.equal([unreachable.status, unreachable.transient, unreachable.reasons[0]!.code], ['unreachable', true, 'unreachable']);
   const blocked = planClientResult({ ...base, instances: [{ instance: 'production', changes: [], actions: [], window: open, blocked: { code: 'major-upgrade', message: '16.0 -> 17.0' } }] });
   assert.equal([blocked.status, blocked.transient, blocked.reasons[0]!.instance], ['blocked', false, 'production']);
-  const changes = planClientResult({ ...base, instances: [{ instance: 'test', changes: [], actions: [{ kind: 'restart', instance: 'test' }], window: open }] });
+  const changes = planClientResult({ ...base, instances: [{ instance: 'test', changes: [], actions: [{ kind: 'start', instance: 'test' }], window: open }] });
   assert.equal([changes.status, changes.reasons], ['changes', []]);
   assert.is(planClientResult(base).status, 'in-sync');
 });

@@ -18,8 +18,8 @@ const plan: Plan = {
   client: 'acme',
   revision: rev,
   instances: [
-    { instance: 'test', changes: [{ path: 'options.workers', from: '2', to: '3', reason: 'option differs' }], actions: [{ kind: 'write-config', instance: 'test', set: { workers: 3 }, previous: { workers: '2' } }, { kind: 'restart', instance: 'test' }], window: open },
-    { instance: 'production', changes: [{ path: 'options.workers', from: '2', to: '3', reason: 'option differs' }], actions: [{ kind: 'restart', instance: 'production' }], window: closed, dependsOn: 'test' },
+    { instance: 'test', changes: [{ path: 'options.workers', from: '2', to: '3', reason: 'option differs' }], actions: [{ kind: 'write-config', instance: 'test', set: { workers: 3 }, previous: { workers: '2' } }, { kind: 'start', instance: 'test' }], window: open },
+    { instance: 'production', changes: [{ path: 'options.workers', from: '2', to: '3', reason: 'option differs' }], actions: [{ kind: 'start', instance: 'production' }], window: closed, dependsOn: 'test' },
   ],
 };
 const zones = { acme: { test: 'Europe/Paris', production: 'Europe/Paris' } };

@@ -6,7 +6,9 @@ import { healthCheck } from './health-check.ts';
 import { installModules } from './install-modules.ts';
 import { pullImage } from './pull-image.ts';
 import { recordRevision } from './record-revision.ts';
-import { restart } from './restart.ts';
+import { start } from './start.ts';
+import { stop } from './stop.ts';
+import { fetchAddons } from './fetch-addons.ts';
 import { snapshot } from './snapshot.ts';
 import { switchImage } from './switch-image.ts';
 import { uninstallModules } from './uninstall-modules.ts';
@@ -18,10 +20,12 @@ type Executors = { [K in ActionKind]: (action: Extract<Action, { kind: K }>, ctx
 export const executors: Executors = {
   snapshot,
   'pull-image': pullImage,
+  'fetch-addons': fetchAddons,
+  stop,
   'checkout-addons': checkoutAddons,
   'write-config': writeConfig,
   'switch-image': switchImage,
-  restart,
+  start,
   'install-modules': installModules,
   'upgrade-modules': upgradeModules,
   'uninstall-modules': uninstallModules,
@@ -41,10 +45,13 @@ export function execute(action: Action, ctx: ExecContext): Promise<void> {
 export const TOUCHES: { readonly [K in ActionKind]: readonly Touched[] } = {
   snapshot: [],
   'pull-image': [],
+  // Objects only (and, first time, a clone with no working tree): nothing odoo reads changes.
+  'fetch-addons': [],
+  stop: ['odoo-stopped'],
   'checkout-addons': ['addons', 'conf'],
   'write-config': ['conf'],
   'switch-image': ['env', 'container'],
-  restart: ['container'],
+  start: ['container'],
   'install-modules': ['database'],
   'upgrade-modules': ['database'],
   'uninstall-modules': ['database'],

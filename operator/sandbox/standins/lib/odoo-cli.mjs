@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { moduleSources } from './odoo-addons.mjs';
+import { adaptVersion, moduleSources } from './odoo-addons.mjs';
 import { loadCatalog, SUPPORTED_SERIES, UnsupportedSeriesError } from './odoo-catalog.mjs';
 import { connect, connectionConfig, createSchema, databaseExists, displayHost, ensureDatabase, isInitialized, setupSignaling } from './odoo-db.mjs';
 import { loadModules, ModuleRegistry, OdooError, resetModulesState } from './odoo-modules.mjs';
@@ -159,6 +159,11 @@ function serveForever(o) {
 // ---------------------------------------------------------------- shell
 const STMT = /^env\s*\[\s*(['"])ir\.module\.module\1\s*\]\s*\.\s*search\s*\(([\s\S]*)\)\s*\.\s*(button_immediate_uninstall|button_immediate_install|button_immediate_upgrade)\s*\(\s*\)$/;
 
+// print(<str> + json.dumps({m.name: [m.f, ...] for m in env['ir.module.module'].search(DOMAIN)})): what odoops
+// reads the manifest versions of the image with (installed_version: the manifest's, adapted; latest_version: the database's).
+const PRINT_FIELDS = /^print\(\s*(['"])([^'"\\]*)\1\s*\+\s*json\s*\.\s*dumps\(\s*\{\s*m\s*\.\s*name\s*:\s*\[([\w\s.,]*)\]\s*for\s+m\s+in\s+env\s*\[\s*(['"])ir\.module\.module\4\s*\]\s*\.\s*search\s*\(([\s\S]*)\)\s*\}\s*\)\s*\)$/;
+const PRINTABLE = new Set(['name', 'state', 'latest_version', 'installed_version']);
+
 /** Splits Python source into simple statements (newlines and ';' outside strings/brackets). */
 function statements(src) {
   const out = [];
@@ -233,6 +238,24 @@ async function shell(cli) {
     for (const stmt of statements(src)) {
       if (/^env\.cr\.commit\(\s*\)$/.test(stmt)) { await onCommit(); continue; }
       if (/^env\.cr\.rollback\(\s*\)$/.test(stmt)) { await client.query('ROLLBACK'); await client.query('BEGIN'); await reg.reload(); continue; }
+      if (/^import\s+json$/.test(stmt)) continue;
+      const p = PRINT_FIELDS.exec(stmt);
+      if (p) {
+        const fields = p[3].split(',').map((f) => f.trim()).filter(Boolean).map((f) => f.replace(/^m\s*\.\s*/, ''));
+        const bad = fields.find((f) => !PRINTABLE.has(f));
+        if (bad) throw new OdooError('NotImplementedError', `odoo stand-in shell does not support the field ${bad}`);
+        let domain;
+        try { domain = parsePyLiteral(p[5]); } catch (e) { throw new OdooError('SyntaxError', e.message); }
+        const value = (r, f) => {
+          if (f !== 'installed_version') return r[f] ?? null;
+          const src = reg.sources.get(r.name);
+          try { return src ? adaptVersion(src.manifest.version, reg.series) : null; } catch { return null; }
+        };
+        const rows = [...reg.rows.values()].filter((r) => matchDomain(domain, r));
+        const json = `{${rows.map((r) => `${JSON.stringify(r.name)}: [${fields.map((f) => JSON.stringify(value(r, f))).join(', ')}]`).join(', ')}}`;
+        process.stdout.write(`${p[2]}${json}\n`);
+        continue;
+      }
       const m = STMT.exec(stmt);
       if (!m) throw new OdooError('NotImplementedError', `odoo stand-in shell does not support: ${stmt}`);
       let domain;
