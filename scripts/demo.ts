@@ -17,6 +17,7 @@ import { parseDocument } from 'yaml';
 import { assertRoot, downSandbox as sandboxDown, parseClientCount, sandboxExec, upSandbox } from '../operator/sandbox/index.ts';
 import { checkSandboxDir, defaultSandboxDir } from '../operator/sandbox/paths.ts';
 import { errorMessage, OdoopsError } from '../operator/util/errors.ts';
+import { odoopsCommand } from '../operator/cli/invocation.ts';
 
 const HELP = `Usage: npm run demo -- [options]
 
@@ -34,6 +35,8 @@ Options:
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/odoops.mjs');
+/** How the printed commands call odoops: `odoops` when on PATH (npm link), else bin/odoops.mjs by path. */
+const cli = odoopsCommand();
 
 function parseOptions(): { dir: string; clients: number; keep: boolean; setupOnly: boolean; help: boolean } {
   try {
@@ -74,7 +77,7 @@ function step(title: string): void {
 
 /** Runs the odoops CLI with output shown; returns its exit code. */
 function odoops(args: string[], env: NodeJS.ProcessEnv): number {
-  process.stdout.write(`${bold('$ odoops ' + args.join(' '))}\n`);
+  process.stdout.write(`${bold(`$ ${cli} ${args.join(' ')}`)}\n`);
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env });
   return r.status ?? 1;
 }
@@ -97,16 +100,21 @@ async function main(): Promise<number> {
   const env = { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath };
   const repo = ['--repo', info.repoDir];
   const failures: string[] = [];
-  const expect = (what: string, code: number, allowed: number[]) => {
+  /** Checks an exit code and says what the step proved; codes: what each exit code means there. */
+  const expect = (what: string, code: number, allowed: number[], codes: Record<number, string> = {}) => {
     if (!allowed.includes(code)) failures.push(`${what} exited ${code}`);
+    const meaning = codes[code] ?? (code === 0 ? 'ok' : code === 1 ? 'error (or an instance failed/blocked)' : 'usage error');
+    process.stdout.write(`${allowed.includes(code) ? '✓' : '✗'} exit ${code}: ${meaning}\n`);
   };
+  const PLAN_CODES = { 0: 'no changes pending', 1: 'error', 2: 'changes pending (--detailed-exitcode)' };
+  const DRIFT_CODES = { 0: 'no drift: the servers match git', 1: 'error', 2: 'drift found (--detailed-exitcode)' };
 
   step('2. Validate the desired state in git');
   expect('validate', odoops(['validate', ...repo], env), [0]);
   if (opts.setupOnly) return finish(info, failures);
 
   step('3. Plan: fresh servers (base only) against the desired state; each server answers over SSH with its pinned key');
-  expect('plan', odoops(['plan', ...repo, '--detailed-exitcode'], env), [2]);
+  expect('plan', odoops(['plan', ...repo, '--detailed-exitcode'], env), [2], PLAN_CODES);
 
   step('4. Apply, honouring update windows: instances whose window is closed wait');
   expect('apply', odoops(['apply', ...repo], env), [0, 1]);
@@ -115,13 +123,13 @@ async function main(): Promise<number> {
   expect('apply --ignore-windows', odoops(['apply', ...repo, '--ignore-windows'], env), [0, 1]);
 
   step('6. Drift: live state vs git, nothing changed on the servers');
-  expect('drift', odoops(['drift', ...repo, '--detailed-exitcode'], env), [0, 2]);
+  expect('drift', odoops(['drift', ...repo, '--detailed-exitcode'], env), [0, 2], DRIFT_CODES);
 
   const first = info.servers[0]!;
   step(`7. Someone edits ${first.client}'s test instance by hand (workers = 9 in odoo.conf): drift says so`);
   const edit = await sandboxExec(info, first.client, ['sed', '-i', 's/^workers = .*/workers = 9/', '/srv/odoo/test/odoo.conf']);
   if (edit.code !== 0) failures.push(`hand edit failed: ${edit.stderr}`);
-  expect('drift after hand edit', odoops(['drift', ...repo, '--detailed-exitcode'], env), [2]);
+  expect('drift after hand edit', odoops(['drift', ...repo, '--detailed-exitcode'], env), [2], DRIFT_CODES);
 
   step(`8. A merge to the config repo: ${first.client} gets the crm module on both instances`);
   const file = path.join(info.repoDir, 'clients', `${first.client}.yaml`);
@@ -133,11 +141,11 @@ async function main(): Promise<number> {
   writeFileSync(file, doc.toString());
   git(info.repoDir, ['add', '-A']);
   git(info.repoDir, ['-c', 'user.email=demo@odoops.invalid', '-c', 'user.name=demo', 'commit', '-qm', `${first.client}: add crm`]);
-  expect('plan after commit', odoops(['plan', ...repo, '--client', first.client, '--detailed-exitcode'], env), [2]);
+  expect('plan after commit', odoops(['plan', ...repo, '--client', first.client, '--detailed-exitcode'], env), [2], PLAN_CODES);
   expect('apply after commit', odoops(['apply', ...repo, '--client', first.client, '--ignore-windows'], env), [0]);
 
   step('9. Drift again: the servers match git');
-  expect('final drift', odoops(['drift', ...repo, '--client', first.client, '--detailed-exitcode'], env), [0]);
+  expect('final drift', odoops(['drift', ...repo, '--client', first.client, '--detailed-exitcode'], env), [0], DRIFT_CODES);
 
   return finish(info, failures);
 }
@@ -145,7 +153,7 @@ async function main(): Promise<number> {
 async function finish(info: { privateKeyPath: string; repoDir: string }, failures: string[]): Promise<number> {
   if (keep) {
     process.stdout.write(
-      `\nSandbox kept in ${dir}:\n  export ODOOPS_SSH_KEY=${info.privateKeyPath}\n  odoops plan --repo ${info.repoDir}\n  odoops sandbox status${dirArg}\n  odoops sandbox down${dirArg}\n`,
+      `\nSandbox kept in ${dir}:\n  export ODOOPS_SSH_KEY=${info.privateKeyPath}\n  ${cli} plan --repo ${info.repoDir}\n  ${cli} sandbox status${dirArg}\n  ${cli} sandbox down${dirArg}\n`,
     );
   } else {
     step('Sandbox down');

@@ -7,6 +7,7 @@
 //   nftables, fail2ban, rsyslog (+gnutls), debootstrap + zstd (a Debian root filesystem for
 //   OS-update tests), chromium-headless-shell (status page in a real browser), openssl.
 //   npm packages: `npm ci` when node_modules is missing or older than package-lock.json.
+//   The CLI's compiled dist/ (scripts/build.mjs) when it is missing or older than the sources.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -87,6 +88,12 @@ function installNpm() {
   if (r.status !== 0) { process.stderr.write('setup: npm ci failed\n'); process.exit(1); }
 }
 
+function buildCli() {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), ...(quiet ? ['--quiet'] : [])], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) { process.stderr.write('setup: building dist/ failed (the CLI still runs from the sources, slower)\n'); process.exit(1); }
+}
+
 installNpm();
+buildCli();
 installDebian();
 log('ready');

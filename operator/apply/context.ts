@@ -52,6 +52,8 @@ export interface ExecContext {
   healthyAt: Date | null;
   /** The modules' files checksums the health check's read-back found on disk (recorded by record-revision). */
   checksumsAfter?: Record<string, string>;
+  /** The health check's read-back of the instance: what the record step stores as applied (a provisioned instance had no live state before). */
+  liveAfter?: LiveInstance;
 }
 
 export class ActionFailure extends Error {

@@ -18,6 +18,9 @@ import { redact } from '../secrets/index.ts';
 import { errorMessage } from '../util/errors.ts';
 import { ActionFailure, trimOutput, type ExecContext } from './context.ts';
 import { DATABASE_KINDS, execute, MUTATING, TOUCHES } from './executors/index.ts';
+import { provisionFailureResult } from './executors/provision/failure.ts';
+import { isProvisionAction } from '../provision/types.ts';
+import { describeProvisionAction } from '../provision/describe.ts';
 import { journalFor, type Journal } from './journal.ts';
 import { newRunId, tryLock, type ServerLock } from './lock.ts';
 import { recoverDeadRun } from './recover.ts';
@@ -241,6 +244,8 @@ async function applyInstance(ctx: ExecContext, ip: InstancePlan, journal: Journa
   };
   if (!failure) return finish({ instance: ip.instance, outcome: 'applied', actions: results });
 
+  // Provisioning rolls nothing back: its marker says what exists (operator/provision/).
+  if (ip.actions.some(isProvisionAction)) return finish(await provisionFailureResult(ctx, failure.action, failure.err, results));
   const what = `${failure.action.kind} failed: ${failure.err.message}`;
   if (ctx.touched.size === 0) return finish({ instance: ip.instance, outcome: 'failed', detail: `${what}; nothing was changed`, actions: results });
   // Undo exactly what this run touched.
@@ -285,5 +290,6 @@ export function describe(a: Action): string {
     case 'uninstall-modules': return `uninstall ${a.modules.join(', ')}`;
     case 'health-check': return `health check ${a.instance}`;
     case 'record-revision': return `record revision ${a.revision.slice(0, 12)}`;
+    default: return describeProvisionAction(a);
   }
 }

@@ -7,7 +7,8 @@
 import { Option, type Command } from 'commander';
 import { renderApplyText, toJson } from '../report/index.ts';
 import { monitoringText } from '../report/managed.ts';
-import { runApply } from '../runners/index.ts';
+import { pendingOnly } from '../drift/classify.ts';
+import { runApply, runDrift } from '../runners/index.ts';
 import { addFleetOptions, positiveNumber, withFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
@@ -16,11 +17,27 @@ export function register(program: Command): void {
   )
     .option('--ignore-windows', 'apply outside update windows where the windows allow a manual override')
     .addOption(new Option('--lock-timeout <seconds>', 'wait this long for a server locked by another run').default('0'))
-    .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string }) => {
+    .option('--only-pending', 'only clients whose servers are as odoops left them (pending changes, no drift): for unattended runs; drifting clients are left to a person')
+    .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string; onlyPending?: boolean }) => {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
+      let unreadSkipped = false;
+      if (opts.onlyPending) {
+        // Read first (no lock, nothing changed) the revision apply would take, then apply only the clients that are pending.
+        const seen = await withFleet({ ...opts, json: true }, 'apply', runDrift);
+        const { apply, left } = pendingOnly(seen.status);
+        unreadSkipped = left.some((l) => l.state === 'unreachable');
+        for (const l of left) process.stderr.write(`odoops: ${l.client}: ${l.state}, not applied (--only-pending; see odoops drift)\n`);
+        if (apply.length === 0) {
+          process.stdout.write(opts.json ? '[]\n' : 'Nothing pending to apply.\n');
+          process.exitCode = unreadSkipped ? 1 : 0;
+          return;
+        }
+        opts = { ...opts, client: apply, shard: undefined, changedSince: undefined };
+      }
       const run = await withFleet(opts, 'apply', (target, settings) => runApply(target, { ...settings, ignoreWindows: !!opts.ignoreWindows, lockWaitMs }));
       const { applies: results, monitoring } = run;
       process.stdout.write(opts.json ? `${toJson(monitoring ? { results, monitoring } : results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'apply', !!process.stdout.isTTY));
-      process.exitCode = run.exitCode;
+      // A server that could not even be read is an error, as in a plain apply.
+      process.exitCode = unreadSkipped ? 1 : run.exitCode;
     });
 }

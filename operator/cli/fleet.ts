@@ -7,7 +7,9 @@ import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
 import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
 import { loadTarget, type RunSettings, type Target } from '../runners/index.ts';
+import { parseShard } from '../runners/shard.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
+import { cliClock } from './clock.ts';
 import { startProgress } from './progress.ts';
 
 export interface FleetCommandOptions {
@@ -21,6 +23,9 @@ export interface FleetCommandOptions {
   concurrency?: string;
   /** Also the files odoops keeps on servers (operator/managed/) and Nagios on the monitoring servers. */
   managedFiles?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  shard?: string;
 }
 
 export function addFleetOptions(cmd: Command): Command {
@@ -33,7 +38,10 @@ export function addFleetOptions(cmd: Command): Command {
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
     .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
-    .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers');
+    .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers')
+    .option('-q, --quiet', 'no progress on stderr, only the result')
+    .option('-v, --verbose', 'without a terminal: one progress line per step of each server and instance')
+    .option('--shard <i/n>', 'only the clients of shard I of N (stable hash of client names; CI: "$CI_NODE_INDEX/$CI_NODE_TOTAL")');
 }
 
 export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
@@ -48,22 +56,27 @@ export function positiveNumber(value: string, flag: string, { integer = false } 
 export async function fleetTarget(opts: FleetCommandOptions, mode: 'plan' | 'apply'): Promise<Target> {
   // Without --rev, plan and drift read a dirty working tree; apply records a revision on each
   // server, so it refuses one (only commits are applied).
-  const target = await loadTarget({ repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read', clients: opts.client, changedSince: opts.changedSince });
+  const target = await loadTarget({
+    repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read', clients: opts.client, changedSince: opts.changedSince,
+    ...(opts.shard !== undefined ? { shard: parseShard(opts.shard) } : {}),
+  });
   if (target.desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(target.desired.source)} (--rev HEAD reads the last commit)\n`);
   return target;
 }
 
-/** SSH and concurrency settings from the flags; a missing or unreadable key is one error for the whole run. */
-export function fleetSettings(opts: FleetCommandOptions): { ssh: ConnectOptions; concurrency?: number } {
+/** SSH, concurrency and clock from the flags; a missing or unreadable key is one error for the whole run. */
+export function fleetSettings(opts: FleetCommandOptions): { ssh: ConnectOptions; concurrency?: number; now: () => Date } {
+  if (opts.quiet && opts.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const concurrency = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+  if (opts.shard !== undefined) parseShard(opts.shard);
   const keyPath = sshKeyPath(opts.sshKey);
   try {
     readFileSync(keyPath);
   } catch (err) {
     throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
   }
-  return { ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) }, ...(concurrency !== undefined ? { concurrency } : {}) };
+  return { ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) }, ...(concurrency !== undefined ? { concurrency } : {}), now: cliClock() };
 }
 
 /**
@@ -73,7 +86,7 @@ export function fleetSettings(opts: FleetCommandOptions): { ssh: ConnectOptions;
 export async function withFleet<R>(opts: FleetCommandOptions, mode: 'plan' | 'apply', run: (target: Target, settings: RunSettings) => Promise<R>): Promise<R> {
   const settings = fleetSettings(opts);
   const target = await fleetTarget(opts, mode);
-  const progress = startProgress(target.clients.map((c) => c.name), { enabled: !opts.json, verbose: mode === 'apply' });
+  const progress = startProgress(target.clients.map((c) => c.name), { enabled: !opts.json && !opts.quiet, verbose: !!opts.verbose });
   try {
     return await run(target, { ...settings, ...(opts.managedFiles ? { managedFiles: true } : {}), onProgress: (e) => progress.update(e) });
   } finally {

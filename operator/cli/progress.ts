@@ -1,6 +1,8 @@
 /**
- * Progress of a fleet run on stderr: on a terminal, one status line per server redrawn in
- * place (log-update); otherwise plain timestamped lines, so logs and CI output stay readable.
+ * Progress of a fleet run on stderr. On a terminal: one status line per server, redrawn in
+ * place (log-update). Elsewhere (CI logs, pipes) the final report says it all, so only a
+ * failed step is printed as it happens; with --verbose, one timestamped line per finished step.
+ * --quiet prints nothing (the report on stdout stays).
  */
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
@@ -16,9 +18,8 @@ export function startProgress(clients: string[], opts: { enabled: boolean; verbo
   const stream = process.stderr;
   if (!stream.isTTY) {
     return {
-      // Plain mode: starts are noise in a log; results and info lines are kept (all with --verbose apply).
       update: (e) => {
-        if (e.status === 'start' && !opts.verbose) return;
+        if (e.status === 'start' || (!opts.verbose && e.status !== 'failed')) return;
         const where = e.instance ? `${e.client}/${e.instance}` : e.client;
         stream.write(`${new Date().toISOString()} ${where} ${e.step} ${e.status}: ${e.message}\n`);
       },

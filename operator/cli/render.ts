@@ -6,6 +6,7 @@
  * resolved secret are written with --out but never printed.
  */
 import { Argument, type Command } from 'commander';
+import { unknownClientMessage } from '../runners/target.ts';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -67,9 +68,7 @@ function pickClients(state: DesiredState, name: string | undefined): ClientSpec[
   if (name === undefined) return state.clients;
   const c = state.clients.find((x) => x.name === name);
   if (!c) {
-    const known = state.clients.map((x) => x.name);
-    const list = known.length > 10 ? `${known.slice(0, 10).join(', ')}, ...` : known.join(', ') || 'none';
-    throw new OdoopsError(`unknown client "${name}" at ${state.revision.slice(0, 12)} (clients: ${list})`);
+    throw new OdoopsError(unknownClientMessage([name], state.clients.map((x) => x.name), state.revision.slice(0, 12)));
   }
   return [c];
 }

@@ -13,6 +13,7 @@ import {
   type Fault,
 } from '../sandbox/index.ts';
 import { defaultSandboxDir } from '../sandbox/paths.ts';
+import { odoopsCommand } from './invocation.ts';
 
 const DIR_HELP = 'sandbox directory ($ODOOPS_SANDBOX_DIR, else /var/lib/odoops-sandbox/default; shared with npm run demo)';
 
@@ -47,10 +48,11 @@ export function register(program: Command): void {
       });
       const { info } = r;
       const dirArg = dirOption(info.dir);
+      const odoops = odoopsCommand();
       const out: string[] = [];
       out.push(
         r.alreadyRunning
-          ? `sandbox already running in ${info.dir} (${info.servers.length} servers); nothing started. Run "odoops sandbox down${dirArg}" first to change it.`
+          ? `sandbox already running in ${info.dir} (${info.servers.length} servers); nothing started. Run "${odoops} sandbox down${dirArg}" first to change it.`
           : `sandbox up in ${info.dir}: ${info.servers.length} servers${info.hosts.length ? ` and ${info.hosts.length} other hosts` : ''} in ${r.seconds.toFixed(1)} s`,
       );
       const width = Math.max(...info.servers.map((s) => s.client.length), ...info.hosts.map((h) => h.name.length));
@@ -59,11 +61,12 @@ export function register(program: Command): void {
         const where = h.role === 's3' ? `${h.url} (bucket ${info.s3?.bucket})` : `${h.user}@${h.host}:${h.port}  ${h.hostKey}`;
         out.push(`  ${h.name.padEnd(width)}  ${where}  netns ${h.netns}  [${h.role}]`);
       }
-      out.push('', 'Use it:', `  export ODOOPS_SSH_KEY=${info.privateKeyPath}`, `  odoops validate --repo ${info.repoDir}`, `  odoops plan --repo ${info.repoDir}`);
+      out.push('', 'Use it:', `  export ODOOPS_SSH_KEY=${info.privateKeyPath}`, `  ${odoops} validate --repo ${info.repoDir}`, `  ${odoops} plan --repo ${info.repoDir}`);
       for (const [name, url] of Object.entries(info.addonsRepos)) out.push(`  addons repo ${name}: ${url}`);
       if (info.caCertPath) out.push(`  TLS: certificates signed by ${info.caCertPath}`);
       if (info.backupKeyPath) out.push(`  backup hosts authorize ${info.backupKeyPath}; host keys in ${info.knownHostsPath}`);
-      out.push(`  odoops sandbox status${dirArg}`, `  odoops sandbox down${dirArg}`);
+      out.push(`  ${odoops} sandbox status${dirArg}`, `  ${odoops} sandbox down${dirArg}`);
+      if (odoops !== 'odoops') out.push('', `("odoops" is not on PATH: run "npm link" in ${path.dirname(path.dirname(odoops))} to type odoops instead)`);
       if (r.warning) out.push('', `warning: ${r.warning}`);
       process.stdout.write(out.join('\n') + '\n');
     });
@@ -95,7 +98,7 @@ export function register(program: Command): void {
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (opts: { dir: string; json?: boolean }) => {
       const st = await sandboxStatus(opts.dir);
-      if (!st) throw new UsageError(`no sandbox in ${path.resolve(opts.dir)}: run odoops sandbox up${dirOption(opts.dir)}`);
+      if (!st) throw new UsageError(`no sandbox in ${path.resolve(opts.dir)}: run ${odoopsCommand()} sandbox up${dirOption(opts.dir)}`);
       if (opts.json) {
         process.stdout.write(JSON.stringify({ dir: st.state.dir, running: st.running, status: st.state.status, hosts: st.hosts }, null, 2) + '\n');
         return;

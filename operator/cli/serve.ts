@@ -18,6 +18,8 @@ import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
 import { resolveSecret } from '../secrets/index.ts';
 import { createLogger } from '../server/log.ts';
 import { startMrOperator, type MrOperator } from '../server/mr/index.ts';
+import { collectFleetStatus } from '../status/collect.ts';
+import { attachStatusPage } from '../status/routes.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
 import { positiveNumber } from './fleet.ts';
 
@@ -37,7 +39,7 @@ interface ServeOptions {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('run the operator: MR webhooks, applies within windows, scheduled drift, /healthz and /metrics')
+    .description('run the operator: MR webhooks, applies within windows, scheduled drift, the status page, /healthz and /metrics')
     .addOption(new Option('--listen <host:port>', 'address to listen on (port 0: any free port)').default('127.0.0.1:8080'))
     .option('--state-dir <dir>', 'operator state (queued applies, holds, MR records, drift schedule, seen deliveries) (default: $XDG_STATE_HOME/odoops, else ~/.local/state/odoops)')
     .option('--repo <path|url>', 'config repo: local path or git URL, mirrored under a lock (default: current directory)')
@@ -122,6 +124,9 @@ async function serve(opts: ServeOptions): Promise<void> {
       webhookSecret,
       settings: { ssh, concurrency: desired.fleet.operator.concurrency },
     });
+    // The status page at / (operator/status/): the fleet as the config repo and the servers say.
+    const running = operator;
+    attachStatusPage(running.router, { desired: () => running.config.current?.desired ?? null, collect: (d) => collectFleetStatus(d, { ssh, now: running.clock.now }) }, { refreshSeconds: 60 });
     if (stopRequested) void operator.stop().then(stopped);
     await done;
   } finally {

@@ -11,6 +11,7 @@ import { describeSource } from '../desired/source.ts';
 import type { ClientSpec, WindowSpec } from '../desired/types.ts';
 import { describeWindow, formatAt, windowOpenings, windowStatus } from '../plan/windows.ts';
 import { OdoopsError } from '../util/errors.ts';
+import { unknownClientMessage } from '../runners/target.ts';
 
 /** Openings listed per window. */
 const OPENINGS = 3;
@@ -45,9 +46,7 @@ export function register(program: Command): void {
       const client = state.clients.find((c) => c.name === name);
       const where = state.source.kind === 'commit' ? state.revision.slice(0, 12) : describeSource(state.source);
       if (!client) {
-        const known = state.clients.map((c) => c.name);
-        const list = known.length > 10 ? `${known.slice(0, 10).join(', ')}, ...` : known.join(', ') || 'none';
-        throw new OdoopsError(`unknown client "${name}" at ${where} (clients: ${list})`);
+        throw new OdoopsError(unknownClientMessage([name], state.clients.map((c) => c.name), where));
       }
       const now = new Date();
       const windows = windowsOf(client, now);

@@ -109,7 +109,12 @@ export function resolveFleet(raw: Obj): FleetSpec {
   const dests: Record<string, BackupDestinationSpec> = {};
   for (const [name, value] of Object.entries(obj(raw.backupDestinations))) {
     const d = obj(value);
-    dests[name] = { name, url: d.url as string, site: d.site as string, ...(d.credentials ? { credentials: d.credentials as string } : {}) };
+    dests[name] = {
+      name, url: d.url as string, site: d.site as string,
+      ...(d.credentials ? { credentials: d.credentials as string } : {}),
+      ...(d.hostKey ? { hostKey: d.hostKey as string } : {}),
+      ...(d.caCert ? { caCert: d.caCert as string } : {}),
+    };
   }
   return {
     timezone: raw.timezone as string,

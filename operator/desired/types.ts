@@ -86,7 +86,12 @@ export interface BackupDestinationSpec {
   url: string;
   /** Site / provider identifier; the two copies of a client must be on distinct sites. */
   site: string;
+  /** sftp: the SSH private key; otherwise NAME=VALUE lines of restic's environment (AWS_ACCESS_KEY_ID=...). */
   credentials?: SecretRef;
+  /** sftp: the destination's SSH host key "TYPE BASE64", pinned in the server's known_hosts. */
+  hostKey?: string;
+  /** A file: reference to the CA certificate of an https destination signed by a private CA. */
+  caCert?: SecretRef;
 }
 
 export interface BackupSpec {

@@ -52,6 +52,12 @@ export const TIMEOUTS = {
   probeCommand: 1 * min,
   /** The lock answering at all (LOCKED / BUSY / HELD), on top of the wait the caller allows. */
   lockAnswer: 20 * s,
+  /** A whole backup run: dumps, restic backup to every destination, forget --prune, check. */
+  backup: 4 * 60 * min,
+  /** Listing every destination's snapshots (each restic call has its own limit inside). */
+  backupList: 5 * min,
+  /** Restoring one snapshot from a destination into a restore directory, verified. */
+  backupFetch: 2 * 60 * min,
 } as const;
 
 /** Output read back per command: a runaway command fails instead of filling odoops' memory. */

@@ -9,7 +9,7 @@ import { shellCommand } from '../util/shell.ts';
 import { MAX_OUTPUT_BYTES, TIMEOUTS, type HostCommand } from './command.ts';
 import {
   COMMANDS_LOCK_FILE, JOURNAL_FILE, LOCK_FILE, LOCK_INFO_FILE, LOCK_RUN_FILE, MARKERS_DIR, ODOO_CONF, ODOOPS_DIR, RUNNING_DIR, STATE_FILE,
-  addonsRoot, composeFile, confFile, envFile, instanceDir, markerFile, modulesFile, odooLogFile,
+  addonsRoot, composeFile, confFile, envFile, filestoreDir, instanceDir, markerFile, modulesFile, odooLogFile, provisionMarkerFile,
 } from './paths.ts';
 import {
   CHECKOUT_SCRIPT, DROP_ASIDE_SCRIPT, ODOO_LOG_SCRIPT, GUARD_SCRIPT, HOST_EDIT_PY, JOURNAL_SCRIPT, LOCK_SCRIPT, PROBE_PY, PYTHON_BOOTSTRAP,
@@ -21,8 +21,8 @@ export const SCRATCH_DIR = `${ODOOPS_DIR}/tmp`;
 /** Seconds the server-side `timeout` waits between TERM and KILL. */
 export const KILL_GRACE_S = 5;
 
-const cmd = (argv: string[], label: string, timeoutMs: number, extra: Partial<HostCommand> = {}): HostCommand => ({ argv, label, timeoutMs, ...extra });
-const composeArgv = (instance: string, ...args: string[]): string[] => ['docker', 'compose', '-f', composeFile(instance), ...args];
+export const cmd = (argv: string[], label: string, timeoutMs: number, extra: Partial<HostCommand> = {}): HostCommand => ({ argv, label, timeoutMs, ...extra });
+export const composeArgv = (instance: string, ...args: string[]): string[] => ['docker', 'compose', '-f', composeFile(instance), ...args];
 
 // --- how a command line is built for the server (used by the SSH transport only) ---
 
@@ -63,7 +63,7 @@ export const composeRestart = (instance: string, service: string): HostCommand =
   cmd(composeArgv(instance, 'restart', service), `restart ${service} of ${instance}`, TIMEOUTS.compose);
 
 /** The Odoo CLI in a one-off container of the instance's image (the db service must be up). */
-const odooRun = (instance: string, odooArgs: string[]): string[] => composeArgv(instance, 'run', '--rm', '-T', '--no-deps', 'odoo', 'odoo', ...odooArgs);
+export const odooRun = (instance: string, odooArgs: string[]): string[] => composeArgv(instance, 'run', '--rm', '-T', '--no-deps', 'odoo', 'odoo', ...odooArgs);
 
 export const odooInstall = (instance: string, database: string, modules: string[]): HostCommand =>
   cmd(odooRun(instance, ['-c', ODOO_CONF, '-d', database, '-i', modules.join(','), '--stop-after-init', '--no-http']), `odoo -i ${modules.join(',')}`, TIMEOUTS.odoo);
@@ -182,7 +182,7 @@ export const addonsFetch = (r: CheckoutRequest): HostCommand =>
 
 // --- Python helpers: program and request on stdin ---
 
-function python(program: string, name: string, request: unknown, label: string, timeoutMs: number): HostCommand {
+export function python(program: string, name: string, request: unknown, label: string, timeoutMs: number): HostCommand {
   return cmd(['python3', '-c', PYTHON_BOOTSTRAP, name], label, timeoutMs, { stdin: `${program}\0${JSON.stringify(request)}` });
 }
 
@@ -190,7 +190,8 @@ export type HostEdit =
   | { op: 'set-env'; instance: string; key: string; value: string }
   | { op: 'set-conf'; instance: string; values: Record<string, string> }
   | { op: 'ensure-addons-path'; instance: string; entry: string }
-  | { op: 'record'; instance: string; revision: string; at: string; modules?: Record<string, string> }
+  /** `applied`: the state the apply left (operator/drift/applied-state.ts), stored beside the revision. */
+  | { op: 'record'; instance: string; revision: string; at: string; modules?: Record<string, string>; applied?: object }
   | { op: 'write-marker'; instance: string; marker: object & { snapshot?: string | null } }
   | { op: 'clear-marker'; instance: string };
 
@@ -206,7 +207,9 @@ export function hostEdit(e: HostEdit): HostCommand {
       return at(`add ${e.entry} to addons_path`, { op: e.op, path: confFile(e.instance), entry: e.entry });
     case 'record':
       return at(`record revision of ${e.instance}`, {
-        op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at, ...(e.modules ? { modulesPath: modulesFile(e.instance), modules: e.modules } : {}),
+        op: e.op, path: STATE_FILE, instance: e.instance, revision: e.revision, at: e.at,
+        ...(e.applied ? { applied: e.applied } : {}),
+        ...(e.modules ? { modulesPath: modulesFile(e.instance), modules: e.modules } : {}),
       });
     case 'write-marker':
       return at(`mark ${e.instance} as needing a manual restore`, { op: e.op, root: ODOOPS_DIR, path: markerFile(e.instance), marker: e.marker });
@@ -243,6 +246,8 @@ export function probe(instances: ProbeInstanceRequest[], opts: { commandTimeoutM
       addonsDir: addonsRoot(i.name),
       markerFile: markerFile(i.name),
       modulesFile: modulesFile(i.name),
+      provisionMarkerFile: provisionMarkerFile(i.name),
+      filestoreDir: filestoreDir(i.name),
       modulesQuery: psqlModulesArgv(i.name, i.database),
     })),
   };

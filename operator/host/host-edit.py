@@ -133,7 +133,10 @@ def main():
             state = json.loads("\n".join(read_lines(path)) or "{}")
         except ValueError:
             state = {}
-        state.setdefault("instances", {})[REQ["instance"]] = {"revision": REQ["revision"], "at": REQ["at"]}
+        entry = {"revision": REQ["revision"], "at": REQ["at"]}
+        if "applied" in REQ:
+            entry["applied"] = REQ["applied"]
+        state.setdefault("instances", {})[REQ["instance"]] = entry
         if "modulesPath" in REQ:
             # The modules' files checksums as applied: what the probe compares the next commit with.
             private_dir(os.path.dirname(REQ["modulesPath"]))

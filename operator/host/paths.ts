@@ -22,6 +22,8 @@ export const JOURNAL_FILE = `${ODOOPS_DIR}/journal.log`;
 export const SNAPSHOTS_DIR = `${ODOOPS_DIR}/snapshots`;
 /** "needs manual restore" markers: <MARKERS_DIR>/<instance>.json. */
 export const MARKERS_DIR = `${ODOOPS_DIR}/blocked`;
+/** Provisioning markers (an instance being provisioned, failed or refused): <PROVISION_DIR>/<instance>.json. */
+export const PROVISION_DIR = `${ODOOPS_DIR}/provision`;
 
 /** Where instances live. */
 export const INSTANCES_DIR = '/srv/odoo';
@@ -43,9 +45,25 @@ export const composeFile = (instance: string): string => `${instanceDir(instance
 export const envFile = (instance: string): string => `${instanceDir(instance)}/.env`;
 export const confFile = (instance: string): string => `${instanceDir(instance)}/odoo.conf`;
 export const addonsRoot = (instance: string): string => `${instanceDir(instance)}/addons`;
+export const filestoreDir = (instance: string): string => `${instanceDir(instance)}/filestore`;
 export const addonsDir = (instance: string, repo: string): string => `${addonsRoot(instance)}/${safeSegment(repo, 'addons repository')}`;
 export const snapshotsDir = (instance: string): string => `${SNAPSHOTS_DIR}/${safeSegment(instance, 'instance')}`;
 export const markerFile = (instance: string): string => `${MARKERS_DIR}/${safeSegment(instance, 'instance')}.json`;
+
+/**
+ * Daily off-site backups (issue 8): the program (operator/host/odoops-backup.py, which has
+ * BACKUP_CONFIG_DIR written in it too), its configuration and secrets (0700 directory, 0600
+ * files), the cron entry, its state (status, restic cache, dump staging) and where restores
+ * are laid out before they are swapped in.
+ */
+export const BACKUP_PROGRAM = '/usr/local/sbin/odoops-backup';
+export const BACKUP_CONFIG_DIR = '/etc/odoops/backup';
+export const BACKUP_CRON_FILE = '/etc/cron.d/odoops-backup';
+export const BACKUP_LOG_FILE = '/var/log/odoops-backup.log';
+export const BACKUP_STATE_DIR = `${ODOOPS_DIR}/backup`;
+export const BACKUP_STATUS_FILE = `${BACKUP_STATE_DIR}/status.json`;
+export const RESTORES_DIR = `${ODOOPS_DIR}/restores`;
+
 /** Files checksums of the modules on disk when odoops last applied the instance: <MODULES_DIR>/<instance>.json. */
 export const MODULES_DIR = `${ODOOPS_DIR}/modules`;
 export const modulesFile = (instance: string): string => `${MODULES_DIR}/${safeSegment(instance, 'instance')}.json`;
@@ -54,3 +72,4 @@ export const modulesFile = (instance: string): string => `${MODULES_DIR}/${safeS
  * writes one (rsyslog ships it from there); without it the log is the container's output.
  */
 export const odooLogFile = (instance: string): string => `${instanceDir(instance)}/log/odoo.log`;
+export const provisionMarkerFile = (instance: string): string => `${PROVISION_DIR}/${safeSegment(instance, 'instance')}.json`;

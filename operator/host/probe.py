@@ -300,11 +300,34 @@ def image_facts(inspect):
     return {"present": True, "series": m.group(1) if m else None, "digest": digests[0].rpartition("@")[2] if digests else None}
 
 
+def entries(path, limit=5):
+    """A few entries of a directory (sorted), empty when it is absent or empty."""
+    try:
+        return sorted(os.listdir(path))[:limit]
+    except OSError:
+        return []
+
+
+def provision_facts(inst):
+    """The provisioning marker and what of an earlier installation is there (files only)."""
+    facts = {"marker": None, "markerPath": inst["provisionMarkerFile"], "files": [], "filestore": entries(inst["filestoreDir"]), "addons": entries(inst["addonsDir"])}
+    try:
+        with open(inst["provisionMarkerFile"]) as f:
+            facts["marker"] = json.load(f)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as e:
+        # Unreadable: never guess that provisioning may go on.
+        facts["marker"] = {"status": "refused", "runId": "?", "revision": "?", "at": "?", "step": "?", "message": "unreadable provisioning marker: %s" % e}
+    facts["files"] = [os.path.basename(p) for p in (inst["composeFile"], inst["envFile"], inst["confFile"]) if os.path.exists(p)]
+    return facts
+
+
 def read_instance(inst):
     """Files only: no subprocess."""
     res = {"present": os.path.isfile(inst["composeFile"]), "image": None, "imagePresent": None, "imageDigest": None, "running": False,
            "runningImage": None, "odooVersion": None, "modules": {}, "manifests": {}, "checksums": {}, "addons": {}, "options": {}, "secretDigests": {},
-           "marker": None, "errors": []}
+           "marker": None, "errors": [], "provision": provision_facts(inst)}
     if res["present"]:
         res["image"] = read_env_image(inst["envFile"])
         res["options"], res["secretDigests"] = read_options(inst["confFile"], inst["options"], inst["secretOptions"])

@@ -19,9 +19,16 @@ export const RESTORE_FILESTORE_SCRIPT = script('restore-filestore.sh');
 export const DROP_ASIDE_SCRIPT = script('drop-aside.sh');
 export const CHECKOUT_SCRIPT = script('checkout.sh');
 export const ODOO_LOG_SCRIPT = script('odoo-log.sh');
+// OS maintenance (operator/host/maintenance.ts).
+export const OS_STATE_SCRIPT = script('os-state.sh');
+export const APT_HOLD_SCRIPT = script('apt-hold.sh');
+export const UNATTENDED_UPGRADE_SCRIPT = script('unattended-upgrade.sh');
 
 export const PROBE_PY = read('./probe.py');
 export const HOST_EDIT_PY = read('./host-edit.py');
+export const INSTALL_FILES_PY = read('./install-files.py');
+/** The backup program installed on servers (BACKUP_PROGRAM); its text is part of the backup rendering. */
+export const BACKUP_PROGRAM_PY = read('./odoops-backup.py');
 export const MANAGED_FILES_PY = read('./managed-files.py');
 
 /**

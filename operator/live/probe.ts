@@ -11,6 +11,7 @@ import { probe, secretDigest } from '../host/commands.ts';
 import { isSecretOption } from '../plan/diff.ts';
 import { NO_SECRETS, type ResolvedSecrets } from '../reconcile/secrets.ts';
 import { errorMessage } from '../util/errors.ts';
+import type { ProvisionFacts } from '../provision/types.ts';
 import type { HostSession, ConnectOptions } from './ssh.ts';
 import { connectSsh, HostKeyMismatchError } from './ssh.ts';
 import { SECRET_DIFFERS, SECRET_MATCHES, type LiveInstance, type LiveModule, type LiveState, type ModuleState, type HostFacts, type LiveAddonsRepo, type RestoreMarker } from './types.ts';
@@ -41,11 +42,12 @@ interface RawInstance {
   secretDigests: Record<string, string>;
   marker: RestoreMarker | null;
   errors: string[];
+  provision?: ProvisionFacts;
 }
 
 interface RawProbe {
   host: HostFacts;
-  state: { instances?: Record<string, { revision?: string; at?: string }> } | null;
+  state: { instances?: Record<string, { revision?: string; at?: string; applied?: unknown }> } | null;
   instances: Record<string, RawInstance>;
 }
 
@@ -119,9 +121,10 @@ function toInstances(raw: RawProbe, secrets: ResolvedSecrets, key: string): Reco
       modules,
       addons: r.addons ?? {},
       options,
-      lastApplied: st?.revision && st.at ? { revision: st.revision, at: st.at } : null,
+      lastApplied: st?.revision && st.at ? { revision: st.revision, at: st.at, ...(st.applied !== undefined ? { applied: st.applied } : {}) } : null,
       marker: r.marker ?? null,
       errors: r.errors ?? [],
+      ...(r.provision ? { provision: r.provision } : {}),
     };
   }
   return out;

@@ -1,4 +1,5 @@
 /** Live state: what one server reports over SSH right now. */
+import type { ProvisionFacts } from '../provision/types.ts';
 
 export type ModuleState =
   | 'installed'
@@ -64,8 +65,13 @@ export interface LiveInstance {
   options: Record<string, string>;
   /** A "needs manual restore" marker left by a failed rollback, if any. */
   marker?: RestoreMarker | null;
-  /** Last revision odoops applied to this instance (from /var/lib/odoops/state.json). */
-  lastApplied: { revision: string; at: string } | null;
+  /** Provisioning marker and leftovers of an earlier installation (operator/provision/). */
+  provision?: ProvisionFacts;
+  /**
+   * Last revision odoops applied to this instance (from /var/lib/odoops/state.json), with the
+   * state it left (operator/drift/applied-state.ts) when recorded by an odoops that keeps it.
+   */
+  lastApplied: { revision: string; at: string; applied?: unknown } | null;
   /** Image of the running odoo container (docker compose ps), when running. */
   runningImage?: string | null;
   /** What the probe could not read (one line each), e.g. "psql ir_module_module: exit 2 ...". */

@@ -16,6 +16,8 @@ import { TRAEFIK_DEFAULTS, renderTraefik } from '../render/traefik.ts';
 import { traefikSchemaErrors } from '../render/traefik-schema.ts';
 import { RenderError, type Rendering, type ResolvedSecrets } from '../render/types.ts';
 import { APT_VALIDATE, unattendedUpgradesFiles } from '../render/unattended-upgrades.ts';
+import { backupSecretRefs, renderBackup } from '../render/backup.ts';
+import { BACKUP_PROGRAM_PY } from '../host/scripts.ts';
 import type { Reason } from '../plan/types.ts';
 import type { ManagedGuard, ManagedRendering } from './types.ts';
 
@@ -111,6 +113,16 @@ export const MANAGED_ENTRIES: ManagedEntry[] = [
     render: ({ client, fleet, secrets }) => (fleet.logHost ? renderRsyslog(fleet, client, secrets) : null),
     // rsyslogd reads its configuration only when it starts.
     activate: () => [serviceRestart('rsyslog')],
+    safe: true,
+    guard: 'none',
+  },
+  {
+    // Daily off-site backups (operator/backup/): cron reads /etc/cron.d by itself, the program
+    // reads its configuration at each run: nothing to reload.
+    unit: 'backup',
+    secrets: ({ client }) => backupSecretRefs(client),
+    render: ({ client, secrets }) => (client.backups ? renderBackup(client, secrets, BACKUP_PROGRAM_PY) : null),
+    activate: () => [],
     safe: true,
     guard: 'none',
   },

@@ -7,6 +7,7 @@
  */
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import type { LiveInstance, LiveState } from '../live/types.ts';
+import { planProvision } from '../provision/plan.ts';
 import { diffInstance, effectiveLiveImage, isInstalledLike, liveSeries, odooOptionString, seriesMismatch } from './diff.ts';
 import { decideUpgrades, moduleChecksums, withUpgradeReasons, type UpgradeDecision } from './modules.ts';
 import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary, Reason, ReasonCode } from './types.ts';
@@ -24,7 +25,7 @@ export interface PlanOptions {
 
 /** When several things block an instance, the reason reported first (and coded) is the most serious. */
 const SEVERITY: readonly ReasonCode[] = [
-  'needs-manual-restore', 'secret-unresolved', 'major-upgrade', 'series-unknown', 'not-provisioned', 'ref-not-found', 'module-unknown', 'module-uninstallable', 'live-incomplete',
+  'needs-manual-restore', 'data-exists', 'secret-unresolved', 'major-upgrade', 'series-unknown', 'not-provisioned', 'ref-not-found', 'module-unknown', 'module-uninstallable', 'live-incomplete',
 ];
 
 function blockedBy(reasons: Reason[]): Reason {
@@ -59,13 +60,16 @@ function missingInstancePlan(spec: InstanceSpec, opts: PlanOptions): InstancePla
   };
 }
 
-/** Plans one instance. `live` undefined or not present: blocked as not provisioned. */
+/** Plans one instance. Layout missing (or a provisioning marker): operator/provision/ plans it; `live` undefined (the probe said nothing of it): blocked as not provisioned. */
 export function planInstance(spec: InstanceSpec, live: LiveInstance | undefined, opts: PlanOptions, client = ''): InstancePlan {
   const marker = live ? markerBlock(client, spec.name, live) : null;
   if (marker) return { instance: spec.name, changes: live?.present ? diffInstance(spec, live) : [], actions: [], window: windowStatus(spec.windows, opts.now), blocked: marker };
   if (live && !live.present && live.errors?.length) {
     return { ...missingInstancePlan(spec, opts), blocked: { code: 'live-incomplete', message: `live state incomplete: ${live.errors.join('; ')}` } };
   }
+  // A bare server, or an instance part-way through provisioning: operator/provision/ plans it.
+  const provisioning = live ? planProvision(spec, live, opts, client) : null;
+  if (provisioning) return provisioning;
   if (!live || !live.present) return missingInstancePlan(spec, opts);
   const changes = diffInstance(spec, live);
   const window = windowStatus(spec.windows, opts.now);
@@ -271,7 +275,8 @@ export function driftOf(plans: Plan[]): DriftReport {
       .filter((i) => i.changes.length > 0 || i.actions.length > 0 || i.blocked)
       .map((i) => ({ instance: i.instance, changes: i.changes, ...(i.blocked ? { blocked: i.blocked } : {}) }));
     const managed = p.managed ? managedChanges(p.managed) : [];
-    if (instances.length > 0 || managed.length > 0) clients.push({ client: p.client, instances, ...(managed.length ? { managed } : {}) });
+    const backups = p.backups && p.backups.changes.length > 0 ? { backups: p.backups } : {};
+    if (instances.length > 0 || managed.length > 0 || 'backups' in backups) clients.push({ client: p.client, instances, ...(managed.length ? { managed } : {}), ...backups });
   }
   return { revision: plans[0]?.revision ?? '', drifted: clients.length > 0, clients, unreachable };
 }

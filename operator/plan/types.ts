@@ -1,5 +1,6 @@
 import type { AddonsRepoSpec, OdooOptionValue } from '../desired/types.ts';
 import type { ManagedPlan } from '../managed/types.ts';
+import type { ProvisionAction } from '../provision/types.ts';
 
 /**
  * Why an instance (or a server) cannot go now. Reports, exit codes, MR comments and the
@@ -20,8 +21,12 @@ export type ReasonCode =
   | 'live-incomplete'
   /** A rollback failed: a person must restore from the snapshot, then `odoops resolve`. */
   | 'needs-manual-restore'
-  /** The instance has no compose.yaml on the server. */
+  /** The probe reported nothing of the instance (a layout that is missing is provisioned: operator/provision/). */
   | 'not-provisioned'
+  /** Not provisioned, but a database or filestore odoops did not create is there: provisioning refuses to overwrite it. */
+  | 'data-exists'
+  /** A provisioning step failed: the provisioning marker names what exists; the next apply continues. */
+  | 'provision-incomplete'
   /** An addons ref does not resolve in its repository. */
   | 'ref-not-found'
   /** A module to install is unknown to the server. */
@@ -58,6 +63,8 @@ export const TRANSIENT: Readonly<Record<ReasonCode, boolean>> = {
   'live-incomplete': true,
   'needs-manual-restore': false,
   'not-provisioned': false,
+  'data-exists': false,
+  'provision-incomplete': false,
   'ref-not-found': false,
   'module-unknown': false,
   'module-uninstallable': false,
@@ -99,7 +106,9 @@ export type Action =
   | { kind: 'start'; instance: string }
   | { kind: 'health-check'; instance: string }
   /** state.json's revision, and the files checksums of the modules on disk (what "changed since the last apply" compares with). */
-  | { kind: 'record-revision'; instance: string; revision: string; moduleChecksums?: Record<string, string> };
+  | { kind: 'record-revision'; instance: string; revision: string; moduleChecksums?: Record<string, string> }
+  /** Provisioning steps (operator/provision/). */
+  | ProvisionAction;
 
 /** Why one module is upgraded. */
 export interface ModuleUpgrade {
@@ -162,6 +171,15 @@ export interface Plan {
   instances: InstancePlan[];
   /** Files odoops keeps on the server (operator/managed/), when the caller planned them. */
   managed?: ManagedPlan;
+  /** Backup health (operator/backup/health.ts) when the client declares backups: its problems as Changes. */
+  backups?: BackupDrift;
+}
+
+/** Backup health as plans and drift carry it: ok, degraded (a destination failing, every instance fresh on another) or failing. */
+export interface BackupDrift {
+  state: 'ok' | 'degraded' | 'failing';
+  /** One per problem ("backups.<destination>"); empty when ok. */
+  changes: Change[];
 }
 
 /** Counts over a set of plans, for summaries and exit codes. */
@@ -189,6 +207,8 @@ export interface DriftReport {
     instances: { instance: string; changes: Change[]; blocked?: Reason }[];
     /** Managed files that differ (hand-edited, missing) or cannot be checked. */
     managed?: Change[];
+    /** Backups missing, failing or too old on a destination; `degraded` when another destination has them. */
+    backups?: { state: BackupDrift['state']; changes: Change[] };
   }[];
   unreachable: { client: string; reason: Reason }[];
 }

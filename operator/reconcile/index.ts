@@ -8,6 +8,7 @@
  */
 import type { ClientSpec, FleetSpec } from '../desired/types.ts';
 import { applyObservedManaged, observeManaged, type ManagedState } from '../managed/index.ts';
+import { observeBackups } from '../backup/observe.ts';
 import { connectSsh, HostKeyMismatchError, type ConnectOptions, type HostSession } from '../live/ssh.ts';
 import { probeLive } from '../live/probe.ts';
 import type { LiveState } from '../live/types.ts';
@@ -80,10 +81,13 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
       const l = await probeLive(session, spec, { secrets });
       const p = planClient(spec, l, planOpts());
       const m = opts.fleet && l.reachable ? await observeManaged(session, spec, opts.fleet, { ...(opts.env ? { env: opts.env } : {}) }) : null;
-      return { live: l, plan: m ? { ...p, managed: m.plan } : p, managed: m };
+      const b = l.reachable ? await observeBackups(session, spec, now()) : undefined;
+      return { live: l, plan: { ...p, ...(m ? { managed: m.plan } : {}), ...(b ? { backups: b } : {}) }, managed: m };
     };
     let { live, plan, managed } = await observe();
-    await progress('probe', live.reachable ? 'ok' : 'failed', live.reachable ? 'live state read' : live.reason);
+    // A partial reading (PostgreSQL down, ...) is not "ok": the plan blocks those instances.
+    const partial = live.reachable && Object.values(live.instances).some((i) => (i.errors?.length ?? 0) > 0);
+    await progress('probe', live.reachable && !partial ? 'ok' : 'failed', !live.reachable ? live.reason : partial ? 'live state read in part (see the plan)' : 'live state read');
     if (opts.mode === 'plan') return finish(live, plan);
     if (!live.reachable) return finish(live, plan, nothingRun({ code: live.code, message: live.reason }));
     // Nothing to run (all unchanged, blocked or waiting): the result says which, no lock taken.

@@ -12,16 +12,20 @@ export interface ApplyCounts {
   outcomes: Record<InstanceOutcome, number>;
   /** Clients where nothing could be done (unreachable, lock held, host key mismatch). */
   errors: number;
+  /** Of those, servers refused because their SSH host key is not the pinned one (may be an attack). */
+  hostKeyMismatches: number;
 }
 
 export function countApply(results: ApplyResult[]): ApplyCounts {
   const outcomes = Object.fromEntries(ORDER.map((o) => [o, 0])) as Record<InstanceOutcome, number>;
   let errors = 0;
+  let hostKeyMismatches = 0;
   for (const r of results) {
     if (r.error !== undefined) errors++;
+    if (r.error?.code === 'host-key-mismatch') hostKeyMismatches++;
     for (const i of r.instances) outcomes[i.outcome]++;
   }
-  return { outcomes, errors };
+  return { outcomes, errors, hostKeyMismatches };
 }
 
 /** Outcomes that make `odoops apply` exit non-zero: a person (or a later run) has something to look at. */
@@ -37,11 +41,16 @@ export function applyExitCode(results: ApplyResult[]): 0 | 1 {
   return results.some((r) => r.error !== undefined || r.instances.some((i) => BAD.has(i.outcome)) || managedFailed(r.managed)) ? 1 : 0;
 }
 
-/** "2 applied, 1 waiting, 1 failed, 1 client error" (zero counts omitted; "nothing to do" if all zero). */
+/**
+ * "2 applied, 1 waiting, 1 failed, 1 client error, 1 server refused: host key mismatch" (zero
+ * counts omitted; "nothing to do" if all zero). A host key mismatch is never folded into errors.
+ */
 export function applySummaryLine(results: ApplyResult[]): string {
-  const { outcomes, errors } = countApply(results);
+  const { outcomes, errors, hostKeyMismatches } = countApply(results);
   const parts = ORDER.filter((o) => outcomes[o] > 0).map((o) => `${outcomes[o]} ${o}`);
-  if (errors) parts.push(`${errors} client ${errors === 1 ? 'error' : 'errors'}`);
+  const others = errors - hostKeyMismatches;
+  if (others) parts.push(`${others} client ${others === 1 ? 'error' : 'errors'}`);
+  if (hostKeyMismatches) parts.push(`${hostKeyMismatches} ${hostKeyMismatches === 1 ? 'server' : 'servers'} refused: host key mismatch`);
   return parts.length ? parts.join(', ') : 'nothing to do';
 }
 
@@ -89,7 +98,11 @@ export function renderApplyText(results: ApplyResult[], opts: { color: boolean }
   const revs = [...new Set(results.map((r) => fmtValue(r.revision)))];
   const lines = [`odoops apply at ${revs.join(', ')}`, ''];
   for (const r of results) {
-    if (r.error !== undefined) lines.push(`${c.red('error'.padEnd(11))} ${c.bold(r.client)}: ${redactUrls(r.error.message)}`);
+    if (r.error !== undefined) {
+      const hostKey = r.error.code === 'host-key-mismatch';
+      const note = hostKey ? ' (refused: the server may have been reinstalled, or someone may be intercepting the connection; check its key before pinning a new one)' : '';
+      lines.push(`${c.red((hostKey ? 'host key' : 'error').padEnd(11))} ${c.bold(r.client)}: ${redactUrls(r.error.message)}${note}`);
+    }
     if (r.takeover) lines.push(...takeoverLines(r).map((l) => c.yellow(l)));
     for (const i of r.instances) lines.push(...instanceText(r, i, c));
     if (r.managed) lines.push(...managedApplyText(r.managed, c));

@@ -6,7 +6,9 @@ export const DRIFT_MARKER = '<!-- odoops:drift -->';
 
 export function driftSummaryLine(d: DriftReport): string {
   const parts = [d.drifted ? `${plural(d.clients.length, 'client')} drifted` : 'no drift'];
-  if (d.unreachable.length) parts.push(`${d.unreachable.length} unreachable`);
+  const hostKey = d.unreachable.filter((u) => u.reason.code === 'host-key-mismatch').length;
+  if (d.unreachable.length - hostKey) parts.push(`${d.unreachable.length - hostKey} unreachable`);
+  if (hostKey) parts.push(`${plural(hostKey, 'server')} refused: host key mismatch`);
   return parts.join(', ');
 }
 
@@ -21,8 +23,10 @@ export function renderDriftText(d: DriftReport, opts: { color: boolean } = { col
     }
     if (client.managed?.length) lines.push(`${c.yellow('~')} ${c.bold(`${client.client} (managed files)`)}: ${plural(client.managed.length, 'difference')}`);
     for (const ch of client.managed ?? []) lines.push(`    ${ch.path}: live ${fmtValue(ch.from)}, desired ${fmtValue(ch.to)} (${redactUrls(ch.reason)})`);
+    if (client.backups) lines.push(`${client.backups.state === 'failing' ? c.red('!') : c.yellow('~')} ${c.bold(`${client.client} (backups)`)}: ${client.backups.state}`);
+    for (const ch of client.backups?.changes ?? []) lines.push(`    ${ch.path}: ${redactUrls(ch.reason)}`);
   }
-  for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`${u.reason.code === 'unreachable' ? 'unreachable' : u.reason.code}: ${u.reason.message}`)}`);
+  for (const u of d.unreachable) lines.push(`${c.red('?')} ${c.bold(u.client)}: ${c.red(`${u.reason.code === 'unreachable' ? 'unreachable' : u.reason.code === 'host-key-mismatch' ? 'host key mismatch' : u.reason.code}: ${u.reason.message}`)}`);
   lines.push('', `Summary: ${driftSummaryLine(d)}`);
   return lines.join('\n') + '\n';
 }
@@ -40,6 +44,9 @@ export function renderDriftMarkdown(d: DriftReport): string {
       }
       out.push('');
     }
+  }
+  for (const client of d.clients.filter((x) => x.backups)) {
+    out.push(`#### ${mdEscape(client.client)}: backups ${client.backups!.state}`, '', ...client.backups!.changes.map((ch) => `- \`${mdEscape(ch.path)}\`: ${mdEscape(redactUrls(ch.reason))}`), '');
   }
   for (const client of d.clients.filter((x) => x.managed?.length)) {
     out.push(`#### ${mdEscape(client.client)}: managed files`, '', '| file | live | desired | why |', '| --- | --- | --- | --- |');

@@ -2,6 +2,8 @@
 import pc from 'picocolors';
 import type { Action } from '../plan/types.ts';
 import { CORE_AFTER_PULL, upgradeReason } from '../plan/modules.ts';
+import { describeProvisionAction, provisionHeadline } from '../provision/describe.ts';
+import { isProvisionAction } from '../provision/types.ts';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -51,7 +53,7 @@ export function actionSign(a: Action): '+' | '-' | '~' {
     case 'checkout-addons':
       return a.fromCommit === null ? '+' : '~';
     default:
-      return '~';
+      return isProvisionAction(a) ? '+' : '~';
   }
 }
 
@@ -91,6 +93,8 @@ export function describeAction(a: Action): string {
       return 'health check (login page of the database, startup log, image and modules read back)';
     case 'record-revision':
       return `record revision ${fmtValue(a.revision)}`;
+    default:
+      return describeProvisionAction(a);
   }
 }
 
@@ -98,6 +102,7 @@ const ROUTINE: ReadonlySet<Action['kind']> = new Set(['snapshot', 'health-check'
 
 /** The headline of an instance plan: its significant actions, e.g. "install crm; write odoo.conf: ...". */
 export function headline(actions: Action[]): string {
+  if (actions.some(isProvisionAction)) return provisionHeadline(actions);
   const main = actions.filter((a) => !ROUTINE.has(a.kind));
   const shown = main.length > 0 ? main : actions.filter((a) => a.kind === 'start');
   return shown.map((a) => (a.kind === 'write-config' ? 'write odoo.conf' : a.kind === 'switch-image' ? `switch image to ${a.to}` : describeAction(a))).join('; ');

@@ -1,5 +1,6 @@
 /** Pure renderings of plans, apply results and drift: terminal text, Markdown, JSON. */
-export { renderPlanText, renderPlanMarkdown, summaryLine, PLAN_MARKER } from './plan.ts';
+export { renderPlanText, renderPlanMarkdown, planSummaryLine, countPlans, notReadText, PLAN_MARKER, type PlanCounts } from './plan.ts';
+export { changeLines, fmtBytes, fmtOption, fmtSeconds, stepsText } from './changes.ts';
 export { renderApplyText, renderApplyMarkdown, applySummaryLine, applyExitCode, countApply, APPLY_MARKER, type ApplyCounts } from './apply.ts';
 export { renderDriftText, renderDriftMarkdown, driftSummaryLine, DRIFT_MARKER } from './drift.ts';
 export { toJson } from './json.ts';

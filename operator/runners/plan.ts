@@ -6,9 +6,12 @@ import { planClientResult, type ClientResult } from './result.ts';
 import { monitoringOf, reconcileTarget, type RunSettings } from './run.ts';
 import type { MonitoringOutcome } from '../managed/monitoring.ts';
 import type { Target } from './target.ts';
+import type { FleetSpec } from '../desired/types.ts';
 
 export interface PlanRun {
   revision: string;
+  /** The fleet's settings at that revision (forge, time zone). */
+  fleet: FleetSpec;
   outcomes: ClientOutcome[];
   plans: Plan[];
   results: ClientResult[];
@@ -22,5 +25,5 @@ export async function runPlan(target: Target, settings: RunSettings = {}): Promi
   const outcomes = await reconcileTarget(target, 'plan', settings);
   const plans = outcomes.map((o) => o.plan);
   const monitoring = await monitoringOf(target, 'plan', settings);
-  return { revision: target.desired.revision, outcomes, plans, results: plans.map(planClientResult), ...(monitoring ? { monitoring } : {}), exitCode: planExitCode(plans) };
+  return { revision: target.desired.revision, fleet: target.desired.fleet, outcomes, plans, results: plans.map(planClientResult), ...(monitoring ? { monitoring } : {}), exitCode: planExitCode(plans) };
 }

@@ -6,6 +6,7 @@ import { loadDesiredState, touchedClients } from '../desired/load.ts';
 import type { WorktreePolicy } from '../desired/source.ts';
 import type { ClientSpec, DesiredState } from '../desired/types.ts';
 import { UsageError } from '../util/errors.ts';
+import { inShard, type Shard } from './shard.ts';
 
 export interface TargetOptions {
   /** Config repo: local path or git URL (default: current directory). */
@@ -16,6 +17,8 @@ export interface TargetOptions {
   clients?: string[];
   /** Only clients whose resolved desired state differs from this revision. */
   changedSince?: string;
+  /** Only the clients of this shard (CI `parallel:`). */
+  shard?: Shard;
 }
 
 export interface Target {
@@ -23,12 +26,19 @@ export interface Target {
   clients: ClientSpec[];
 }
 
+/** One wording for an unknown client name, whichever command was given it. */
+export function unknownClientMessage(names: string[], known: string[], where?: string): string {
+  const list = known.length > 10 ? `${known.slice(0, 10).join(', ')}, ...` : known.join(', ') || 'none';
+  const at = where ? ` at ${where}` : '';
+  return `unknown client${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} (known: ${list})${at}`;
+}
+
 export function selectClients(all: ClientSpec[], wanted: string[] | undefined): ClientSpec[] {
   if (!wanted || wanted.length === 0) return all;
   const byName = new Map(all.map((c) => [c.name, c]));
   const unknown = wanted.filter((n) => !byName.has(n));
   if (unknown.length) {
-    throw new UsageError(`unknown client${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${all.map((c) => c.name).join(', ') || 'none'})`);
+    throw new UsageError(unknownClientMessage(unknown, all.map((c) => c.name)));
   }
   return [...new Set(wanted)].map((n) => byName.get(n)!);
 }
@@ -39,8 +49,8 @@ export async function loadTarget(opts: TargetOptions): Promise<Target> {
 }
 
 /** The selection on an already loaded desired state. */
-export async function narrow(desired: DesiredState, opts: Pick<TargetOptions, 'repo' | 'clients' | 'changedSince'>): Promise<ClientSpec[]> {
-  let clients = selectClients(desired.clients, opts.clients);
+export async function narrow(desired: DesiredState, opts: Pick<TargetOptions, 'repo' | 'clients' | 'changedSince' | 'shard'>): Promise<ClientSpec[]> {
+  let clients = inShard(selectClients(desired.clients, opts.clients), opts.shard);
   if (opts.changedSince !== undefined) {
     const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.source }));
     clients = clients.filter((c) => touched.has(c.name));

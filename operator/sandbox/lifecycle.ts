@@ -110,14 +110,16 @@ async function slotsInUse(): Promise<Set<number>> {
 }
 
 /** The backup destinations the generated repo names: every SFTP host and the S3 host. */
-function sandboxDestinations(state: SandboxState): SandboxDestination[] {
+async function sandboxDestinations(state: SandboxState): Promise<SandboxDestination[]> {
   const out: SandboxDestination[] = [];
   const s3 = state.hosts.find((h) => h.role === 's3');
   for (const h of state.hosts.filter((x) => x.role === 'backup')) {
-    out.push({ name: `sandbox-${h.name}`, url: `sftp:root@${h.host}:${BACKUP_DATA_DIR}`, site: `sandbox-${h.name}`, credentials: `file:${backupKeyPath(state.dir)}` });
+    // The host key pinned as "TYPE BASE64" (the .pub line without its comment).
+    const hostKey = (await readFile(`${hostKeyPath(h)}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+    out.push({ name: `sandbox-${h.name}`, url: `sftp:root@${h.host}:${BACKUP_DATA_DIR}`, site: `sandbox-${h.name}`, credentials: `file:${backupKeyPath(state.dir)}`, hostKey });
     // The S3 host second, so the examples' two destinations map onto SFTP + S3.
     if (s3 && h.index === 1) {
-      out.push({ name: 'sandbox-s3', url: s3Info(s3.host).resticUrl, site: 'sandbox-s3', credentials: `file:${path.join(s3.home, 'credentials')}` });
+      out.push({ name: 'sandbox-s3', url: s3Info(s3.host).resticUrl, site: 'sandbox-s3', credentials: `file:${path.join(s3.home, 'credentials')}`, caCert: `file:${caCertPath(state.dir)}` });
     }
   }
   return out;
@@ -205,11 +207,11 @@ async function up(opts: UpOptions): Promise<UpResult> {
     ]);
     const logHost = state.hosts.find((h) => h.role === 'log');
     const desired = keys
-      .then(() => {
+      .then(async () => {
         const facts: Record<string, ServerFacts> = {};
         for (const s of state.servers) facts[s.client] = { host: s.host, port: s.port, user: s.user, hostKey: s.hostKey };
         return writeConfigRepo(state.repoDir, plan, facts, addonsRepos, {
-          destinations: sandboxDestinations(state),
+          destinations: await sandboxDestinations(state),
           monitoringServers: state.hosts.filter((h) => h.role === 'monitoring').map((h) => ({ name: h.name, host: h.host, hostKey: h.hostKey })),
           ...(logHost ? { logHost: { host: logHost.host, port: LOG_PORT, caCert: `file:${caCertPath(dir)}`, serverName: tlsName(logHost) } } : {}),
         });

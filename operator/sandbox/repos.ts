@@ -159,6 +159,10 @@ export interface SandboxDestination {
   url: string;
   site: string;
   credentials: string;
+  /** sftp: the host's SSH key "TYPE BASE64". */
+  hostKey?: string;
+  /** https with the sandbox CA: file: reference to its certificate. */
+  caCert?: string;
 }
 
 /** A monitoring host as fleet.yaml's monitoringServers lists it (an SSH target, host key pinned). */
@@ -203,7 +207,9 @@ function useNetwork(fleet: Document, network: NetworkFacts): Map<string, string>
     const oldNames = isMap(old) ? old.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
     oldNames.forEach((n, i) => renames.set(n, network.destinations[i % network.destinations.length]!.name));
     const map: Record<string, Omit<SandboxDestination, 'name'>> = {};
-    for (const d of network.destinations) map[d.name] = { url: d.url, site: d.site, credentials: d.credentials };
+    for (const d of network.destinations) {
+      map[d.name] = { url: d.url, site: d.site, credentials: d.credentials, ...(d.hostKey ? { hostKey: d.hostKey } : {}), ...(d.caCert ? { caCert: d.caCert } : {}) };
+    }
     fleet.set('backupDestinations', fleet.createNode(map));
     renameDestinations(fleet, ['defaults', 'backups', 'destinations'], renames);
   }

@@ -20,7 +20,8 @@ import type { ServerRecord } from './state.ts';
 
 export const ROOTFS_CACHE_DIR = '/var/cache/odoops';
 const SUITE = 'bookworm';
-const INCLUDE = ['python3', 'git', 'openssh-server', 'ca-certificates'];
+// unattended-upgrades: `odoops maintain --kind security` runs it; curl: the instances' health check.
+const INCLUDE = ['python3', 'git', 'openssh-server', 'ca-certificates', 'unattended-upgrades', 'curl'];
 /** Inside the root: the apt repository the tests fill (flat: .deb files and Packages). */
 export const APT_REPO_DIR = '/var/local/apt-repo';
 const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -129,6 +130,9 @@ export async function unpackRootfs(cache: string, rec: ServerRecord, operatorPub
   await mkdir(inRoot(rec, 'run/sshd'), { recursive: true, mode: 0o755 });
   // Package installs start no daemon inside the root (there is no init to manage one).
   await writeFile(inRoot(rec, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  // A real reboot would reboot the machine (the root shares its kernel): systemctl is a stand-in that only "reboots".
+  await copyFile(new URL('./standins/rootfs/systemctl', import.meta.url), inRoot(rec, 'usr/local/bin/systemctl'));
+  await chmod(inRoot(rec, 'usr/local/bin/systemctl'), 0o755);
   // apt: only the local repository (the mirror is unreachable from the sandbox network).
   if (existsSync(inRoot(rec, 'etc/apt/sources.list'))) await rename(inRoot(rec, 'etc/apt/sources.list'), inRoot(rec, 'etc/apt/sources.list.debootstrap'));
   await mkdir(inRoot(rec, APT_REPO_DIR), { recursive: true, mode: 0o755 });

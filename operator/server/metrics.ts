@@ -83,11 +83,20 @@ export class OperatorMetrics {
     });
     new Gauge({
       name: 'odoops_drifting_clients',
-      help: 'Clients whose last scheduled drift check found drift.',
+      help: 'Clients whose last scheduled drift check found drift: the server changed since odoops applied (or needs a person).',
       registers,
       collect() {
         const clients = sources.config.current?.desired.clients.map((c) => c.name) ?? Object.keys(sources.store.state.drift.clients);
         this.set(driftingClients(sources.store.state.drift, clients).length);
+      },
+    });
+    new Gauge({
+      name: 'odoops_pending_clients',
+      help: 'Clients whose last scheduled drift check found changes not applied yet (waiting for a window, queued, blocked), and no drift.',
+      registers,
+      collect() {
+        const clients = sources.config.current?.desired.clients.map((c) => c.name) ?? Object.keys(sources.store.state.drift.clients);
+        this.set(clients.filter((c) => sources.store.state.drift.clients[c]?.result === 'pending').length);
       },
     });
     new Gauge({

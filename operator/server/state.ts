@@ -47,7 +47,8 @@ export interface Hold {
   by: string;
 }
 
-export type DriftResult = 'in-sync' | 'drifted' | 'unreachable' | 'failed';
+/** pending: the desired state moved on and waits (window, queue, block); drifted: the server moved (operator/drift/). */
+export type DriftResult = 'in-sync' | 'pending' | 'drifted' | 'unreachable' | 'failed';
 
 export interface ClientDriftRecord {
   /** The scheduled fire time this check answered. */
@@ -142,7 +143,7 @@ const stateSchema = record({
   drift: record({
     baseline: isoOrNull,
     lastSuccessAt: isoOrNull,
-    clients: mapOf(record({ fire: iso, checkedAt: iso, result: { enum: ['in-sync', 'drifted', 'unreachable', 'failed'] } })),
+    clients: mapOf(record({ fire: iso, checkedAt: iso, result: { enum: ['in-sync', 'pending', 'drifted', 'unreachable', 'failed'] } })),
   }),
   mrs: mapOf(
     record({

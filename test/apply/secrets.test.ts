@@ -94,7 +94,7 @@ test('a new secret value: planned as "(secret, differs) -> (secret)" and written
   secret = `smtp-${randomBytes(12).toString('hex')}`;
   const plan = await run('plan');
   const text = renderPlanText([plan.plan], { color: false });
-  assert.ok(text.includes('write odoo.conf: smtp_password (secret, differs) -> (secret)'), text);
+  assert.ok(text.includes('odoo.conf: smtp_password (secret, differs) → (secret)'), text);
   const r = await run('apply');
   assert.equal(r.apply?.instances.map((i) => i.outcome), ['applied', 'applied']);
   assert.match(await onServer(info, 'cat /srv/odoo/test/odoo.conf'), new RegExp(`^smtp_password = ${secret}$`, 'm'));

@@ -20,6 +20,8 @@ async function acme() {
   const secrets = new Map<string, string>();
   for (const p of Object.values(client.proxy.protect)) if (p.basicAuth) secrets.set(p.basicAuth.usersSecret, HTPASSWD);
   secrets.set(state.fleet.logHost!.caCert, CA);
+  secrets.set(client.backups!.encryptionKey, 'repository-password');
+  for (const d of client.backups!.destinations) if (d.credentials) secrets.set(d.credentials, 'AWS_ACCESS_KEY_ID=AKIA\nAWS_SECRET_ACCESS_KEY=s3cret');
   return { state, client, set: managedRenderings(client, state.fleet, secrets) };
 }
 
@@ -33,7 +35,7 @@ function liveOf(renderings: ManagedRendering[]): LiveManaged {
 t('every unit of the example client renders; none is refused', async () => {
   const { set } = await acme();
   assert.equal(set.refused, []);
-  assert.equal(set.renderings.map((r) => r.unit), ['baseline/sshd', 'baseline/nftables', 'baseline/fail2ban', 'baseline/unattended-upgrades', 'nrpe', 'traefik', 'rsyslog']);
+  assert.equal(set.renderings.map((r) => r.unit), ['baseline/sshd', 'baseline/nftables', 'baseline/fail2ban', 'baseline/unattended-upgrades', 'nrpe', 'traefik', 'rsyslog', 'backup']);
   const sshd = set.renderings.find((r) => r.unit === 'baseline/sshd')!;
   assert.is(sshd.guard, 'ssh');
   assert.equal(sshd.validate.map((v) => v.argv), [['sshd', '-t']]);
@@ -45,7 +47,7 @@ t('a missing secret refuses only its unit, with the reference and never a value'
   const state = await exampleState();
   const client = await exampleClient('acme');
   const set = managedRenderings(client, state.fleet, new Map(), { unresolved: [{ unit: 'rsyslog', message: 'secret file:/etc/odoops/log-ca.pem: no such file' }] });
-  assert.equal(set.refused.map((r) => [r.unit, r.reason.code]), [['traefik', 'secret-unresolved'], ['rsyslog', 'secret-unresolved']]);
+  assert.equal(set.refused.map((r) => [r.unit, r.reason.code]), [['traefik', 'secret-unresolved'], ['rsyslog', 'secret-unresolved'], ['backup', 'secret-unresolved']]);
   assert.ok(set.renderings.some((r) => r.unit === 'nrpe'));
 });
 

@@ -32,7 +32,7 @@ import { reconcile } from '../../operator/reconcile/index.ts';
 import { rendering } from '../../operator/render/digest.ts';
 import { NFTABLES_FILE, NFT_TABLE, nftablesValidate } from '../../operator/render/nftables.ts';
 import { SSHD_DROPIN, SSHD_VALIDATE } from '../../operator/render/sshd.ts';
-import { sandboxDown, sandboxExec, sandboxFault, sandboxUp, type SandboxInfo } from '../../operator/sandbox/index.ts';
+import { sandboxDown, sandboxExec, sandboxUp, type SandboxInfo } from '../../operator/sandbox/index.ts';
 
 const t = suite('managed files on sandbox hosts');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -138,9 +138,14 @@ async function prepareLogHost(): Promise<void> {
 
 t.before(async () => {
   machineBefore = machineDigest();
-  info = await sandboxUp({ clients: 1, dir: await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-')), monitoring: 2, logHost: true });
+  info = await sandboxUp({ clients: 1, dir: await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-')), monitoring: 1, logHost: true });
   desired = await loadDesiredState({ repo: info.repoDir });
-  const base = desired.clients[0]!;
+  // A second monitoring server at an address of the sandbox network where nothing answers.
+  const m1 = desired.fleet.monitoringServers.find((m) => m.name === 'monitoring1')!;
+  const nowhere = m1.host.replace(/\.\d+$/, '.239');
+  desired = { ...desired, fleet: { ...desired.fleet, monitoringServers: [m1, { ...m1, name: 'monitoring2', host: nowhere, addresses: [nowhere] }] } };
+  // Backups are a managed unit too, tested with restic in test/backup/: left out here.
+  const { backups: _backups, ...base } = desired.clients[0]!;
   const server = info.servers[0]!;
   await prepareServer(server.client);
   const fp = (await must(server.client, 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub')).split(' ')[1]!;
@@ -174,14 +179,17 @@ t.after(async () => {
 const apply = () => reconcile(client, desired.revision, { mode: 'apply', fleet: desired.fleet, ssh: ssh(), env, lockIdleMs: 120_000 });
 const plan = () => reconcile(client, desired.revision, { mode: 'plan', fleet: desired.fleet, ssh: ssh(), env });
 
+// Every registered unit but backup (this client declares none: restic is test/backup/'s).
+const UNITS = MANAGED_ENTRIES.map((e) => e.unit).filter((u) => u !== 'backup');
+
 t('first apply writes every unit, validated and activated; the next plan is clean', async () => {
   const before = await plan();
   assert.ok(before.plan.managed, JSON.stringify(before.plan).slice(0, 500));
   assert.equal(before.plan.managed!.refused, []);
-  assert.equal(before.plan.managed!.actions.map((a) => a.unit), MANAGED_ENTRIES.map((e) => e.unit));
+  assert.equal(before.plan.managed!.actions.map((a) => a.unit), UNITS);
   const out = await apply();
   const results = out.apply?.managed?.actions ?? [];
-  assert.equal(results.map((a) => [a.unit, a.outcome, a.detail ?? '']), MANAGED_ENTRIES.map((e) => [e.unit, 'applied', '']));
+  assert.equal(results.map((a) => [a.unit, a.outcome, a.detail ?? '']), UNITS.map((u) => [u, 'applied', '']));
   assert.ok(results.find((a) => a.unit === 'baseline/sshd')!.steps.includes('confirmed over a new SSH connection'));
   const after = await plan();
   assert.equal(after.plan.managed!.drift, []);
@@ -297,7 +305,8 @@ t('fail2ban (real, in the server namespace) bans after failed logins and unbans'
     await on('log', `ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=3 -p ${SSH_PORT} nosuchuser${i}@${target} true`);
   }
   await waitUntil('the ban', async () => (await on(client.name, 'fail2ban-client status sshd')).out.includes(logHost.host));
-  assert.match(await must(client.name, 'nft list table inet f2b-table'), new RegExp(logHost.host.replace(/\./g, '\\.')));
+  // fail2ban lists the ban before its action has added the address to the nftables set.
+  await waitUntil('the nftables ban', async () => (await on(client.name, 'nft list table inet f2b-table')).out.includes(logHost.host));
   assert.is.not((await on('log', probe)).code, 0);
   await must(client.name, 'fail2ban-client set sshd unbanip "$1"', logHost.host);
   await waitUntil('the unban', async () => (await on('log', probe)).code === 0);
@@ -345,19 +354,18 @@ t('odoops drift --managed-files reports the managed files of the config repo\'s 
   // The config repo's own view of the server (its sandbox sshd on port 22): nothing managed was written through it.
   const out = await odoops(['drift', '--repo', info!.repoDir, '--managed-files', '--detailed-exitcode', '--connect-timeout', '5']);
   assert.is(out.code, 2, out.stderr + out.stdout);
-  assert.match(out.stdout, /acme \(managed files\): \d+ differences/);
+  assert.match(out.stdout, /acme \(managed files\): drift: \d+ files? differ from their rendering/);
   // It renders port 22 where the test's client spec says 2222: the firewall differs.
-  assert.match(out.stdout, /managed\.baseline\/nftables:\/etc\/nftables\.d\/odoops\.nft: live present root:root 644, desired root:root 644 \(content differs/);
+  assert.match(out.stdout, /managed\.baseline\/nftables:\/etc\/nftables\.d\/odoops\.nft.*content differs/);
   assert.match(out.stdout, /Monitoring servers \(Nagios\):/);
   assert.match(out.stdout, /monitoring1 nagios/);
   const json = JSON.parse((await odoops(['drift', '--repo', info!.repoDir, '--managed-files', '--json', '--connect-timeout', '5'])).stdout) as { monitoring: { server: string }[]; clients: { managed?: unknown[] }[] };
-  assert.equal(json.monitoring.map((m) => m.server), ['monitoring1', 'monitoring2']);
+  assert.equal(json.monitoring.map((m) => m.server), ['monitoring1']);
   assert.ok((json.clients[0]?.managed ?? []).length > 0);
 });
 
 t('Nagios is pushed to the monitoring servers; one unreachable is reported without failing the client', async () => {
-  await sandboxFault({ dir: info!.dir, client: 'monitoring2', fault: 'link-down' });
-  try {
+  {
     const out = await reconcileMonitoring(desired.fleet, [client], { mode: 'apply', ssh: ssh() });
     const [m1, m2] = out;
     assert.equal(m1!.apply!.actions.map((a) => [a.unit, a.outcome, a.detail ?? '']), [['nagios', 'applied', '']]);
@@ -367,8 +375,6 @@ t('Nagios is pushed to the monitoring servers; one unreachable is reported witho
     // The client's own apply is unaffected by the monitoring server being away.
     const c = await apply();
     assert.is(c.apply!.error, undefined);
-  } finally {
-    await sandboxFault({ dir: info!.dir, client: 'monitoring2', fault: 'link-up' });
   }
   // Drift on a monitoring server: a hand edit is reported.
   await must('monitoring1', 'echo "# edited by hand" >> /etc/nagios4/conf.d/odoops/odoops.cfg');

@@ -50,15 +50,16 @@ test('unreachable server: no instances, reason kept', () => {
   assert.equal(drift.unreachable, [{ client: 'acme', reason: { code: 'unreachable', message: 'connect ETIMEDOUT 203.0.113.10:22' } }]);
 });
 
-test('instance not provisioned: blocked', () => {
+test('instance the probe did not report: blocked; layout missing: provisioning planned (operator/provision/)', () => {
   const spec = clientSpec();
   const plan = planClient(spec, liveState(spec, (l) => { delete l.test; (l.production as { present: boolean }).present = false; }), opts);
-  for (const name of ['test', 'production']) {
-    const p = inst(plan, name);
-    assert.is(p.blocked?.message, `instance not provisioned on the server (compose.yaml of ${name} missing)`);
-    assert.is(p.blocked?.code, 'not-provisioned');
-    assert.equal(p.actions, []);
-  }
+  const t = inst(plan, 'test');
+  assert.is(t.blocked?.message, 'instance not provisioned on the server (compose.yaml of test missing)');
+  assert.is(t.blocked?.code, 'not-provisioned');
+  assert.equal(t.actions, []);
+  const p = inst(plan, 'production');
+  assert.is(p.blocked, undefined);
+  assert.is(p.actions[0]?.kind, 'provision-layout');
   assert.is(driftOf([plan]).drifted, true);
 });
 

@@ -1,4 +1,4 @@
-// plan/ and report/ must stay pure: no module that can reach the file system, processes or the
+// plan/, report/ and provision/ must stay pure: no module that can reach the file system, processes or the
 // network. This reads their import lines and fails on anything outside an allow-list.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PACKAGES = new Set(['croner', 'luxon', 'jsondiffpatch', 'picocolors']);
 // Local modules plan/report may use: each other, the type contracts and the error classes.
-const LOCAL = /^operator\/(plan|report)\/[\w.-]+\.ts$|^operator\/(desired|live|apply|managed)\/types\.ts$|^operator\/util\/errors\.ts$/;
+const LOCAL = /^operator\/(plan|report|provision)\/[\w.-]+\.ts$|^operator\/(desired|live|apply|managed|drift)\/types\.ts$|^operator\/util\/errors\.ts$/;
 
 function files(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
@@ -29,8 +29,8 @@ function importsOf(src: string): string[] {
   return out;
 }
 
-test('operator/plan and operator/report import no I/O module', () => {
-  const checked = [...files('operator/plan'), ...files('operator/report')];
+test('operator/plan, operator/report and operator/provision import no I/O module', () => {
+  const checked = [...files('operator/plan'), ...files('operator/report'), ...files('operator/provision')];
   assert.ok(checked.length >= 8, `found ${checked.length} files`);
   const bad: string[] = [];
   for (const f of checked) {

@@ -72,7 +72,7 @@ test('located errors: a monitoring server without host key, protection of a miss
   const boreal = readExample('clients/boreal.yaml') + 'proxy:\n  protect:\n    staging: { ipAllowList: [192.0.2.1] }\n';
   const r = await validateRepo({ repo: repoWith({ 'fleet.yaml': fleet, 'clients/boreal.yaml': boreal }) });
   const lines = r.issues.map(formatIssue);
-  assert.ok(lines.some((l) => /^fleet\.yaml:\d+:\d+: monitoringServers\[1\]: missing required key "hostKey"$/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /^fleet\.yaml:\d+:\d+: monitoringServers\[1\]\.hostKey: not set \(required\)$/.test(l)), lines.join('\n'));
   assert.ok(lines.some((l) => /^fleet\.yaml:\d+:\d+: defaults\.proxy\.protect\.test\.ipAllowList\[1\]: "office network" must be an IP address, a CIDR range/.test(l)), lines.join('\n'));
   const ok = FLEET;
   const r2 = await validateRepo({ repo: repoWith({ 'fleet.yaml': ok, 'clients/boreal.yaml': boreal }) });

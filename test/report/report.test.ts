@@ -42,24 +42,26 @@ function fleet(): Plan[] {
 
 const lines = (s: string): string[] => s.split('\n');
 
-test('plan text: instance headlines, +/-/~ lines, window, blocked, unreachable, summary', () => {
+test('plan text: changes once, steps marked as steps, window, blocked, unreachable, summary', () => {
   const out = renderPlanText(fleet(), { color: false });
   const l = lines(out);
   assert.is(l[0], 'odoops plan at abcdefabcd');
-  assert.ok(l.includes('~ acme/test: write odoo.conf; uninstall website; install contacts, crm'), out);
-  assert.ok(l.includes('    + install contacts, crm'));
-  assert.ok(l.includes('    - uninstall website'));
-  assert.ok(l.includes('    ~ write odoo.conf: workers 4 -> 2'));
-  assert.ok(l.includes('    window: open (no update windows)'));
-  assert.ok(l.includes('    window: closed; next opening Sun 2026-11-29 02:00 Europe/Paris'));
-  assert.ok(l.includes('    after acme/test succeeds in the same run'));
-  assert.ok(l.includes('      options.workers: 4 -> 2 (option differs)'));
-  assert.ok(l.includes('? beta: unreachable: connect ETIMEDOUT 203.0.113.11:22'));
-  assert.ok(l.includes('! delta/test: blocked: major upgrade 16.0 -> 17.0: out of routine scope'));
+  assert.ok(l.includes('~ acme/test  window open (no update windows)'), out);
+  assert.ok(l.includes('    + install 2 modules: contacts, crm (uninstalled)'), out);
+  assert.ok(l.includes('    - uninstall 1 module: website (installed)'), out);
+  assert.ok(l.includes('    ~ odoo.conf: workers 4 → 2'), out);
+  // Issue 11's sequence: odoo stays stopped until the modules are migrated, then starts.
+  assert.ok(l.includes('    steps: snapshot (stops odoo, dumps the database) → stop odoo → write odoo.conf →'), out);
+  assert.ok(l.includes('           uninstall 1 module → install 2 modules → start odoo → health check → record revision'), out);
+  assert.ok(l.includes('    ~ Odoo series 16.0 → 17.0'), out);
+  assert.ok(l.includes('~ acme/production  window closed; next opening Sun 2026-11-29 02:00 Europe/Paris'), out);
+  assert.ok(l.includes('    runs after acme/test succeeds in the same run'));
+  assert.ok(l.includes('? beta  unreachable: connect ETIMEDOUT 203.0.113.11:22'), out);
+  assert.ok(l.includes('! delta/test  blocked: major upgrade 16.0 -> 17.0: out of routine scope'), out);
   assert.ok(l.includes('No changes: gamma'));
-  assert.is(l.at(-2), 'Summary: 1 client with changes, 1 waiting for window, 1 blocked, 1 unreachable');
+  assert.is(l.at(-2), 'Summary: 2 instances to change on 1 client (1 in its window now, 1 waiting for its window), 1 instance blocked, 1 server unreachable, 1 client unchanged');
   // test is listed before production
-  assert.ok(out.indexOf('acme/test:') < out.indexOf('acme/production:'));
+  assert.ok(out.indexOf('acme/test') < out.indexOf('acme/production'));
   assert.not.match(out, /\x1b\[/, 'no escape codes without color');
 });
 
@@ -67,7 +69,7 @@ test('plan text: color uses ANSI codes, no changes summary', () => {
   assert.match(renderPlanText(fleet(), { color: true }), /\x1b\[3\dm/);
   const gamma = clientSpec('gamma');
   const out = renderPlanText([planClient(gamma, liveState(gamma), opts)], { color: false });
-  assert.equal(lines(out).filter(Boolean), ['odoops plan at abcdefabcd', 'No changes: gamma', 'Summary: 0 clients with changes']);
+  assert.equal(lines(out).filter(Boolean), ['odoops plan at abcdefabcd', 'No changes: gamma', 'Summary: nothing to change, 1 client unchanged']);
 });
 
 test('plan markdown: sticky marker, collapsible client sections, diff block, table', () => {
@@ -76,7 +78,7 @@ test('plan markdown: sticky marker, collapsible client sections, diff block, tab
   assert.is(l[0], PLAN_MARKER);
   assert.is(PLAN_MARKER, '<!-- odoops:plan -->');
   assert.ok(l.includes('### odoops plan at `abcdefabcd`'));
-  assert.ok(l.includes('**1 client with changes, 1 waiting for window, 1 blocked, 1 unreachable**'));
+  assert.ok(l.includes('**2 instances to change on 1 client (1 in its window now, 1 waiting for its window), 1 instance blocked, 1 server unreachable, 1 client unchanged**'), md);
   assert.ok(l.some((x) => x.startsWith('<details><summary><b>acme</b>: test: write odoo.conf; uninstall website; install contacts, crm · production:') && x.endsWith('(waiting for window)</summary>')), md);
   assert.is(l.filter((x) => x === '</details>').length, 2);
   assert.ok(l.includes('```diff'));
@@ -87,7 +89,7 @@ test('plan markdown: sticky marker, collapsible client sections, diff block, tab
   assert.ok(l.includes('- window: ⏸️ closed; next opening Sun 2026-11-29 02:00 Europe/Paris'));
   assert.ok(l.includes('- runs after `acme/test` succeeds in the same run'));
   assert.ok(l.includes('> major upgrade 16.0 -> 17.0: out of routine scope'));
-  assert.ok(l.includes('- `beta`: connect ETIMEDOUT 203.0.113.11:22'));
+  assert.ok(l.includes('- ❓ `beta`: unreachable: connect ETIMEDOUT 203.0.113.11:22'), md);
   assert.ok(l.includes('No changes: `gamma`'));
 });
 

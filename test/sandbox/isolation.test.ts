@@ -88,13 +88,18 @@ t('bare: sshd, python3, git and the docker/odoo stand-ins are there; no /srv/odo
   }
 });
 
-t('bare: the generated config repo validates; the plan blocks every instance as not provisioned', async () => {
+t('bare: the generated config repo validates; the plan provisions every instance (test/provision/ applies it)', async () => {
   const v = await odoops(['validate', '--repo', info!.repoDir]);
   assert.is(v.code, 0, v.stdout + v.stderr);
   const p = await odoops(['plan', '--repo', info!.repoDir, '--json']);
-  const plans = JSON.parse(p.stdout) as { client: string; instances: { instance: string; blocked?: string }[] }[];
+  const plans = JSON.parse(p.stdout) as { client: string; instances: { instance: string; blocked?: unknown; actions: { kind: string }[] }[] }[];
   assert.equal(plans.map((c) => c.client).sort(), info!.servers.map((s) => s.client).sort());
-  for (const c of plans) for (const i of c.instances) assert.match(i.blocked ?? '', /not provisioned/, `${c.client}/${i.instance}`);
+  for (const c of plans) {
+    for (const i of c.instances) {
+      assert.is(i.blocked, undefined, `${c.client}/${i.instance}`);
+      assert.is(i.actions[0]?.kind, 'provision-layout', `${c.client}/${i.instance}`);
+    }
+  }
 });
 
 t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own copy: the machine\'s /etc is unchanged', async () => {

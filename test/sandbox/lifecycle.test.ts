@@ -183,7 +183,7 @@ t('CLI: sandbox down --dir cleans up after an `up` that was killed half-way', as
   const dir = await tempDir();
   // Its own process group: what the killed `up` had started (ip, nsenter, initdb, ...) is
   // found, and waited for, by group; the daemons it started leave the group (setsid).
-  const child = spawn(process.execPath, [bin, 'sandbox', 'up', '--clients', '3', '--dir', dir], { stdio: 'ignore', detached: true });
+  const child = spawn(process.execPath, [bin, 'sandbox', 'up', '--clients', '3', '--backup-hosts', '1', '--log-host', '--dir', dir], { stdio: 'ignore', detached: true });
   let exited: number | null | undefined;
   const exit = new Promise((r) => child.once('exit', (code) => r((exited = code))));
   // Kill it once some servers exist (an `up` that ends first cannot be killed half-way: fail).

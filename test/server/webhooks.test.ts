@@ -263,7 +263,7 @@ test('metrics: deliveries by result, runs by kind and result, durations, queue a
     h.op.store.update((s) => {
       s.drift.lastSuccessAt = '2025-03-01T06:00:00.000Z';
       s.drift.clients.acme = { fire: '2025-03-01T05:00:00.000Z', checkedAt: '2025-03-01T05:01:00.000Z', result: 'drifted' };
-      s.drift.clients.boreal = { fire: '2025-03-01T05:00:00.000Z', checkedAt: '2025-03-01T05:01:00.000Z', result: 'in-sync' };
+      s.drift.clients.boreal = { fire: '2025-03-01T05:00:00.000Z', checkedAt: '2025-03-01T05:01:00.000Z', result: 'pending' };
     });
     let res = await request(`${h.op.url}/metrics`);
     assert.match(String(res.headers['content-type']), /^text\/plain/);
@@ -277,6 +277,7 @@ test('metrics: deliveries by result, runs by kind and result, durations, queue a
     assert.is(metric(m, 'odoops_runs_total', { kind: 'drift', result: 'failed' }), 1);
     assert.is(metric(m, 'odoops_queued_applies'), 1);
     assert.is(metric(m, 'odoops_drifting_clients'), 1);
+    assert.is(metric(m, 'odoops_pending_clients'), 1, 'a change waiting for its window is pending, not drift');
     assert.is(metric(m, 'odoops_last_successful_drift_run_timestamp_seconds'), Date.parse('2025-03-01T06:00:00Z') / 1000);
     assert.is(metric(m, 'odoops_config_last_fetch_timestamp_seconds'), Date.parse('2025-03-01T10:00:00Z') / 1000);
     gate.resolve();

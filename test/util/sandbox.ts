@@ -6,13 +6,14 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServerSpec } from '../../operator/desired/types.ts';
-import { sandboxDown, sandboxUp, type SandboxInfo, type SandboxServer } from '../../operator/sandbox/index.ts';
+import { sandboxDown, sandboxUp, type SandboxInfo, type SandboxServer, type UpOptions } from '../../operator/sandbox/index.ts';
 
 export type { SandboxInfo, SandboxServer };
 
-export async function startSandbox(clients = 1): Promise<SandboxInfo> {
+/** `options`: e.g. `{ bare: true }` for servers with nothing provisioned. */
+export async function startSandbox(clients = 1, options: Omit<UpOptions, 'clients' | 'dir'> = {}): Promise<SandboxInfo> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'odoops-sandbox-'));
-  return sandboxUp({ clients, dir });
+  return sandboxUp({ ...options, clients, dir });
 }
 
 export async function stopSandbox(info: SandboxInfo | undefined): Promise<void> {

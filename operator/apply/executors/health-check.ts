@@ -13,5 +13,8 @@ export async function healthCheck(action: Extract<Action, { kind: 'health-check'
   const after = live.instances[action.instance];
   const problems = readBackProblems(ctx.instance, after, ctx.upgraded);
   if (problems.length) throw new ActionFailure(`read-back: ${problems.join('; ')}`);
-  if (after) ctx.checksumsAfter = moduleChecksums(after);
+  if (after) {
+    ctx.checksumsAfter = moduleChecksums(after);
+    ctx.liveAfter = after;
+  }
 }

@@ -4,6 +4,11 @@ import type { ExecContext, Touched } from '../context.ts';
 import { checkoutAddons } from './checkout-addons.ts';
 import { healthCheck } from './health-check.ts';
 import { installModules } from './install-modules.ts';
+import { provisionAddonsStep } from './provision/addons.ts';
+import { provisionDatabaseStep, provisionModulesStep } from './provision/database.ts';
+import { provisionDoneStep } from './provision/done.ts';
+import { provisionLayoutStep } from './provision/layout.ts';
+import { provisionStartDbStep, provisionStartStep } from './provision/services.ts';
 import { pullImage } from './pull-image.ts';
 import { recordRevision } from './record-revision.ts';
 import { start } from './start.ts';
@@ -31,6 +36,13 @@ export const executors: Executors = {
   'uninstall-modules': uninstallModules,
   'health-check': healthCheck,
   'record-revision': recordRevision,
+  'provision-layout': provisionLayoutStep,
+  'provision-addons': provisionAddonsStep,
+  'provision-start-db': provisionStartDbStep,
+  'provision-database': provisionDatabaseStep,
+  'provision-modules': provisionModulesStep,
+  'provision-start': provisionStartStep,
+  'provision-done': provisionDoneStep,
 };
 
 export function execute(action: Action, ctx: ExecContext): Promise<void> {
@@ -57,6 +69,15 @@ export const TOUCHES: { readonly [K in ActionKind]: readonly Touched[] } = {
   'uninstall-modules': ['database'],
   'health-check': [],
   'record-revision': [],
+  // Provisioning only creates what was not there: nothing to snapshot or roll back. A failed
+  // step leaves the provisioning marker instead (executors/provision/failure.ts).
+  'provision-layout': [],
+  'provision-addons': [],
+  'provision-start-db': [],
+  'provision-database': [],
+  'provision-modules': [],
+  'provision-start': [],
+  'provision-done': [],
 };
 
 /** Kinds that change the server (a snapshot must exist before the first of them). */

@@ -9,6 +9,7 @@ import type { ClientSpec } from '../../desired/types.ts';
 import { forgeDecoder } from '../../forge/decoder.ts';
 import type { Forge, ForgeUser } from '../../forge/types.ts';
 import type { ForgeEvent } from '../../forge/webhooks/types.ts';
+import { clientDriftResult } from '../../drift/classify.ts';
 import { runDrift, type ApplySettings } from '../../runners/index.ts';
 import { errorMessage } from '../../util/errors.ts';
 import type { Clock } from '../clock.ts';
@@ -52,8 +53,9 @@ export function driftRunner(settings: ApplySettings, now: () => Date): RunDrift 
   return async (client: ClientSpec, config: ConfigSnapshot, ctx: JobContext): Promise<DriftResult | null> => {
     if (ctx.signal.aborted) return null;
     const run = await runDrift({ desired: config.desired, clients: [client] }, { ...settings, now, runId: ctx.id });
-    if (run.report.unreachable.length) return 'unreachable';
-    return run.report.drifted ? 'drifted' : 'in-sync';
+    // Drift means the server moved since odoops applied; a change waiting for its window is pending.
+    const status = run.status.clients[0];
+    return status ? clientDriftResult(status) : 'unreachable';
   };
 }
 

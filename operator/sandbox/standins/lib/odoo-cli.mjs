@@ -311,7 +311,11 @@ async function neutralize(cli) {
     return connectionFailed(e);
   }
   try {
-    const sql = ['UPDATE ir_cron SET active = false;',
+    // base's neutralize.sql (16.0): mail servers off plus a dummy one that cannot deliver,
+    // every cron off but the autovacuum, the neutralized flag.
+    const sql = ['UPDATE ir_mail_server SET active = false;',
+      "INSERT INTO ir_mail_server (name, smtp_port, smtp_host, smtp_encryption, active, smtp_authentication) VALUES ('neutralization - disable emails', 1025, 'invalid', 'none', true, 'login');",
+      "UPDATE ir_cron SET active = false WHERE id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND name = 'autovacuum_job' AND module = 'base');",
       "INSERT INTO ir_config_parameter (key, value) VALUES ('database.is_neutralized', true) ON CONFLICT (key) DO UPDATE SET value = true;"];
     if (o.opts.to_stdout) {
       process.stdout.write(`BEGIN;\n${sql.join('\n')}\nCOMMIT;\n`);

@@ -110,6 +110,9 @@ CREATE TABLE ir_model_data (id serial PRIMARY KEY, name varchar NOT NULL, module
   res_id integer, noupdate boolean DEFAULT false, ${AUDIT}, CONSTRAINT ir_model_data_module_name_uniq_index UNIQUE (module, name));
 CREATE TABLE ir_cron (id serial PRIMARY KEY, cron_name varchar, active boolean DEFAULT true, interval_number integer,
   interval_type varchar, nextcall timestamp without time zone NOT NULL DEFAULT (now() at time zone 'UTC'), ${AUDIT});
+CREATE TABLE ir_mail_server (id serial PRIMARY KEY, name varchar NOT NULL, smtp_host varchar, smtp_port integer,
+  smtp_authentication varchar, smtp_user varchar, smtp_pass varchar, smtp_encryption varchar, active boolean DEFAULT true,
+  sequence integer DEFAULT 10, ${AUDIT});
 `;
 
 /** Creates the base tables and base data inside the caller's transaction. */
@@ -136,12 +139,16 @@ export async function createSchema(client, dbName) {
   }
   // Models whose tables exist from the start (the ones above; their core columns need no bookkeeping).
   for (const [model, label] of [['res.partner', 'Contact'], ['res.company', 'Companies'], ['res.users', 'User'],
-    ['ir.module.module', 'Module'], ['ir.config_parameter', 'System Parameter'], ['ir.cron', 'Scheduled Actions']]) {
+    ['ir.module.module', 'Module'], ['ir.config_parameter', 'System Parameter'], ['ir.cron', 'Scheduled Actions'],
+    ['ir.mail_server', 'Mail Server']]) {
     await client.query(`INSERT INTO ir_model (model, name, state, transient, create_uid, create_date, write_uid, write_date)
       VALUES ($1, $2, 'base', false, 1, ${now}, 1, ${now})`, [model, jtext(label)]);
   }
   await client.query(`INSERT INTO ir_cron (cron_name, active, interval_number, interval_type, create_date, write_date) VALUES
     ('Base: Auto-vacuum internal data', true, 1, 'days', ${now}, ${now}),
     ('Base: Portal Users Deletion', true, 1, 'days', ${now}, ${now})`);
+  // The autovacuum keeps running in a neutralized database: neutralize finds it by its XML id, as in Odoo.
+  await client.query(`INSERT INTO ir_model_data (name, module, model, res_id, noupdate, create_uid, create_date, write_uid, write_date)
+    SELECT 'autovacuum_job', 'base', 'ir.cron', id, true, 1, ${now}, 1, ${now} FROM ir_cron WHERE cron_name = 'Base: Auto-vacuum internal data'`);
   void dbName;
 }
