@@ -212,7 +212,7 @@ export interface OperatorSettings {
   /** Cron schedule (fleet time zone) of drift detection runs by `odoops serve`. Default "0 6 * * *". */
   driftSchedule: string;
   /** Declared, not yet enforced by odoops. */
-  forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef };
+  forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef; webhookSecret?: SecretRef };
 }
 
 /** Security baseline every server must meet (fleet.yaml `security`). Declared, not yet enforced by odoops. */
