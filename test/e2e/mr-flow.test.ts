@@ -269,8 +269,8 @@ for (const sc of SCENARIOS) {
       assert.match(plan2, `queued behind ${label}`, plan2);
       const st2 = fake.statuses(head3).filter((s) => s.context === 'odoops/plan').at(-1)!;
       assert.is(st2.state, 'pending', 'pending, not failed');
-      // GitLab keeps a pending status's first description (pending -> pending is refused), GitHub takes the new one.
-      if (sc.platform === 'github') assert.match(st2.description ?? '', `queued behind ${label}`);
+      // GitLab keeps a pending status's first description (pending -> pending is refused): both say it.
+      assert.match(st2.description ?? '', `queued behind ${label}`);
 
       // --- merge the first MR: apply at the merge commit, production queued until its window
       git(work, 'checkout', '-q', 'main');

@@ -29,7 +29,7 @@ import type { JobContext } from '../queue.ts';
 import { mrKey, mrLabel, sameMr, type MrClientApply, type MrRecord, type MrRef, type WaitingInstance } from '../state.ts';
 import type { Delivery } from '../webhooks.ts';
 import { applyRefusal, type Refusal } from './commands.ts';
-import { applyStatus, clientApplyView, planStatus } from './views.ts';
+import { applyStatus, clientApplyView, planStatus, queuedBehindText } from './views.ts';
 
 /** A transiently refused apply (server unreachable, lock held) is tried again after this long. */
 export const RETRY_AFTER_MS = 5 * 60_000;
@@ -209,7 +209,6 @@ export class MrFlow {
     if (mr.state !== 'open') return 'not-open';
     const ref = this.ref(number, mr.url);
     const sha = mr.headSha;
-    await this.forge.setStatus({ sha, context: 'odoops/plan', state: 'pending', description: 'planning' });
     const at = await this.desiredAt(sha);
     if (!at.ok) {
       await this.forge.ensureComment({ mr: number, topic: 'plan', body: renderMrPlan({ revision: sha, plans: [], removed: [], queuedBehind: {}, timeZones: {}, invalid: at.invalid }) });
@@ -223,8 +222,11 @@ export class MrFlow {
     const removed = touched.filter((c) => !present.has(c) && wanted.includes(c));
     const unknown = wanted.filter((c) => !present.has(c) && !touched.includes(c));
     const target: Target = { desired, clients: desired.clients.filter((c) => wanted.includes(c.name)) };
-    const run = await runPlan(target, this.settings(ctx));
     const queuedBehind = this.heldByOthers(ref, target.clients.map((c) => c.name));
+    const behind = [...new Set(Object.values(queuedBehind))];
+    // GitLab refuses pending -> pending and keeps the first description: a queued plan says so from the start.
+    await this.forge.setStatus({ sha, context: 'odoops/plan', state: 'pending', description: behind.length ? queuedBehindText(behind) : 'planning' });
+    const run = await runPlan(target, this.settings(ctx));
     let body = renderMrPlan({
       revision: sha,
       plans: run.plans,
@@ -239,7 +241,7 @@ export class MrFlow {
       r.headSha = sha;
       r.plan = { headSha: sha, clients: target.clients.map((c) => c.name), at: this.now().toISOString() };
     });
-    const status = planStatus(run.results, [...new Set(Object.values(queuedBehind))]);
+    const status = planStatus(run.results, behind);
     await this.forge.setStatus({ sha, context: 'odoops/plan', ...status });
     return status.state === 'success' ? (run.results.some((r) => r.status === 'changes') ? 'changes' : 'no-changes') : status.state;
   }
