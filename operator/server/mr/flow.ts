@@ -383,9 +383,6 @@ export class MrFlow {
     const record = this.core.store.mrRecord(ref);
     const refusal = applyRefusal({ access, mr, plannedAt: record?.plan?.headSha ?? null, platform: this.forge.platform });
     if (refusal) return this.reply(number, e.comment, refusal);
-    if (instances.length) {
-      return this.reply(number, e.comment, { code: 'plan-missing', message: '`-i INSTANCE` is not supported by `odoops apply` (it applies whole clients, test before production); use `-c CLIENT`' });
-    }
     const planned = record!.plan!.clients;
     const clients = only.length ? only : planned;
     const notPlanned = clients.filter((c) => !planned.includes(c));
@@ -394,16 +391,32 @@ export class MrFlow {
     const others = this.heldByOthers(ref, clients);
     const heldClient = Object.keys(others)[0];
     if (heldClient) return this.reply(number, e.comment, { code: 'held', message: `\`${heldClient}\` is held by ${others[heldClient]} (applied before its merge): wait until that MR is merged or closed` });
-    for (const c of clients) this.core.store.hold(c, ref, actor.username);
     const at = await this.desiredAt(mr.headSha);
     if (!at.ok) return this.reply(number, e.comment, { code: 'plan-outdated', message: `the config repo does not validate at ${mr.headSha.slice(0, 12)}` });
-    const target: Target = { desired: at.desired, clients: at.desired.clients.filter((c) => clients.includes(c.name)) };
+    const selected = at.desired.clients.filter((c) => clients.includes(c.name));
+    // `-i INSTANCE`: only those instances of the selected clients (the others are left as they are).
+    const unknownInstances = instances.filter((i) => !selected.some((c) => c.instances.some((x) => x.name === i)));
+    if (unknownInstances.length) {
+      const known = [...new Set(selected.flatMap((c) => c.instances.map((i) => i.name)))];
+      return this.reply(number, e.comment, { code: 'unknown-instance', message: `no instance ${unknownInstances.map((i) => `\`${i}\``).join(', ')} in ${clients.map((c) => `\`${c}\``).join(', ')} (instances: ${known.join(', ') || 'none'})` });
+    }
+    for (const c of clients) {
+      const held = this.core.store.hold(c, ref, actor.username);
+      if (!held.held) return this.reply(number, e.comment, { code: 'held', message: `\`${c}\` is held by ${mrLabel(held.holder.mr)} (applied before its merge): wait until that MR is merged or closed` });
+    }
+    const target: Target = {
+      desired: at.desired,
+      clients: instances.length ? selected.map((c) => ({ ...c, instances: c.instances.filter((i) => instances.includes(i.name)) })).filter((c) => c.instances.length > 0) : selected,
+    };
     if (ctx.signal.aborted) return 'stopped';
     const run = await runApply(target, this.settings(ctx));
     const now = this.now();
     const views: Record<string, MrClientApply> = {};
     run.applies.forEach((apply, i) => {
-      views[apply.client] = clientApplyView(apply, run.results[i]!, run.waiting[apply.client] ?? [], now);
+      const view = clientApplyView(apply, run.results[i]!, run.waiting[apply.client] ?? [], now);
+      // Instances left out by `-i` stay in view: the MR is not applied until they are too.
+      const left = instances.length ? selected.find((c) => c.name === apply.client)!.instances.filter((x) => !instances.includes(x.name)) : [];
+      views[apply.client] = { ...view, instances: [...view.instances, ...left.map((x) => ({ instance: x.name, outcome: 'skipped' as const, detail: 'not selected (odoops apply -i)' }))] };
     });
     const updated = this.core.store.updateMr(ref, this.initRecord(ref, mr.headSha), (r) => {
       r.headSha = mr.headSha;
