@@ -25,6 +25,7 @@ import { maintainClient, type StepEvent } from '../../operator/maintain/run.ts';
 import type { MaintenanceRun } from '../../operator/maintain/types.ts';
 import { APT_REPO_DIR, sandboxDown, sandboxExec, sandboxUp } from '../../operator/sandbox/index.ts';
 import type { SandboxInfo } from '../util/sandbox.ts';
+import { buildDeb as buildDebIn, publish as publishIn } from './apt-repo.ts';
 
 const t = suite('maintain: OS updates in windows on a server with its own Debian root');
 const SECURITY_REPO = '/var/local/apt-security';
@@ -55,43 +56,8 @@ async function versions(...names: string[]): Promise<Record<string, string>> {
   return Object.fromEntries(r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
 }
 
-/** A .deb built on the machine with dpkg-deb; `rebootRequired`: its postinst asks for a reboot, as kernel and libc packages do. */
-async function buildDeb(name: string, version: string, opts: { rebootRequired?: boolean } = {}): Promise<string> {
-  const dir = path.join(work, `${name}-${version}`);
-  await mkdir(path.join(dir, 'DEBIAN'), { recursive: true });
-  await mkdir(path.join(dir, 'usr/share', name), { recursive: true });
-  await writeFile(path.join(dir, 'DEBIAN/control'), [
-    `Package: ${name}`, `Version: ${version}`, 'Architecture: all', 'Maintainer: odoops tests <tests@odoops.invalid>', 'Priority: optional',
-    `Description: package built by the maintain test`, '',
-  ].join('\n'));
-  if (opts.rebootRequired) {
-    await writeFile(path.join(dir, 'DEBIAN/postinst'), `#!/bin/sh\nset -e\ntouch /var/run/reboot-required\necho ${name} >> /var/run/reboot-required.pkgs\n`, { mode: 0o755 });
-  }
-  await writeFile(path.join(dir, 'usr/share', name, 'version'), `${version}\n`);
-  const deb = path.join(work, `${name}_${version}_all.deb`);
-  const r = spawnSync('dpkg-deb', ['--root-owner-group', '-b', dir, deb], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  return deb;
-}
-
-/** Puts .debs into a flat repository of the server's root and writes its Packages and Release (with hashes, as apt wants). */
-async function publish(repo: string, release: Record<string, string>, ...debs: string[]): Promise<void> {
-  const dir = path.join(root(), repo);
-  await mkdir(dir, { recursive: true });
-  for (const deb of debs) spawnSync('cp', [deb, dir]);
-  const scan = spawnSync('dpkg-scanpackages', ['--multiversion', '.'], { cwd: dir, encoding: 'utf8' });
-  assert.is(scan.status, 0, scan.stderr);
-  await writeFile(path.join(dir, 'Packages'), scan.stdout);
-  const packages = Buffer.from(scan.stdout);
-  await writeFile(path.join(dir, 'Release'), [
-    ...Object.entries(release).map(([k, v]) => `${k}: ${v}`),
-    'Architectures: all amd64',
-    `Date: ${new Date().toUTCString()}`,
-    'SHA256:',
-    ` ${createHash('sha256').update(packages).digest('hex')} ${packages.length} Packages`,
-    '',
-  ].join('\n'));
-}
+const buildDeb = (name: string, version: string, opts: { rebootRequired?: boolean } = {}) => buildDebIn(work, name, version, opts);
+const publish = (repo: string, release: Record<string, string>, ...debs: string[]) => publishIn(path.join(root(), repo), release, ...debs);
 
 const SECURITY_RELEASE = { Origin: 'Debian', Label: 'Debian-Security', Suite: 'bookworm-security', Codename: 'bookworm-security', Version: '12' };
 const OTHER_RELEASE = { Origin: 'odoops-test', Label: 'odoops-test', Suite: 'bookworm', Codename: 'bookworm', Version: '12' };
