@@ -36,7 +36,8 @@ const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verb
  * Compiling the schemas costs about a second at every start; the compiled validators (ajv
  * standalone code) are kept in node_modules/.cache/odoops/, named by a digest of what they
  * come from (ajv's version, its options, the schemas), and loaded instead when they match.
- * When the cache can't be read or written (a read-only install), the schemas are compiled.
+ * When the cache can't be read or written (a read-only install), the schemas are compiled;
+ * ODOOPS_SCHEMA_CACHE=off compiles them always (and writes nothing).
  */
 const cacheDir = fileURLToPath(new URL('../../node_modules/.cache/odoops/', import.meta.url));
 
@@ -48,10 +49,13 @@ function cacheFile(): string {
 
 function compile(): Validators {
   if (validators) return validators;
+  const useCache = process.env.ODOOPS_SCHEMA_CACHE !== 'off';
   const file = cacheFile();
   try {
-    validators = require(file) as Validators;
-    return validators;
+    if (useCache) {
+      validators = require(file) as Validators;
+      return validators;
+    }
   } catch {
     // not compiled yet, or unreadable: compile below
   }
@@ -63,6 +67,7 @@ function compile(): Validators {
   ajv.addSchema(readSchema('client'));
   ajv.addSchema(readSchema('fleet'));
   validators = { client: ajv.getSchema('client.schema.json')!, fleet: ajv.getSchema('fleet.schema.json')! };
+  if (!useCache) return validators;
   try {
     const standalone = (require('ajv/dist/standalone/index.js') as { default: (a: typeof ajv, refs: Record<string, string>) => string }).default;
     const code = standalone(ajv, { client: 'client.schema.json', fleet: 'fleet.schema.json' });
