@@ -2,8 +2,9 @@
  * One writer at a time on a config-repo mirror: an in-process queue per directory (webhooks
  * and ticks of one operator) plus `flock` on `<dir>.lock` (other odoops processes: a CLI run
  * next to the server, two operators sharing a cache). flock(1) holds the lock for as long as
- * its child reads its stdin; closing stdin (or this process dying) releases it, so a crash
- * never leaves a stale lock behind.
+ * its child (`cat`) reads its stdin; closing stdin (or this process dying) releases it, so a
+ * crash never leaves a stale lock behind. The line written before the lock is taken waits in
+ * the pipe: `cat` echoes it once flock got the lock, which is how we know.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,19 +13,21 @@ import { OdoopsError } from '../util/errors.ts';
 
 const inProcess = new Map<string, Promise<unknown>>();
 
-/** Constant script run under flock: say so, then hold until stdin closes. */
-const HOLD = 'echo locked; exec cat >/dev/null';
+const LOCKED = 'locked\n';
 
 async function flock(lockPath: string, waitSeconds: number): Promise<() => Promise<void>> {
   fs.mkdirSync(path.dirname(lockPath), { recursive: true });
-  const child = spawn('flock', ['--exclusive', '--wait', String(waitSeconds), lockPath, 'sh', '-c', HOLD], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('flock', ['--exclusive', '--wait', String(waitSeconds), lockPath, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // flock may give up and exit before the line is written: the error is its exit, seen below.
+  child.stdin.on('error', () => undefined);
+  child.stdin.write(LOCKED);
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const locked = await new Promise<boolean>((resolve, reject) => {
     child.on('error', reject);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      if (d.includes('locked')) resolve(true);
+      if (d.includes(LOCKED)) resolve(true);
     });
     void exited.then(() => resolve(false));
   });

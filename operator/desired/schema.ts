@@ -3,33 +3,81 @@
  * and the parts of the data each error makes unusable (so the semantic checks, run in the
  * same pass, see only values the schema accepts).
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { readFileSync } from 'node:fs';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { issueAt } from './issues.ts';
 import { quoteForMessage } from './printable.ts';
 import type { ValidationIssue } from './types.ts';
 import { formatPath, positionOf, type Path, type YamlFile } from './yaml.ts';
 
 const schemaDir = new URL('../../schema/', import.meta.url);
+const require = createRequire(import.meta.url);
 
-export function readSchema(name: 'client' | 'fleet'): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`${name}.schema.json`, schemaDir), 'utf8')) as Record<string, unknown>;
+function schemaText(name: 'client' | 'fleet'): string {
+  return readFileSync(new URL(`${name}.schema.json`, schemaDir), 'utf8');
 }
 
-let validators: { client: ValidateFunction; fleet: ValidateFunction } | null = null;
+export function readSchema(name: 'client' | 'fleet'): Record<string, unknown> {
+  return JSON.parse(schemaText(name)) as Record<string, unknown>;
+}
 
-function compile(): { client: ValidateFunction; fleet: ValidateFunction } {
+type Validators = { client: ValidateFunction; fleet: ValidateFunction };
+let validators: Validators | null = null;
+
+// verbose: errors carry their schema, so patternErrorMessage (also read by editors) is reachable.
+// optimize off: ajv's code optimisation pass costs more at a compile (about 200 ms, measured)
+// than it saves validating even 10,000 client files.
+const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true, code: { optimize: false } } as const;
+
+/**
+ * Compiling the schemas costs about a second at every start; the compiled validators (ajv
+ * standalone code) are kept in node_modules/.cache/odoops/, named by a digest of what they
+ * come from (ajv's version, its options, the schemas), and loaded instead when they match.
+ * When the cache can't be read or written (a read-only install), the schemas are compiled;
+ * ODOOPS_SCHEMA_CACHE=off compiles them always (and writes nothing).
+ */
+const cacheDir = fileURLToPath(new URL('../../node_modules/.cache/odoops/', import.meta.url));
+
+function cacheFile(): string {
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  const digest = createHash('sha256').update(JSON.stringify([ajvVersion, AJV_OPTIONS, schemaText('client'), schemaText('fleet')])).digest('hex').slice(0, 20);
+  return `${cacheDir}schema-validators-${digest}.cjs`;
+}
+
+function compile(): Validators {
   if (validators) return validators;
-  // verbose: errors carry their schema, so patternErrorMessage (also read by editors) is reachable.
-  // optimize off: ajv's code optimisation pass costs more at every start (about 200 ms, measured)
-  // than it saves validating even 10,000 client files.
-  const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, code: { optimize: false } });
-  addFormats.default(ajv);
+  const useCache = process.env.ODOOPS_SCHEMA_CACHE !== 'off';
+  const file = cacheFile();
+  try {
+    if (useCache) {
+      validators = require(file) as Validators;
+      return validators;
+    }
+  } catch {
+    // not compiled yet, or unreadable: compile below
+  }
+  const Ajv2020 = (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).default;
+  const addFormats = (require('ajv-formats') as typeof import('ajv-formats')).default;
+  const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { ...AJV_OPTIONS.code, source: true } });
+  addFormats(ajv);
   ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
   ajv.addSchema(readSchema('client'));
   ajv.addSchema(readSchema('fleet'));
   validators = { client: ajv.getSchema('client.schema.json')!, fleet: ajv.getSchema('fleet.schema.json')! };
+  if (!useCache) return validators;
+  try {
+    const standalone = (require('ajv/dist/standalone/index.js') as { default: (a: typeof ajv, refs: Record<string, string>) => string }).default;
+    const code = standalone(ajv, { client: 'client.schema.json', fleet: 'fleet.schema.json' });
+    mkdirSync(cacheDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, file);
+  } catch {
+    // a cache we can't write: the next start compiles again
+  }
   return validators;
 }
 

@@ -131,8 +131,9 @@ export function pgConninfo(database: string): string {
 }
 
 const MODULES_SQL = 'SELECT name, state, latest_version FROM ir_module_module';
-const psqlModulesArgv = (instance: string, database: string): string[] =>
-  composeArgv(instance, 'exec', '-T', 'db', 'psql', '-U', 'odoo', '-d', pgConninfo(database), '-At', '-F', '\t', '-c', MODULES_SQL);
+/** psql reading ir_module_module, as run inside an instance's db container. */
+const psqlModulesQuery = (database: string): string[] => ['psql', '-U', 'odoo', '-d', pgConninfo(database), '-At', '-F', '\t', '-c', MODULES_SQL];
+const psqlModulesArgv = (instance: string, database: string): string[] => composeArgv(instance, 'exec', '-T', 'db', ...psqlModulesQuery(database));
 
 export const psqlModules = (instance: string, database: string): HostCommand =>
   cmd(psqlModulesArgv(instance, database), `read ir_module_module of ${database}`, TIMEOUTS.moduleQuery);
@@ -253,6 +254,10 @@ export function probe(instances: ProbeInstanceRequest[], opts: { commandTimeoutM
     git: ['git', '-c', 'protocol.ext.allow=never', '-c', 'safe.directory=*'],
     dockerPs: ['docker', 'ps', '--format', 'json'],
     imageInspect: ['docker', 'image', 'inspect', '--format', '{{json .}}'],
+    // `docker exec` into the db container `docker ps` lists: no compose file to load, as cheap
+    // a docker call as there is, for the one query per PostgreSQL the probe needs.
+    dockerExec: ['docker', 'exec'],
+    modulesPsql: Object.fromEntries(instances.map((i) => [i.name, psqlModulesQuery(i.database)])),
     instances: instances.map((i) => ({
       ...i,
       composeFile: composeFile(i.name),
@@ -263,7 +268,6 @@ export function probe(instances: ProbeInstanceRequest[], opts: { commandTimeoutM
       modulesFile: modulesFile(i.name),
       provisionMarkerFile: provisionMarkerFile(i.name),
       filestoreDir: filestoreDir(i.name),
-      modulesQuery: psqlModulesArgv(i.name, i.database),
     })),
   };
   // Commands run in parallel inside; the whole probe may take two rounds of them.

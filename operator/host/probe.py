@@ -7,8 +7,9 @@
 # (`git fetch` without a refspec: HEAD, index and working tree stay as they are), so the plan
 # sees the manifests and files the apply will check out. Prints one JSON document on stdout.
 # Never raises: problems become "errors" entries.
-import ast, configparser, glob, hashlib, hmac, json, os, re, shutil, socket, subprocess, sys, tempfile
-from concurrent.futures import ThreadPoolExecutor
+# Its start-up is part of what a probe costs the server: only the modules every probe needs are
+# imported here (no concurrent.futures: it pulls in logging; tempfile and shutil only with a credential).
+import ast, configparser, hashlib, hmac, json, os, re, subprocess, sys, threading
 from urllib.parse import urlsplit, urlunsplit
 
 REQ = json.loads(REQUEST)  # noqa: F821 (set by the bootstrap)
@@ -16,6 +17,60 @@ CMD_TIMEOUT = REQ.get("timeout", 60)
 PATHS = REQ["paths"]
 GIT = REQ["git"]
 SECRET_KEY = bytes.fromhex(REQ.get("secretKey", ""))
+
+
+class Task:
+    def __init__(self, fn, args):
+        self.fn, self.args, self.done, self.value, self.error = fn, args, threading.Event(), None, None
+
+    def result(self):
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class Pool:
+    """A bounded pool of threads running tasks in the order they were submitted."""
+
+    def __init__(self, workers):
+        self.workers, self.threads, self.queue, self.closed = workers, [], [], False
+        self.cv = threading.Condition()
+
+    def submit(self, fn, *args):
+        task = Task(fn, args)
+        with self.cv:
+            self.queue.append(task)
+            if len(self.threads) < self.workers:
+                t = threading.Thread(target=self.work, daemon=True)
+                self.threads.append(t)
+                t.start()
+            self.cv.notify()
+        return task
+
+    def work(self):
+        while True:
+            with self.cv:
+                while not self.queue and not self.closed:
+                    self.cv.wait()
+                if not self.queue:
+                    return
+                task = self.queue.pop(0)
+            try:
+                task.value = task.fn(*task.args)
+            except BaseException as e:  # handed to whoever waits for the result
+                task.error = e
+            task.done.set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        with self.cv:
+            self.closed = True
+            self.cv.notify_all()
+        for t in self.threads:
+            t.join()
 
 
 def run(argv, cwd=None, env=None):
@@ -42,7 +97,7 @@ def host_facts():
                 osr[k] = v.strip('"')
     except OSError:
         pass
-    return {"hostname": socket.gethostname(), "os": "%s-%s" % (osr.get("ID", "unknown"), osr.get("VERSION_ID", "unknown"))}
+    return {"hostname": os.uname().nodename, "os": "%s-%s" % (osr.get("ID", "unknown"), osr.get("VERSION_ID", "unknown"))}
 
 
 def read_env_image(path):
@@ -95,7 +150,13 @@ def adapt_version(series, version):
 
 def manifests(addons_dir, series):
     found = {}
-    for mf in sorted(glob.glob(os.path.join(addons_dir, "*", "__manifest__.py"))):
+    try:
+        names = sorted(n for n in os.listdir(addons_dir) if not n.startswith("."))
+    except OSError:
+        names = []
+    for mf in [os.path.join(addons_dir, n, "__manifest__.py") for n in names]:
+        if not os.path.exists(mf):
+            continue
         try:
             with open(mf) as f:
                 data = ast.literal_eval(f.read())
@@ -161,7 +222,7 @@ def fetch_commit(d, spec, commit):
             code, _, err = run(GIT + ["-c", "credential.helper=", "-C", d, "fetch", "-q", "--tags", "--", spec["url"]], env=env)
     finally:
         if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_tree(tmp)
     return None if has_commit(d, commit) else "git fetch of %s in %s: %s" % (commit[:12], d, last_line(err) or "commit not found")
 
 
@@ -211,12 +272,18 @@ def without_userinfo(url):
     return url, False
 
 
+def remove_tree(path):
+    import shutil
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def git_env(credential):
     """Environment (and temp dir to remove) giving git a credential through GIT_ASKPASS."""
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
     if not credential:
         return env, None
     os.makedirs(PATHS["scratch"], mode=0o700, exist_ok=True)
+    import tempfile
     tmp = tempfile.mkdtemp(prefix="git-auth.", dir=PATHS["scratch"])
     user, sep, password = credential.partition(":")
     for name, value in (("user", user), ("password", password if sep else user)):
@@ -231,28 +298,46 @@ def git_env(credential):
     return env, tmp
 
 
-def resolve_ref(url, ref, cwd, credential):
-    if re.fullmatch(r"[0-9a-fA-F]{40}", ref):
-        return ref.lower(), None
+def is_sha(ref):
+    return re.fullmatch(r"[0-9a-fA-F]{40}", ref) is not None
+
+
+def remote_refs(url, refs, credential):
+    """One `git ls-remote` for every ref wanted from one repository (however many instances
+    and checkouts use it): {ref name: commit}, or an error line."""
     env, tmp = git_env(credential)
+    patterns = []
+    for ref in sorted(refs):
+        patterns += ["refs/heads/" + ref, "refs/tags/" + ref, "refs/tags/" + ref + "^{}"]
     try:
-        code, out, err = run(GIT + ["-c", "credential.helper=", "ls-remote", "--", url, "refs/heads/" + ref, "refs/tags/" + ref, "refs/tags/" + ref + "^{}"], cwd=cwd, env=env)
+        code, out, err = run(GIT + ["-c", "credential.helper=", "ls-remote", "--", url] + patterns, cwd="/", env=env)
     finally:
         if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_tree(tmp)
     if code != 0:
-        return None, "git ls-remote %s: %s" % (ref, last_line(err))
-    refs = {}
+        return None, last_line(err)
+    found = {}
     for line in out.split("\n"):
         sha, _, name = line.partition("\t")
-        refs[name] = sha
+        found[name] = sha
+    return found, None
+
+
+def resolve_ref(spec, listing):
+    """The commit a spec's ref names, from its repository's ls-remote listing (a future)."""
+    ref = spec["ref"]
+    if is_sha(ref):
+        return ref.lower(), None
+    found, err = listing.result()
+    if err is not None:
+        return None, "git ls-remote %s: %s" % (ref, err)
     for name in ("refs/tags/%s^{}" % ref, "refs/tags/" + ref, "refs/heads/" + ref):
-        if name in refs:
-            return refs[name], None
-    return None, "ref %s not found in %s" % (ref, url)
+        if name in found:
+            return found[name], None
+    return None, "ref %s not found in %s" % (ref, spec["url"])
 
 
-def addons_repo(d, spec):
+def addons_repo(d, spec, listing):
     res = {"url": None, "urlHasCredentials": False, "commit": None, "desiredCommit": None}
     errors = []
     if os.path.isdir(os.path.join(d, ".git")) or os.path.isfile(os.path.join(d, ".git")):
@@ -263,7 +348,7 @@ def addons_repo(d, spec):
         if code == 0:
             res["url"], res["urlHasCredentials"] = without_userinfo(out.strip())
     if spec is not None:
-        sha, err = resolve_ref(spec["url"], spec["ref"], d if res["commit"] else "/", spec.get("credential"))
+        sha, err = resolve_ref(spec, listing)
         res["desiredCommit"] = sha
         if err:
             errors.append(err)
@@ -341,42 +426,78 @@ def read_instance(inst):
     return res
 
 
+def inspect_images(images):
+    """Image facts of every image in one `docker image inspect` call. Its output lists the images
+    found in argument order; when some are missing (exit 1), each is asked on its own, so a
+    missing image is told apart without parsing messages (rare: apply pulls what it names)."""
+    if not images:
+        return {}
+    code, out, err = run(REQ["imageInspect"] + images)
+    lines = [l for l in out.split("\n") if l.strip()]
+    if code == 0 and len(lines) == len(images):
+        return {img: image_facts((0, line, "")) for img, line in zip(images, lines)}
+    return {img: image_facts(run(REQ["imageInspect"] + [img])) for img in images}
+
+
+def modules_query(name, db_container):
+    """ir_module_module of an instance, through `docker exec` into its running db container."""
+    if not db_container:
+        return 1, "", 'db container of odoo-%s is not running' % name
+    return run(REQ["dockerExec"] + [db_container] + REQ["modulesPsql"][name])
+
+
 def probe_all(instances, pool):
-    """Every host-contract command the probe needs, deduplicated per server and run in parallel:
-    one `docker ps` for all instances, one `docker image inspect` per distinct image."""
+    """Every host-contract command the probe needs, run in parallel threads, as few processes as
+    the server allows: one `docker ps` for all instances, one `docker image inspect` for all
+    images, one `psql` per instance (`docker exec` into its db container: each instance has its
+    own PostgreSQL), git only where a checkout is."""
     results = {i["name"]: read_instance(i) for i in instances}
     present = [i for i in instances if results[i["name"]]["present"]]
     if not present:
         return results
     f_ps = pool.submit(run, REQ["dockerPs"])
-    f_psql = {i["name"]: pool.submit(run, i["modulesQuery"]) for i in present}
+    # Submitted before the checkouts' tasks, which wait for them: started first.
+    wanted_refs = {}
+    for i in present:
+        for a in i["addons"]:
+            if not is_sha(a["ref"]):
+                wanted_refs.setdefault((a["url"], a.get("credential") or ""), set()).add(a["ref"])
+    f_listing = {key: pool.submit(remote_refs, key[0], refs, key[1] or None) for key, refs in wanted_refs.items()}
     f_addons = {}
     for i in present:
         root = i["addonsDir"]
         wanted = {a["name"]: a for a in i["addons"]}
         on_disk = sorted(e for e in os.listdir(root) if os.path.isdir(os.path.join(root, e))) if os.path.isdir(root) else []
-        f_addons[i["name"]] = {r: pool.submit(addons_repo, os.path.join(root, r), wanted.get(r)) for r in sorted(set(on_disk) | set(wanted))}
+        f_addons[i["name"]] = {
+            r: pool.submit(addons_repo, os.path.join(root, r), wanted.get(r), wanted[r] and f_listing.get((wanted[r]["url"], wanted[r].get("credential") or "")) if r in wanted else None)
+            for r in sorted(set(on_disk) | set(wanted))
+        }
 
     code, out, err = f_ps.result()
+    db_containers = {}
     if code == 0:
         try:
             for c in parse_ps(out):
                 labels = parse_labels(c.get("Labels"))
                 project, service = labels.get("com.docker.compose.project", ""), labels.get("com.docker.compose.service")
-                if service == "odoo" and project.startswith("odoo-") and project[5:] in results and c.get("State") == "running":
+                if not (project.startswith("odoo-") and project[5:] in results and c.get("State") == "running"):
+                    continue
+                if service == "odoo":
                     results[project[5:]]["running"] = True
                     results[project[5:]]["runningImage"] = c.get("Image")
+                elif service == "db":
+                    db_containers[project[5:]] = c.get("ID")
         except ValueError as e:
             for i in present:
                 results[i["name"]]["errors"].append("docker ps: bad JSON: %s" % e)
     else:
         for i in present:
             results[i["name"]]["errors"].append("docker ps: exit %s %s" % (code, last_line(err)))
+    f_psql = {i["name"]: pool.submit(modules_query, i["name"], db_containers.get(i["name"])) for i in present}
 
     # Image metadata only: an image absent from the server is reported, never pulled.
     images = {results[i["name"]]["image"] for i in present} | {r["runningImage"] for r in results.values()}
-    f_image = {img: pool.submit(run, REQ["imageInspect"] + [img]) for img in sorted(x for x in images if x)}
-    facts = {img: image_facts(f.result()) for img, f in f_image.items()}
+    facts = inspect_images(sorted(x for x in images if x))
 
     for i in present:
         res = results[i["name"]]
@@ -426,7 +547,7 @@ def main():
             state = json.load(f)
     except (OSError, ValueError):
         state = None
-    with ThreadPoolExecutor(max_workers=32) as pool:
+    with Pool(32) as pool:
         try:
             instances = probe_all(REQ["instances"], pool)
         except Exception as e:  # a probe bug must be reported, not hang or crash silently

@@ -6,7 +6,7 @@
  *    as the growth of the reaped-children CPU (cutime + cstime in /proc/PID/stat) of the
  *    server's sshd and postmaster, which reap them;
  *  - operator side: the odoops process (CPU, peak RSS, wall).
- * Run: node --import tsx test/bench/probe.ts [N...]   (default 3; ODOOPS_BENCH_RUNS, default 3). Needs root.
+ * Run: node --import tsx test/bench/probe.ts [N...]   (default 3 10, so odoops' CPU per added server shows; ODOOPS_BENCH_RUNS, default 3). Needs root.
  * Servers share this machine: on real servers the stand-ins (node processes standing in for
  * docker) are replaced by the docker CLI, so the figures are an upper bound of the probe's count
  * of processes, not of a real server's CPU.
@@ -44,7 +44,7 @@ async function serverSideMs(dir: string): Promise<number[]> {
 
 interface Row { servers: number; serverCpuMsPerServer: Spread; odoopsCpuMs: Spread; odoopsPeakRssMb: Spread; wallMs: Spread }
 const rows: Row[] = [];
-for (const n of process.argv.slice(2).map(Number).filter((x) => x > 0).length ? process.argv.slice(2).map(Number) : [3]) {
+for (const n of process.argv.slice(2).map(Number).filter((x) => x > 0).length ? process.argv.slice(2).map(Number) : [3, 10]) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'odoops-bench-probe-'));
   try {
     const { info } = await upSandbox({ clients: n, dir });

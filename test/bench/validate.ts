@@ -4,7 +4,7 @@
  * window evaluation for every instance, and touchedClients after a comment-only, a one-line
  * (inherited by every client) and a production-only change of fleet.yaml. Each run is a fresh
  * process; min / median / max over runs, CPU and peak RSS; a table, and the same as JSON.
- * Run: node --import tsx test/bench/validate.ts [sizes...]   (ODOOPS_BENCH_RUNS, default 3)
+ * Run: node --import tsx test/bench/validate.ts [sizes...]   (ODOOPS_BENCH_RUNS, default 3; ODOOPS_BENCH_OPS=validate,plan for some)
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +13,9 @@ import { makeRepo } from './lib/config-repo.ts';
 import { machine, spread, table, writeJson, type Spread } from './lib/stats.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const OPS = ['validate', 'show', 'plan', 'windows', 'touched-comment', 'touched-one-line', 'touched-production'];
+const ALL_OPS = ['validate', 'show', 'plan', 'windows', 'touched-comment', 'touched-one-line', 'touched-production'];
+// ODOOPS_BENCH_OPS=validate,plan: only those operations.
+const OPS = process.env.ODOOPS_BENCH_OPS ? ALL_OPS.filter((op) => process.env.ODOOPS_BENCH_OPS!.split(',').includes(op)) : ALL_OPS;
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const runs = Number(process.env.ODOOPS_BENCH_RUNS ?? 3);
 

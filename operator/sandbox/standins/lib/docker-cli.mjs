@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadProject } from './compose-file.mjs';
 import {
   DockerError, composePsEntry, getContainer, imageRecord, inspectContainer, listContainers, liveState, localImage,
   logEvent, logFile, newContainerId, parseRef, psEntry, pullImage, removeContainer, removeImage, saveContainer, startContainer, statusText,
@@ -112,6 +111,9 @@ async function compose(args) {
   const h = handlers[sub];
   if (!h) throw new DockerError(`unknown docker command: "compose ${sub}"`);
   const loadOpts = { files: flags.file ?? [], projectName: flags['project-name'], projectDirectory: flags['project-directory'], envFile: flags['env-file']?.at(-1) };
+  // Loaded here, not at start: the YAML parser is most of a start-up, and `docker ps`,
+  // `inspect` and `exec` (what the probe runs) never read a compose file.
+  const { loadProject } = await import('./compose-file.mjs');
   return h(rest, () => loadProject(loadOpts));
 }
 
@@ -496,6 +498,21 @@ async function composeExec(args, load) {
   return runInContainer({ role: c.Role, env: { ...envToObj(c.Env), ...parseEnvFlags(flags.env) }, mounts: c.Mounts, argv, user: flags.user, workdir: flags.workdir }, true);
 }
 
+/** `docker exec [-i] [-e K=V] [-u U] [-w DIR] CONTAINER CMD...`: as `compose exec`, by container name or ID (prefix). */
+async function dockerExec(args) {
+  const { flags, pos } = parseFlags(args, {
+    interactive: { short: 'i' }, tty: { short: 't' }, env: { short: 'e', value: true, multi: true }, user: { short: 'u', value: true },
+    workdir: { short: 'w', value: true }, detach: { short: 'd' }, privileged: {},
+  }, { interspersed: false, cmdPath: 'docker exec' });
+  const [name, ...argv] = pos;
+  if (!name || !argv.length) throw new DockerError(`"docker exec" requires at least 2 arguments.\nSee 'docker exec --help'.`, 1);
+  if (flags.detach) throw new DockerError('docker stand-in: `exec -d` is not supported', 1);
+  const c = getContainer(name);
+  if (!c) throw new DockerError(`Error response from daemon: No such container: ${name}`, 1);
+  if (!(await liveState(c)).Running) throw new DockerError(`Error response from daemon: container ${c.Id} is not running`, 1);
+  return runInContainer({ role: c.Role, env: { ...envToObj(c.Env), ...parseEnvFlags(flags.env) }, mounts: c.Mounts, argv, user: flags.user, workdir: flags.workdir }, true);
+}
+
 async function composeRun(args, load) {
   const { flags, pos } = parseFlags(args, {
     rm: {}, 'no-TTY': { short: 'T' }, 'no-deps': {}, env: { short: 'e', value: true, multi: true }, user: { short: 'u', value: true },
@@ -658,6 +675,7 @@ export async function main(argv) {
       case 'rmi': return await dockerImageRm(rest);
       case 'inspect': return await dockerInspect(rest);
       case 'ps': return await dockerPs(rest);
+      case 'exec': return await dockerExec(rest);
       case 'logs': return await dockerLogs(rest);
       case 'version': out(`Client: Docker Engine - Community (stand-in)\n Version:           27.3.1\nServer: Docker Engine - Community (stand-in)\n Engine:\n  Version:          27.3.1`); return 0;
       case undefined: out('Usage:  docker [OPTIONS] COMMAND\n\n(docker stand-in: see operator/sandbox/standins/README.md)'); return 0;

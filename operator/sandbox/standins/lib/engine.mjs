@@ -5,7 +5,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { odooServerLaunch } from './odoo-server.mjs';
 import { pgAnswers } from './pgserver.mjs';
 
 /** An error real docker reports as one line on stderr. */
@@ -256,7 +255,9 @@ export async function startContainer(c) {
     // Where this run of the server begins in the log, and when: what `logs --since` needs
     // (a real engine stamps every line it receives; the stand-in knows each run's start).
     c.LogStarts = [...(c.LogStarts ?? []), { at: new Date().toISOString(), offset: fs.fstatSync(logFd).size }].slice(-50);
-    // The emulated Odoo server, or real odoo-bin in the real-Odoo tier (odoo-server.mjs).
+    // The emulated Odoo server, or real odoo-bin in the real-Odoo tier (odoo-server.mjs);
+    // loaded only here, to keep the start of read-only commands (ps, inspect, exec) short.
+    const { odooServerLaunch } = await import('./odoo-server.mjs');
     const launch = odooServerLaunch(c, { host, port, readyFd: 3 });
     const child = spawn(launch.command, launch.args, {
       detached: true,
