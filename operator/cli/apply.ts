@@ -2,15 +2,14 @@
  * odoops apply: take every selected server to the desired state where its update window
  * is open (the rest wait, with their next opening). Exit 1 when a server could not be worked
  * on (unreachable, locked, host key) or an instance failed, was rolled back or is blocked;
- * else 0. The exit code comes from outcomes and reason codes (applyExitCode), never text.
+ * else 0. The exit code comes from outcomes and reason codes (the apply runner), never text.
  */
 import { Option, type Command } from 'commander';
-import { applyExitCode, renderApplyText, toJson } from '../report/index.ts';
+import { renderApplyText, toJson } from '../report/index.ts';
 import { monitoringText } from '../report/managed.ts';
-import type { ApplyResult } from '../apply/types.ts';
 import { pendingOnly } from '../drift/classify.ts';
-import { driftStatusOf } from '../drift/observe.ts';
-import { addFleetOptions, positiveNumber, runFleet, type FleetCommandOptions } from './fleet.ts';
+import { runApply, runDrift } from '../runners/index.ts';
+import { addFleetOptions, positiveNumber, withFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
   addFleetOptions(
@@ -23,9 +22,9 @@ export function register(program: Command): void {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
       let unreadSkipped = false;
       if (opts.onlyPending) {
-        // Read first (no lock, nothing changed), then apply only the clients that are pending.
-        const seen = await runFleet({ ...opts, json: true }, 'plan');
-        const { apply, left } = pendingOnly(driftStatusOf(seen.clients, seen.outcomes, seen.revision, seen.now()));
+        // Read first (no lock, nothing changed) the revision apply would take, then apply only the clients that are pending.
+        const seen = await withFleet({ ...opts, json: true }, 'apply', runDrift);
+        const { apply, left } = pendingOnly(seen.status);
         unreadSkipped = left.some((l) => l.state === 'unreachable');
         for (const l of left) process.stderr.write(`odoops: ${l.client}: ${l.state}, not applied (--only-pending; see odoops drift)\n`);
         if (apply.length === 0) {
@@ -35,13 +34,10 @@ export function register(program: Command): void {
         }
         opts = { ...opts, client: apply, shard: undefined, changedSince: undefined };
       }
-      const { revision, outcomes, monitoring } = await runFleet(opts, 'apply', { ignoreWindows: !!opts.ignoreWindows, lockWaitMs });
-      // reconcile always answers in apply mode; the fallback only guards against a missing one.
-      const results: ApplyResult[] = outcomes.map(
-        (o) => o.apply ?? { client: o.client, revision, error: { code: 'internal', message: 'no apply result' }, instances: [], durationMs: o.durationMs },
-      );
+      const run = await withFleet(opts, 'apply', (target, settings) => runApply(target, { ...settings, ignoreWindows: !!opts.ignoreWindows, lockWaitMs }));
+      const { applies: results, monitoring } = run;
       process.stdout.write(opts.json ? `${toJson(monitoring ? { results, monitoring } : results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'apply', !!process.stdout.isTTY));
       // A server that could not even be read is an error, as in a plain apply.
-      process.exitCode = unreadSkipped ? 1 : applyExitCode(results);
+      process.exitCode = unreadSkipped ? 1 : run.exitCode;
     });
 }

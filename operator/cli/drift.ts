@@ -6,13 +6,12 @@
  * unreachable server, 2 drift or a server needing a person.
  */
 import type { Command } from 'commander';
-import { driftStatusExitCode } from '../drift/classify.ts';
 import { reportDriftIssue } from '../drift/issue.ts';
-import { driftStatusOf } from '../drift/observe.ts';
 import { toJson } from '../report/index.ts';
 import { renderDriftStatusText } from '../report/drift-status.ts';
 import { monitoringText } from '../report/managed.ts';
-import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
+import { runDrift } from '../runners/index.ts';
+import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
 
 interface DriftOptions extends FleetCommandOptions {
   detailedExitcode?: boolean;
@@ -26,16 +25,14 @@ export function register(program: Command): void {
     .option('--detailed-exitcode', 'exit 0 no drift (pending changes allowed), 1 error or unreachable server, 2 drift or a server needing a person')
     .option('--report', 'open, edit or close the drift issue in the config repo (fleet.yaml operator.forge)')
     .action(async (opts: DriftOptions) => {
-      const run = await runFleet(opts, 'plan');
-      const monitoring = run.monitoring;
-      const status = driftStatusOf(run.clients, run.outcomes, run.revision, run.now());
+      const run = await withFleet(opts, 'plan', runDrift);
+      const { status, monitoring, fleet } = run;
       process.stdout.write(opts.json ? `${toJson(monitoring ? { ...status, monitoring } : status, { indent: 2 })}\n` : renderDriftStatusText(status, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'drift', !!process.stdout.isTTY));
       if (opts.report) {
-        const res = await reportDriftIssue(run.fleet.operator.forge, status, process.env.CI_JOB_URL ? { runUrl: process.env.CI_JOB_URL } : {});
+        const res = await reportDriftIssue(fleet.operator.forge, status, process.env.CI_JOB_URL ? { runUrl: process.env.CI_JOB_URL } : {});
         const where = res.issue ? ` ${res.issue.url}` : '';
         process.stderr.write(`odoops: drift issue ${res.transition === 'none' ? 'not needed (none open)' : res.transition}${where}\n`);
       }
-      const code = driftStatusExitCode(status);
-      process.exitCode = opts.detailedExitcode ? code : code === 1 ? 1 : 0;
+      process.exitCode = opts.detailedExitcode ? run.exitCode : run.exitCode === 1 ? 1 : 0;
     });
 }

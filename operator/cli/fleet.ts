@@ -1,20 +1,16 @@
 /**
- * What plan, apply and drift share: the options that select a revision, clients and SSH
- * settings, and one run of reconcileFleet over the selected clients with progress.
+ * What plan, apply and drift share on the command line: the options that select a revision,
+ * clients and SSH settings, and progress on stderr. The flow itself is in operator/runners/.
  */
 import { Option, type Command } from 'commander';
-import { loadDesiredState, touchedClients } from '../desired/load.ts';
-import type { ClientSpec, FleetSpec } from '../desired/types.ts';
 import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
-import { sshKeyPath } from '../live/ssh.ts';
-import { reconcileFleet, type ClientOutcome, type ReconcileOptions } from '../reconcile/index.ts';
-import { reconcileMonitoring, type MonitoringOutcome } from '../managed/monitoring.ts';
+import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
+import { loadTarget, type RunSettings, type Target } from '../runners/index.ts';
+import { parseShard } from '../runners/shard.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
-import { unknownClientMessage } from './clients.ts';
 import { cliClock } from './clock.ts';
 import { startProgress } from './progress.ts';
-import { inShard, parseShard } from './shard.ts';
 
 export interface FleetCommandOptions {
   repo?: string;
@@ -56,71 +52,46 @@ export function positiveNumber(value: string, flag: string, { integer = false } 
   return n;
 }
 
-export function selectClients(all: ClientSpec[], wanted: string[] | undefined): ClientSpec[] {
-  if (!wanted || wanted.length === 0) return all;
-  const byName = new Map(all.map((c) => [c.name, c]));
-  const unknown = wanted.filter((n) => !byName.has(n));
-  if (unknown.length) {
-    throw new UsageError(unknownClientMessage(unknown, all.map((c) => c.name)));
-  }
-  return [...new Set(wanted)].map((n) => byName.get(n)!);
+/** Loads and selects what a fleet command works on; the worktree note goes to stderr. */
+export async function fleetTarget(opts: FleetCommandOptions, mode: 'plan' | 'apply'): Promise<Target> {
+  // Without --rev, plan and drift read a dirty working tree; apply records a revision on each
+  // server, so it refuses one (only commits are applied).
+  const target = await loadTarget({
+    repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read', clients: opts.client, changedSince: opts.changedSince,
+    ...(opts.shard !== undefined ? { shard: parseShard(opts.shard) } : {}),
+  });
+  if (target.desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(target.desired.source)} (--rev HEAD reads the last commit)\n`);
+  return target;
 }
 
-export interface FleetRun {
-  revision: string;
-  outcomes: ClientOutcome[];
-  /** With --managed-files: Nagios on each monitoring server (an unreachable one is reported there, never failing the clients). */
-  monitoring?: MonitoringOutcome[];
-  /** The selected clients' desired state, in the order of outcomes. */
-  clients: ClientSpec[];
-  fleet: FleetSpec;
-  /** The run's clock (ODOOPS_NOW moves it, see clock.ts). */
-  now: () => Date;
-}
-
-export async function runFleet(
-  opts: FleetCommandOptions,
-  mode: ReconcileOptions['mode'],
-  extra: Omit<ReconcileOptions, 'mode' | 'ssh' | 'onProgress'> = {},
-): Promise<FleetRun> {
+/** SSH, concurrency and clock from the flags; a missing or unreadable key is one error for the whole run. */
+export function fleetSettings(opts: FleetCommandOptions): { ssh: ConnectOptions; concurrency?: number; now: () => Date } {
   if (opts.quiet && opts.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
-  const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
+  const concurrency = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
-  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
-  const now = extra.now ?? cliClock();
-  // A missing or unreadable key is one error for the whole run, not one "unreachable" per server.
+  if (opts.shard !== undefined) parseShard(opts.shard);
   const keyPath = sshKeyPath(opts.sshKey);
   try {
     readFileSync(keyPath);
   } catch (err) {
     throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
   }
-  // Without --rev, plan and drift read a dirty working tree; apply records a revision on each
-  // server, so it refuses one (only commits are applied).
-  const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: mode === 'apply' ? 'commit' : 'read' });
-  if (desired.source.kind === 'worktree') process.stderr.write(`odoops: reading the ${describeSource(desired.source)} (--rev HEAD reads the last commit)\n`);
-  let clients = inShard(selectClients(desired.clients, opts.client), shard);
-  if (opts.changedSince !== undefined) {
-    const touched = new Set(await touchedClients({ repo: opts.repo, from: opts.changedSince, to: desired.source }));
-    clients = clients.filter((c) => touched.has(c.name));
-  }
-  const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
-  const progress = startProgress(clients.map((c) => c.name), { enabled: !opts.json && !opts.quiet, verbose: !!opts.verbose });
+  return { ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) }, ...(concurrency !== undefined ? { concurrency } : {}), now: cliClock() };
+}
+
+/**
+ * One fleet command: flags -> target -> runner, with progress on stderr (the runner is the
+ * same one the server and the scheduler call).
+ */
+export async function withFleet<R>(opts: FleetCommandOptions, mode: 'plan' | 'apply', run: (target: Target, settings: RunSettings) => Promise<R>): Promise<R> {
+  const settings = fleetSettings(opts);
+  const target = await fleetTarget(opts, mode);
+  const progress = startProgress(target.clients.map((c) => c.name), { enabled: !opts.json && !opts.quiet, verbose: !!opts.verbose });
   try {
-    const outcomes = await reconcileFleet(clients, desired.revision, {
-      ...extra,
-      now,
-      mode,
-      concurrency,
-      ...(opts.managedFiles ? { fleet: desired.fleet } : {}),
-      ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
-      onProgress: (e) => progress.update(e),
-    });
-    if (!opts.managedFiles) return { revision: desired.revision, outcomes, clients, fleet: desired.fleet, now };
-    // The whole fleet's configuration, whichever clients were selected.
-    const monitoring = await reconcileMonitoring(desired.fleet, desired.clients, { mode, ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) } });
-    return { revision: desired.revision, outcomes, monitoring, clients, fleet: desired.fleet, now };
+    return await run(target, { ...settings, ...(opts.managedFiles ? { managedFiles: true } : {}), onProgress: (e) => progress.update(e) });
   } finally {
     progress.stop();
   }
 }
+
+export { selectClients } from '../runners/index.ts';

@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { parseMrNumber, postPlanComment } from '../ci/plan-comment.ts';
-import { planExitCode } from '../plan/plan.ts';
 import { renderPlanText, toJson } from '../report/index.ts';
 import { monitoringText } from '../report/managed.ts';
-import { addFleetOptions, runFleet, type FleetCommandOptions } from './fleet.ts';
+import { runPlan } from '../runners/index.ts';
+import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
 
 export function register(program: Command): void {
   addFleetOptions(
@@ -18,14 +18,13 @@ export function register(program: Command): void {
     .option('--comment-mr <number>', 'also post the plan as the sticky comment of this merge request (fleet.yaml operator.forge; CI: "$CI_MERGE_REQUEST_IID")')
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean; commentMr?: string }) => {
       const mr = opts.commentMr === undefined ? undefined : parseMrNumber(opts.commentMr);
-      const { outcomes, monitoring, fleet } = await runFleet(opts, 'plan');
-      const plans = outcomes.map((o) => o.plan);
+      const run = await withFleet(opts, 'plan', runPlan);
+      const { plans, monitoring } = run;
       process.stdout.write(opts.json ? `${toJson(monitoring ? { plans, monitoring } : plans, { indent: 2 })}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'plan', !!process.stdout.isTTY));
       if (mr !== undefined) {
-        const res = await postPlanComment(fleet.operator.forge, mr, plans);
+        const res = await postPlanComment(run.fleet.operator.forge, mr, plans);
         process.stderr.write(`odoops: plan comment on merge request ${mr} ${res.action}\n`);
       }
-      const code = planExitCode(plans);
-      process.exitCode = opts.detailedExitcode ? code : code === 1 ? 1 : 0;
+      process.exitCode = opts.detailedExitcode ? run.exitCode : run.exitCode === 1 ? 1 : 0;
     });
 }

@@ -1,32 +1,25 @@
 /**
- * odoops serve: the operator as one long-running process (operator/server): webhook
- * endpoints, a level-triggered scheduler (config refresh, due applies, scheduled drift),
- * /healthz and /metrics, JSON logs; a graceful stop on SIGTERM or SIGINT.
+ * odoops serve: the operator as one long-running process (operator/server): the forge's
+ * webhooks (GitLab or GitHub, fleet.yaml `operator.forge`) driving the MR flow, a
+ * level-triggered scheduler (config refresh, queued applies whose window opened, scheduled
+ * drift), /healthz and /metrics, JSON logs; a graceful stop on SIGTERM or SIGINT.
  *
- * Wired today: scheduled drift (report-only, one job per client, results in the state store
- * and metrics). Not yet: the forge decoders and the MR flow (deliveries and due applies are
- * logged, nothing acts on them) — they plug into `wire` below.
+ * Secrets are references resolved on start: the webhook secret (fleet.yaml
+ * `operator.forge.webhookSecret`, or --webhook-secret) and the forge token; without a
+ * webhook secret it refuses to start.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadDesiredState } from '../desired/load.ts';
-import type { ClientSpec } from '../desired/types.ts';
+import { createForge } from '../forge/index.ts';
 import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
-import { classifyClient, clientDriftResult } from '../drift/classify.ts';
-import { observationOf } from '../drift/observe.ts';
-import { reconcile } from '../reconcile/index.ts';
 import { resolveSecret } from '../secrets/index.ts';
-import { operatorDue } from '../server/due.ts';
-import type { RunDrift } from '../server/drift-schedule.ts';
-import { startOperator, type RunningOperator } from '../server/index.ts';
+import { createLogger } from '../server/log.ts';
+import { startMrOperator, type MrOperator } from '../server/mr/index.ts';
 import { collectFleetStatus } from '../status/collect.ts';
 import { attachStatusPage } from '../status/routes.ts';
-import { createLogger } from '../server/log.ts';
-import type { RunPendingApply } from '../server/pending-applies.ts';
-import type { DriftResult } from '../server/state.ts';
-import type { Decoder, Platform } from '../server/webhooks.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
 import { positiveNumber } from './fleet.ts';
 
@@ -36,26 +29,28 @@ interface ServeOptions {
   repo?: string;
   rev?: string;
   interval: string;
-  concurrency: string;
-  webhookSecret: string;
+  concurrency?: string;
+  webhookSecret?: string;
   sshKey?: string;
   connectTimeout: string;
   logLevel: string;
+  managedFiles?: boolean;
 }
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('run the operator: webhooks, scheduled drift, queued applies, /healthz and /metrics')
+    .description('run the operator: MR webhooks, applies within windows, scheduled drift, the status page, /healthz and /metrics')
     .addOption(new Option('--listen <host:port>', 'address to listen on (port 0: any free port)').default('127.0.0.1:8080'))
-    .option('--state-dir <dir>', 'operator state (queued applies, holds, drift schedule, seen deliveries) (default: $XDG_STATE_HOME/odoops, else ~/.local/state/odoops)')
-    .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
+    .option('--state-dir <dir>', 'operator state (queued applies, holds, MR records, drift schedule, seen deliveries) (default: $XDG_STATE_HOME/odoops, else ~/.local/state/odoops)')
+    .option('--repo <path|url>', 'config repo: local path or git URL, mirrored under a lock (default: current directory)')
     .option('--rev <rev>', 'branch or revision to follow (default: HEAD)')
     .addOption(new Option('--interval <seconds>', 'seconds between passes: config refresh, due applies, scheduled drift').default('60'))
-    .addOption(new Option('--concurrency <n>', 'background jobs at once, over all clients').default('4'))
-    .addOption(new Option('--webhook-secret <ref>', 'secret reference (env:NAME or file:PATH) of the webhook token/secret').default('env:ODOOPS_WEBHOOK_SECRET'))
+    .option('--concurrency <n>', 'background jobs at once, over all clients (default: operator.concurrency of fleet.yaml)')
+    .option('--webhook-secret <ref>', 'secret reference (env:NAME or file:PATH) of the webhook secret (default: fleet.yaml operator.forge.webhookSecret)')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
+    .option('--managed-files', 'applies and drift checks also cover the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog, backups) and Nagios on the monitoring servers')
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .action(async (opts: ServeOptions) => {
       await serve(opts);
@@ -76,23 +71,34 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 async function serve(opts: ServeOptions): Promise<void> {
   const listen = parseListen(opts.listen);
   const intervalMs = positiveNumber(opts.interval, '--interval') * 1000;
-  const concurrency = positiveNumber(opts.concurrency, '--concurrency', { integer: true });
+  const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
-  // Refuse to start rather than run webhooks nobody can authenticate.
-  const webhookSecret = resolveSecret(opts.webhookSecret, { where: '--webhook-secret' });
+  if (opts.webhookSecret !== undefined) resolveSecret(opts.webhookSecret, { where: '--webhook-secret' });
   const keyPath = sshKeyPath(opts.sshKey);
   try {
     readFileSync(keyPath);
   } catch (err) {
     throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
   }
-  const secrets = new Set([webhookSecret]);
-  const log = createLogger({ level: opts.logLevel, secrets });
+  const repo = opts.repo ?? process.cwd();
+  // The forge and its secrets come from the config repo itself: read it once before starting.
+  const desired = await loadDesiredState({ repo, ...(opts.rev ? { rev: opts.rev } : {}) });
+  const forgeConfig = desired.fleet.operator.forge;
+  if (!forgeConfig) throw new OdoopsError('fleet.yaml has no operator.forge: odoops serve answers GitLab or GitHub webhooks, so it needs the forge (kind, url, project, token, webhookSecret)');
+  const secretRef = opts.webhookSecret ?? forgeConfig.webhookSecret;
+  if (!secretRef) {
+    throw new OdoopsError('no webhook secret: set fleet.yaml operator.forge.webhookSecret to a secret reference (env:NAME or file:PATH); odoops serve refuses to run webhooks nobody can authenticate');
+  }
+  const webhookSecret = resolveSecret(secretRef, { where: opts.webhookSecret !== undefined ? '--webhook-secret' : 'fleet.yaml operator.forge.webhookSecret' });
+  const token = resolveSecret(forgeConfig.token, { where: 'fleet.yaml operator.forge.token' });
+  const forge = createForge(forgeConfig);
+  const log = createLogger({ level: opts.logLevel, secrets: new Set([webhookSecret, token]) });
   const ssh: ConnectOptions = { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) };
+  const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
 
   // Signals that arrive while starting are honoured once started.
   let stopRequested = false;
-  let operator: RunningOperator | null = null;
+  let operator: MrOperator | null = null;
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   const onSignal = (signal: NodeJS.Signals) => {
@@ -108,18 +114,17 @@ async function serve(opts: ServeOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    operator = await startOperator<unknown>({
+    operator = await startMrOperator({
       listen,
       stateDir: opts.stateDir ?? defaultStateDir(),
       concurrency,
       intervalMs,
       log,
-      loadConfig: () => loadDesiredState({ repo: opts.repo, rev: opts.rev }),
-      decoders: unwiredDecoders(),
-      wire: (core) => ({
-        onDelivery: (d) => core.log.info({ event: 'delivery', platform: d.platform, deliveryId: d.deliveryId }, 'delivery accepted (the MR flow is not wired yet: nothing to do)'),
-        due: operatorDue({ store: core.store, clock: core.clock, runDrift: driftCheck(ssh, core.clock.now), runApply: unwiredApply }),
-      }),
+      repo,
+      ...(opts.rev ? { rev: opts.rev } : {}),
+      forge,
+      webhookSecret,
+      settings: { ssh, concurrency: desired.fleet.operator.concurrency, ...(opts.managedFiles ? { managedFiles: true } : {}) },
     });
     // The status page at / (operator/status/): the fleet as the config repo and the servers say.
     const running = operator;
@@ -130,37 +135,4 @@ async function serve(opts: ServeOptions): Promise<void> {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
-}
-
-/**
- * Until the forge layer is wired in, no delivery can be authenticated, so every one is
- * refused (401) and nothing runs.
- */
-function unwiredDecoders(): Record<Platform, Decoder<unknown>> {
-  const refuse: Decoder<unknown> = () => ({ kind: 'unauthorized', reason: 'webhook verification is not wired in yet (forge layer)' });
-  return { gitlab: refuse, github: refuse };
-}
-
-class NotWiredError extends OdoopsError {
-  readonly code = 'not-wired';
-  readonly transient = false;
-}
-
-const unwiredApply: RunPendingApply = async (client, pending) => {
-  throw new NotWiredError(`${client}: pending apply of ${pending.revision.slice(0, 12)} not run: the apply runner is not wired in yet`);
-};
-
-/**
- * Report-only drift check of one client: read the server, plan against the desired state,
- * say whether anything differs. Changes nothing, so stopping it midway is harmless; it
- * stops before connecting when the operator is stopping.
- */
-function driftCheck(ssh: ConnectOptions, now: () => Date): RunDrift {
-  return async (client: ClientSpec, config, ctx): Promise<DriftResult | null> => {
-    if (ctx.signal.aborted) return null;
-    const outcome = await reconcile(client, config.revision, { mode: 'plan', ssh, now, runId: ctx.id });
-    if (!outcome.live.reachable) return 'unreachable';
-    // Drift means the server moved since odoops applied; a change waiting for its window is pending.
-    return clientDriftResult(classifyClient(observationOf(client, outcome)));
-  };
 }

@@ -3,7 +3,7 @@
  * `git rev-parse`, files read at any commit straight from the object database (no checkout)
  * through one `git cat-file --batch` — a 10,000-client repo in a fraction of a second — or
  * from the working tree of a local repo; remotes mirrored (simple-git, so the user's SSH/HTTPS
- * credentials work) into a cache directory.
+ * credentials work) into a cache directory, under a lock (mirror-lock.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { simpleGit } from 'simple-git';
 import { OdoopsError, errorMessage } from '../util/errors.ts';
 import { gitResult, lsTree, readBlobs, worktreeStatus } from './gitcli.ts';
+import { withMirrorLock } from './mirror-lock.ts';
 import { uncommittedError, type ConfigSource, type WorktreePolicy } from './source.ts';
 
 export interface ConfigRepo {
@@ -127,13 +128,24 @@ async function openRemote(url: string): Promise<ConfigRepo> {
       timeout: { block: 120_000 },
     }).env(env);
   try {
-    if (fs.existsSync(path.join(dir, 'HEAD'))) {
-      await sg(dir).fetch(['--prune', '--quiet', 'origin']);
-    } else {
+    // Under the mirror's lock, so concurrent webhooks (or another odoops) never fetch into
+    // one directory at once; a first clone goes to a temporary directory renamed into place,
+    // so nobody ever reads a half-cloned mirror.
+    await withMirrorLock(dir, async () => {
+      if (fs.existsSync(path.join(dir, 'HEAD'))) {
+        await sg(dir).fetch(['--prune', '--quiet', 'origin']);
+        return;
+      }
       fs.mkdirSync(path.dirname(dir), { recursive: true });
-      // --mirror: every ref, including merge-request heads (refs/merge-requests/N/head).
-      await sg().clone(url, dir, ['--mirror', '--quiet']);
-    }
+      const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      try {
+        // --mirror: every ref, including merge-request heads (refs/merge-requests/N/head).
+        await sg().clone(url, tmp, ['--mirror', '--quiet']);
+        fs.renameSync(tmp, dir);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
   } catch (err) {
     const line = errorMessage(err).split('\n').map((l) => l.trim()).find((l) => /fatal|error/i.test(l)) ?? errorMessage(err).split('\n')[0];
     throw new OdoopsError(`cannot fetch config repo ${label}: ${redact(line ?? 'git failed')}`);

@@ -211,8 +211,10 @@ export interface OperatorSettings {
   concurrency: number;
   /** Cron schedule (fleet time zone) of drift detection runs by `odoops serve`. Default "0 6 * * *". */
   driftSchedule: string;
-  /** Used by serve, plan --comment-mr, drift --report and reinstall (operator/desired/enforcement.ts). */
-  forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef };
+  /** Clients `odoops serve` reverts when scheduled drift finds their server changed (opt-in, inside windows). */
+  selfHeal: string[];
+  /** Where merge requests, comments and the drift issue live: used by serve, plan --comment-mr, drift --report and reinstall (operator/desired/enforcement.ts). */
+  forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef; webhookSecret?: SecretRef };
 }
 
 /** Security baseline every server must meet (fleet.yaml `security`). Applied by `odoops apply --managed-files`. */

@@ -22,6 +22,7 @@ export const ODOO_LOG_SCRIPT = script('odoo-log.sh');
 // OS maintenance (operator/host/maintenance.ts).
 export const OS_STATE_SCRIPT = script('os-state.sh');
 export const APT_HOLD_SCRIPT = script('apt-hold.sh');
+export const APT_HOLD_DURING_SCRIPT = script('apt-hold-during.sh');
 export const UNATTENDED_UPGRADE_SCRIPT = script('unattended-upgrade.sh');
 
 export const PROBE_PY = read('./probe.py');

@@ -66,20 +66,59 @@ export interface DriftScheduleState {
   lastSuccessAt: string | null;
 }
 
+/** One instance as the MR's apply comment shows it. */
+export interface MrInstanceView {
+  instance: string;
+  /** An apply outcome, or `queued` (merged, not started yet). */
+  outcome: 'applied' | 'unchanged' | 'waiting' | 'blocked' | 'failed' | 'rolled-back' | 'skipped' | 'queued';
+  detail?: string;
+  durationMs?: number;
+  /** Waiting for its window: when it opens (ISO) and the zone to show it in. */
+  nextOpening?: string | null;
+  timeZone?: string;
+  /** The failing command and its output, trimmed. */
+  failure?: string;
+}
+
+/** One client of an MR's apply, as last reported. */
+export interface MrClientApply {
+  revision: string;
+  updatedAt: string;
+  /** The runner's ClientStatus, or `queued` / `superseded` / `removed` / `held`. */
+  status: string;
+  /** Why (held by !N, superseded by !N, the server's error). */
+  note?: string;
+  instances: MrInstanceView[];
+}
+
+/** What the operator remembers of an MR: the plan it made and the apply it runs. */
+export interface MrRecord {
+  mr: MrRef;
+  /** The MR head commit statuses go on. */
+  headSha: string;
+  /** The last plan: at which head, for which clients. */
+  plan: { headSha: string; clients: string[]; at: string } | null;
+  /** The apply (after merge, or by an `odoops apply` command), per client. */
+  apply: { revision: string; clients: Record<string, MrClientApply> } | null;
+}
+
 export interface OperatorState {
   version: typeof STATE_VERSION;
   pendingApplies: Record<string, PendingApply>;
   holds: Record<string, Hold>;
   drift: DriftScheduleState;
+  /** Per MR (key mrKey), its plan and apply; absent in files written before the MR flow. */
+  mrs?: Record<string, MrRecord>;
 }
 
 const iso = { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z$' };
 const isoOrNull = { anyOf: [iso, { type: 'null' }] };
 const mapOf = (value: object) => ({ type: 'object', additionalProperties: value });
+const OPTIONAL = new Set(['url', 'mrs', 'detail', 'durationMs', 'nextOpening', 'timeZone', 'failure', 'note']);
 const record = (properties: Record<string, object>) => ({
   type: 'object',
   additionalProperties: false,
-  required: Object.keys(properties).filter((k) => k !== 'url'),
+  required: Object.keys(properties).filter((k) => !OPTIONAL.has(k)),
   properties,
 });
 const mrSchema = record({
@@ -106,6 +145,41 @@ const stateSchema = record({
     lastSuccessAt: isoOrNull,
     clients: mapOf(record({ fire: iso, checkedAt: iso, result: { enum: ['in-sync', 'pending', 'drifted', 'unreachable', 'failed'] } })),
   }),
+  mrs: mapOf(
+    record({
+      mr: mrSchema,
+      headSha: { type: 'string' },
+      plan: { anyOf: [{ type: 'null' }, record({ headSha: { type: 'string' }, clients: { type: 'array', items: { type: 'string' } }, at: iso })] },
+      apply: {
+        anyOf: [
+          { type: 'null' },
+          record({
+            revision: { type: 'string' },
+            clients: mapOf(
+              record({
+                revision: { type: 'string' },
+                updatedAt: iso,
+                status: { type: 'string' },
+                note: { type: 'string' },
+                instances: {
+                  type: 'array',
+                  items: record({
+                    instance: { type: 'string' },
+                    outcome: { enum: ['applied', 'unchanged', 'waiting', 'blocked', 'failed', 'rolled-back', 'skipped', 'queued'] },
+                    detail: { type: 'string' },
+                    durationMs: { type: 'number' },
+                    nextOpening: isoOrNull,
+                    timeZone: { type: 'string' },
+                    failure: { type: 'string' },
+                  }),
+                },
+              }),
+            ),
+          }),
+        ],
+      },
+    }),
+  ),
 });
 
 const validate = new Ajv({ allErrors: false }).compile<OperatorState>(stateSchema);
@@ -116,6 +190,11 @@ export function emptyState(): OperatorState {
 
 export function sameMr(a: MrRef, b: MrRef): boolean {
   return a.platform === b.platform && a.project === b.project && a.number === b.number;
+}
+
+/** The key of an MR in `mrs`: platform, project and number. */
+export function mrKey(mr: MrRef): string {
+  return `${mr.platform}:${mr.project}!${mr.number}`;
 }
 
 /** "!12" (GitLab) or "#12" (GitHub), as people write them. */
@@ -213,6 +292,23 @@ export class StateStore {
       });
     }
     return clients;
+  }
+
+  mrRecord(mr: MrRef): MrRecord | null {
+    const r = this.current.mrs?.[mrKey(mr)];
+    return r ? structuredClone(r) : null;
+  }
+
+  /** Changes (or creates, from `init`) an MR's record and writes it; returns the record as written. */
+  updateMr(mr: MrRef, init: () => MrRecord, change: (r: MrRecord) => void): MrRecord {
+    return this.update((s) => {
+      s.mrs ??= {};
+      const key = mrKey(mr);
+      const r = s.mrs[key] ?? init();
+      change(r);
+      s.mrs[key] = r;
+      return structuredClone(r);
+    });
   }
 
   heldBy(client: string): Hold | null {

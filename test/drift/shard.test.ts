@@ -1,7 +1,7 @@
 // --shard I/N: every client in exactly one shard, for several totals; stable; bad input refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { inShard, parseShard, shardOf } from '../../operator/cli/shard.ts';
+import { inShard, parseShard, shardOf } from '../../operator/runners/shard.ts';
 
 const names = [...Array.from({ length: 300 }, (_, i) => `client-${i}`), 'acme', 'boreal', 'cobalt', 'acme2', 'x'].map((name) => ({ name }));
 

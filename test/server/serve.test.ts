@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commit, git, readExample } from '../desired/helpers.ts';
 import { metric, parseMetrics, request, tempDir, until } from './helpers.ts';
+import { startFakeForge } from '../forge/fake/index.ts';
 
 const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const SECRET = 'whsec-9d2f61b0c4e8a7';
@@ -36,10 +37,19 @@ async function silentServer() {
   };
 }
 
-function configRepo(ports: Record<string, number>): string {
+/** fleet.yaml of the examples with its forge pointed at `forgeUrl` and the given webhook secret reference. */
+function fleetYaml(forgeUrl: string, webhookSecret: string | null): string {
+  const text = readExample('fleet.yaml')
+    .replace(/^(    url: )https:\/\/gitlab\.example\.com$/m, `$1${forgeUrl}`)
+    .replace(/^(    token: )env:ODOOPS_GITLAB_TOKEN$/m, `$1env:FORGE_TOKEN${webhookSecret ? `\n    webhookSecret: ${webhookSecret}` : ''}`);
+  assert.ok(text.includes(forgeUrl) && text.includes('env:FORGE_TOKEN'), 'the examples\' fleet.yaml declares a GitLab forge');
+  return text;
+}
+
+function configRepo(ports: Record<string, number>, forgeUrl = 'http://127.0.0.1:9', webhookSecret: string | null = 'env:HOOK_SECRET'): string {
   const dir = tempDir('odoops-serve-config-');
   git(dir, 'init', '-q', '-b', 'main');
-  const files: Record<string, string> = { 'fleet.yaml': readExample('fleet.yaml') };
+  const files: Record<string, string> = { 'fleet.yaml': fleetYaml(forgeUrl, webhookSecret) };
   for (const [client, port] of Object.entries(ports)) {
     files[`clients/${client}.yaml`] = readExample(`clients/${client}.yaml`)
       .replace(/^  host: .*$/m, '  host: 127.0.0.1')
@@ -94,17 +104,22 @@ const baseEnv = () => {
   return env;
 };
 
-test('refuses to start without a webhook secret, and never prints one', () => {
+test('refuses to start without a webhook secret (fleet.yaml operator.forge.webhookSecret), and never prints one', () => {
   const dir = tempDir();
   const key = sshKey(dir);
-  const r = spawnSync(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--state-dir', path.join(dir, 'state'), '--ssh-key', key], { env: baseEnv(), encoding: 'utf8' });
-  assert.is(r.status, 1);
-  assert.match(r.stderr, /secret env:ODOOPS_WEBHOOK_SECRET \(--webhook-secret\): environment variable ODOOPS_WEBHOOK_SECRET is not set/);
-  const pasted = spawnSync(process.execPath, [bin, 'serve', '--webhook-secret', SECRET, '--state-dir', path.join(dir, 'state'), '--ssh-key', key], { env: baseEnv(), encoding: 'utf8' });
+  const serve = (args: string[], env: NodeJS.ProcessEnv = baseEnv()) =>
+    spawnSync(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--state-dir', path.join(dir, 'state'), '--ssh-key', key, ...args], { env, encoding: 'utf8' });
+  const noSecret = serve(['--repo', configRepo({ acme: 1 }, 'http://127.0.0.1:9', null)], { ...baseEnv(), FORGE_TOKEN: 't' });
+  assert.is(noSecret.status, 1, noSecret.stderr);
+  assert.match(noSecret.stderr, /no webhook secret: set fleet\.yaml operator\.forge\.webhookSecret/);
+  const unset = serve(['--repo', configRepo({ acme: 1 })], { ...baseEnv(), FORGE_TOKEN: 't' });
+  assert.is(unset.status, 1);
+  assert.match(unset.stderr, /secret env:HOOK_SECRET \(fleet\.yaml operator\.forge\.webhookSecret\): environment variable HOOK_SECRET is not set/);
+  const pasted = serve(['--webhook-secret', SECRET]);
   assert.is(pasted.status, 1);
   assert.match(pasted.stderr, /not a secret reference/);
   assert.not.ok(pasted.stderr.includes(SECRET), 'a secret pasted instead of a reference is not echoed');
-  const badListen = spawnSync(process.execPath, [bin, 'serve', '--listen', 'localhost'], { env: { ...baseEnv(), ODOOPS_WEBHOOK_SECRET: SECRET }, encoding: 'utf8' });
+  const badListen = spawnSync(process.execPath, [bin, 'serve', '--listen', 'localhost'], { env: { ...baseEnv(), HOOK_SECRET: SECRET }, encoding: 'utf8' });
   assert.is(badListen.status, 2);
   assert.match(badListen.stderr, /--listen must be HOST:PORT/);
 });
@@ -113,8 +128,9 @@ test('serves healthz and metrics; on SIGTERM the running drift check finishes, t
   const work = tempDir();
   const acme = await silentServer();
   const boreal = await silentServer();
+  const forge = await startFakeForge({ platform: 'gitlab' });
   try {
-    const repoDir = configRepo({ acme: acme.port, boreal: boreal.port });
+    const repoDir = configRepo({ acme: acme.port, boreal: boreal.port }, forge.url);
     const stateDir = path.join(work, 'state');
     fs.mkdirSync(stateDir);
     // A state from an operator that last ran long ago: the latest drift fire is due now.
@@ -122,8 +138,8 @@ test('serves healthz and metrics; on SIGTERM the running drift check finishes, t
       version: 1, pendingApplies: {}, holds: {}, drift: { baseline: '2000-01-01T00:00:00.000Z', clients: {}, lastSuccessAt: null },
     }));
     const s = startServe(
-      ['--state-dir', stateDir, '--repo', repoDir, '--concurrency', '1', '--interval', '3600', '--ssh-key', sshKey(work), '--connect-timeout', '600', '--webhook-secret', 'env:HOOK_SECRET'],
-      { ...baseEnv(), HOOK_SECRET: SECRET },
+      ['--state-dir', stateDir, '--repo', repoDir, '--concurrency', '1', '--interval', '3600', '--ssh-key', sshKey(work), '--connect-timeout', '600'],
+      { ...baseEnv(), HOOK_SECRET: SECRET, FORGE_TOKEN: forge.botToken },
     );
     try {
       // acme's check is in its SSH handshake; boreal's waits behind it (one job at a time).
@@ -138,7 +154,9 @@ test('serves healthz and metrics; on SIGTERM the running drift check finishes, t
       assert.is(metric(m, 'odoops_jobs', { state: 'queued', kind: 'drift' }), 1);
       assert.is(metric(m, 'odoops_config_last_fetch_timestamp_seconds') > 0, true);
       const hook = await request(`${s.url()}/hooks/github`, { method: 'POST', headers: { 'x-hub-signature-256': 'sha256=00' }, body: '{}' });
-      assert.is(hook.status, 401, 'deliveries are refused until the forge layer authenticates them');
+      assert.is(hook.status, 401, 'a GitLab operator refuses GitHub deliveries');
+      const badToken = await request(`${s.url()}/hooks/gitlab`, { method: 'POST', headers: { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong' }, body: '{}' });
+      assert.is(badToken.status, 401, 'a wrong GitLab token is refused');
 
       s.child.kill('SIGTERM');
       await until(() => s.lines.some((l) => l.event === 'stopping'), 'stopping logged');
@@ -165,6 +183,7 @@ test('serves healthz and metrics; on SIGTERM the running drift check finishes, t
   } finally {
     await acme.close();
     await boreal.close();
+    await forge.close();
   }
 });
 
