@@ -50,7 +50,7 @@ test('a client with no backups anywhere: a warning, not an error; declared but i
   const omitted = zeta().replace(/backups:\n.*\n/, '');
   const a = analyzeFiles(configFiles(fleetNoBackups, { 'clients/zeta.yaml': omitted }));
   assert.equal(a.issues.map(formatIssue), [
-    'fleet.yaml:71:1: warning: defaults.backups: not set here nor in clients/zeta.yaml, so for that client no off-site backups are set up (installed on the servers only by odoops apply --managed-files (and odoops backup); their health is checked by every plan and drift)',
+    'fleet.yaml:74:1: warning: defaults.backups: not set here nor in clients/zeta.yaml, so for that client no off-site backups are set up (installed on the servers only by odoops apply --managed-files (and odoops backup); their health is checked by every plan and drift)',
   ]);
   assert.is(a.clients[0]!.backups, undefined);
   const partial = analyzeFiles(configFiles(fleetNoBackups, { 'clients/zeta.yaml': zeta() }));
@@ -67,7 +67,7 @@ test('many clients without a section: one warning in fleet.yaml, naming a few of
   }
   const a = analyzeFiles(configFiles(fleetNoBackups, clients));
   assert.equal(a.issues.map(formatIssue), [
-    'fleet.yaml:71:1: warning: defaults.backups: not set here nor in any of the 5 client files, so for those clients no off-site backups are set up (installed on the servers only by odoops apply --managed-files (and odoops backup); their health is checked by every plan and drift)',
+    'fleet.yaml:74:1: warning: defaults.backups: not set here nor in any of the 5 client files, so for those clients no off-site backups are set up (installed on the servers only by odoops apply --managed-files (and odoops backup); their health is checked by every plan and drift)',
   ]);
 });
 
@@ -80,7 +80,7 @@ test('CLI: validate succeeds with warnings and prints them apart; show lists the
     const v = run('validate', '--repo', dir);
     assert.is(v.status, 0, v.stderr);
     const lines = v.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^fleet\.yaml:71:1: warning: defaults\.backups: not set/);
+    assert.match(lines[0]!, /^fleet\.yaml:74:1: warning: defaults\.backups: not set/);
     assert.match(lines[1]!, /^valid, 1 warning \([0-9a-f]{12}, 1 client\)$/);
     const json = JSON.parse(run('validate', '--repo', dir, '--json').stdout);
     assert.equal([json.valid, json.errors, json.warnings, json.issues[0].severity], [true, 0, 1, 'warning']);
