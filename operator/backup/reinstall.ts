@@ -23,6 +23,7 @@ import { probeLive } from '../live/probe.ts';
 import { connectSsh, type ConnectOptions, type HostSession } from '../live/ssh.ts';
 import { reconcile } from '../reconcile/index.ts';
 import { resolveClientSecrets } from '../reconcile/secrets.ts';
+import { newDbPassword } from '../provision/db-password.ts';
 import { instanceDirectories, renderInstance } from '../render/instance.ts';
 import { redact, resolveSecret } from '../secrets/index.ts';
 import { OdoopsError } from '../util/errors.ts';
@@ -72,13 +73,15 @@ async function provision(session: HostSession, spec: ClientSpec, runId: string, 
       if (typeof v === 'object' && v !== null && 'secret' in v) secrets.set(v.secret, resolveSecret(v.secret, { env, where: `clients/${spec.name}: instances.${inst.name}.options.${key}` }));
     }
   }
+  // A new database password per instance (the server is fresh): on stdin only, redacted below.
+  const passwords = spec.instances.map(() => newDbPassword());
   const res = await session.exec(guarded(installFiles({
-    files: spec.instances.flatMap((inst) => renderInstance(inst, secrets)).map((f) => ({ path: f.path, content: f.content, mode: f.mode, ...(f.owner ? { owner: f.owner } : {}) })),
+    files: spec.instances.flatMap((inst, i) => renderInstance(inst, passwords[i]!, secrets)).map((f) => ({ path: f.path, content: f.content, mode: f.mode, ...(f.owner ? { owner: f.owner } : {}) })),
     dirs: spec.instances.flatMap((inst) => instanceDirectories(inst)),
     remove: [],
     label: `provision the instances of ${spec.name}`,
   }), runId));
-  if (res.code !== 0) throw new ReinstallError('provision-failed', `${res.label}: ${redact(res.stderr.trim().split('\n').pop() ?? `exit ${res.code}`, [...secrets.values()])}`);
+  if (res.code !== 0) throw new ReinstallError('provision-failed', `${res.label}: ${redact(res.stderr.trim().split('\n').pop() ?? `exit ${res.code}`, [...secrets.values(), ...passwords])}`);
   for (const inst of spec.instances) {
     const up = await session.exec(guarded(composeUp(inst.name, 'db'), runId));
     if (up.code !== 0) throw new ReinstallError('provision-failed', `${up.label}: ${up.stderr.trim().split('\n').pop() ?? `exit ${up.code}`}`);

@@ -1,11 +1,18 @@
 /**
- * odoops resolve CLIENT INSTANCE: clear the "needs manual restore" marker a failed rollback
- * left, once a person has restored the instance by hand. Takes the server lock; exit 0 when
- * a marker was cleared, 1 otherwise (no marker, server locked or unreachable).
+ * odoops resolve CLIENT INSTANCE: clear the marker that blocks an instance once a person has
+ * dealt with it, under the server lock:
+ * - a provisioning marker (failed or refused, operator/provision/types.ts) is shown with
+ *   what it says and what clearing it means, and cleared only with --yes;
+ * - otherwise the "needs manual restore" marker a failed rollback left (the instance restored
+ *   by hand).
+ * Exit 0 when a marker was cleared, 1 otherwise (nothing cleared: no marker, not confirmed,
+ * in progress, server locked or unreachable).
  */
 import type { Command } from 'commander';
 import { loadDesiredState } from '../desired/load.ts';
-import { resolveMarker } from '../apply/marker.ts';
+import { resolveMarker, resolveProvisionMarker } from '../apply/marker.ts';
+import { instanceDir } from '../host/paths.ts';
+import type { ProvisionMarker } from '../provision/types.ts';
 import { connectSsh } from '../live/ssh.ts';
 import { OdoopsError, UsageError } from '../util/errors.ts';
 import { positiveNumber } from './fleet.ts';
@@ -17,12 +24,36 @@ interface ResolveOptions {
   connectTimeout: string;
   lockTimeout: string;
   json?: boolean;
+  yes?: boolean;
+}
+
+/** What a provisioning marker says, and what clearing it does (for the person deciding). */
+export function describeProvisionMarker(target: string, m: ProvisionMarker, path: string, layout: string[], instanceDir: string): string[] {
+  const lines = [
+    `${target}: provisioning ${m.status} at ${m.step} (run ${m.runId}, revision ${m.revision.slice(0, 12)}, ${m.at})${m.message ? `: ${m.message}` : ''}`,
+  ];
+  if (m.exists?.length) lines.push(`  exists on the server: ${m.exists.join('; ')}`);
+  if (m.database) lines.push(`  database: ${m.database === 'created' ? 'created by odoops' : 'being created by odoops'}`);
+  lines.push(`  marker: ${path}`);
+  if (m.status !== 'failed' && m.status !== 'refused') {
+    lines.push('  in progress: a run is provisioning it, or the next apply continues where a dead run stopped; it cannot be cleared');
+    return lines;
+  }
+  if (m.status === 'failed') lines.push('  the next apply continues provisioning from there without clearing anything');
+  lines.push('  clearing it makes the next apply start provisioning afresh, checking again for data odoops did not create (and refusing again while it is there)');
+  if (layout.length) {
+    lines.push(
+      `  the layout odoops wrote is still there (${layout.join(', ')} in ${instanceDir}): without the marker the instance would pass for provisioned,` +
+        ' so it is cleared only once those files are gone (save .env first if the database it names is to be kept)',
+    );
+  }
+  return lines;
 }
 
 export function register(program: Command): void {
   program
     .command('resolve')
-    .description('clear the "needs manual restore" marker of an instance after restoring it by hand')
+    .description('clear the marker blocking an instance: provisioning failed/refused (with --yes), or "needs manual restore" after restoring it by hand')
     .argument('<client>', 'client name')
     .argument('<instance>', 'instance name (e.g. production)')
     .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
@@ -31,6 +62,7 @@ export function register(program: Command): void {
     .option('--connect-timeout <seconds>', 'SSH connection timeout', '10')
     .option('--lock-timeout <seconds>', 'wait this long for a server locked by another run', '0')
     .option('--json', 'print the result as JSON')
+    .option('--yes', 'clear a provisioning marker (failed or refused) after reading what it says')
     .action(async (client: string, instance: string, opts: ResolveOptions) => {
       const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
       const spec = desired.clients.find((c) => c.name === client);
@@ -42,6 +74,22 @@ export function register(program: Command): void {
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
       const session = await connectSsh(client, spec.server, { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) });
       try {
+        const target = `${client}/${instance}`;
+        const prov = await resolveProvisionMarker(session, client, instance, { confirm: opts.yes === true, lockWaitMs });
+        if (prov.kind === 'failed') throw new OdoopsError(prov.reason.message);
+        if (prov.kind !== 'none') {
+          if (opts.json) process.stdout.write(`${JSON.stringify({ client, instance, provisioning: prov }, null, 2)}\n`);
+          else {
+            const lines = describeProvisionMarker(target, prov.marker, prov.path, prov.layout, instanceDir(instance));
+            if (prov.kind === 'cleared') process.stdout.write(`cleared the provisioning marker of ${target}; it said:\n${lines.join('\n')}\n`);
+            else {
+              const next = prov.kind === 'shown' ? 'nothing changed: run again with --yes to clear it' : prov.kind === 'layout-present' ? 'nothing changed: the layout files are still there' : 'nothing changed';
+              process.stderr.write(`${lines.join('\n')}\n${next}\n`);
+            }
+          }
+          if (prov.kind !== 'cleared') process.exitCode = 1;
+          return;
+        }
         const res = await resolveMarker(session, client, instance, { lockWaitMs });
         if (opts.json) process.stdout.write(`${JSON.stringify({ client, instance, ...res }, null, 2)}\n`);
         if (!res.cleared) {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { declaredNotEnforced, NOT_ENFORCED_NOTE } from '../desired/enforcement.ts';
+import { declaredOnlyWithManagedFiles, MANAGED_FILES_NOTE } from '../desired/enforcement.ts';
 import { loadDesiredState } from '../desired/load.ts';
 import { describeSource } from '../desired/source.ts';
 import type { ClientSpec, WindowSpec } from '../desired/types.ts';
@@ -50,14 +50,14 @@ export function register(program: Command): void {
       }
       const now = new Date();
       const windows = windowsOf(client, now);
-      const notEnforced = declaredNotEnforced(client);
+      const onlyManaged = declaredOnlyWithManagedFiles(client);
       const status = Object.fromEntries(client.instances.map((i) => [i.name, windowStatus(i.windows, now)]));
       if (opts.json) {
         const out = {
           revision: state.revision,
           source: state.source,
           ...client,
-          notYetEnforced: notEnforced,
+          onlyWithManagedFiles: onlyManaged,
           windowStatus: status,
           windows: windows.map((w) => ({ path: w.path, ...w.window, nextOpenings: w.nextOpenings.map((d) => d.toISOString()) })),
         };
@@ -65,7 +65,7 @@ export function register(program: Command): void {
         return;
       }
       const lines = [`# resolved desired state of ${name} at ${state.source.kind === 'commit' ? state.revision : describeSource(state.source)}`];
-      if (notEnforced.length) lines.push(`# ${NOT_ENFORCED_NOTE}: ${notEnforced.join(', ')}`);
+      if (onlyManaged.length) lines.push(`# ${MANAGED_FILES_NOTE}: ${onlyManaged.join(', ')}`);
       const out = [`${lines.join('\n')}\n${stringify({ revision: state.revision, ...client })}`, `# update windows (now ${formatAt(now.getTime(), 'UTC')})`];
       for (const inst of client.instances) out.push(`#   ${inst.name}: ${status[inst.name]!.description}`);
       for (const w of windows) {

@@ -7,7 +7,7 @@
  */
 import { IANAZone } from 'luxon';
 import { checkedIssues, clientChecks, crossClientChecks, fleetChecks, fleetClientChecks, valueIssues, WindowCache, type CheckContext, type ClientIdentity } from './checks.ts';
-import { CLIENT_SECTIONS, FLEET_SECTIONS, NOT_ENFORCED_NOTE } from './enforcement.ts';
+import { CLIENT_SECTIONS, enforcementNote, FLEET_SECTIONS } from './enforcement.ts';
 import { issueAt, sortIssues } from './issues.ts';
 import { isPlainObject, Locator, resolveClient, resolveFleet } from './merge.ts';
 import { pruned } from './prune.ts';
@@ -59,15 +59,14 @@ function list(files: string[], max = 3): string {
   return files.length <= max ? files.join(', ') : `${files.slice(0, max).join(', ')} and ${files.length - max} more`;
 }
 
-/** Warnings for the not-yet-enforced sections nobody declares. */
+/** Warnings for the optional sections nobody declares, each saying what enforces it. */
 function undeclaredWarnings(fleetFile: YamlFile, undeclared: Map<string, string[]>, clientFiles: number): ValidationIssue[] {
   const out: ValidationIssue[] = [];
-  const note = `(${NOT_ENFORCED_NOTE})`;
   for (const s of FLEET_SECTIONS) {
     if (!s.ifOmitted) continue;
     const path = s.path.split('.');
     if (findPath(fleetFile, path).depth === path.length) continue;
-    out.push(issueAt(fleetFile.file, positionOf(fleetFile, path, true), `${s.path}: not set, so ${s.ifOmitted} ${note}`, 'warning'));
+    out.push(issueAt(fleetFile.file, positionOf(fleetFile, path, true), `${s.path}: not set, so ${s.ifOmitted} ${enforcementNote(s)}`, 'warning'));
   }
   for (const s of CLIENT_SECTIONS) {
     const files = undeclared.get(s.path) ?? [];
@@ -78,7 +77,7 @@ function undeclaredWarnings(fleetFile: YamlFile, undeclared: Map<string, string[
       issueAt(
         fleetFile.file,
         positionOf(fleetFile, fleetPath, true),
-        `${s.fleetDefault}: not set here nor in ${who}, so for ${files.length === 1 ? 'that client' : 'those clients'} ${s.ifOmitted} ${note}`,
+        `${s.fleetDefault}: not set here nor in ${who}, so for ${files.length === 1 ? 'that client' : 'those clients'} ${s.ifOmitted} ${enforcementNote(s)}`,
         'warning',
       ),
     );

@@ -234,7 +234,7 @@ export interface Resolved {
   spec: ClientSpec;
   /** Problems found while resolving (missing after defaults, unknown destination, ...). */
   issues: ValidationIssue[];
-  /** Sections of NOT_YET_ENFORCED (client side) neither the client nor fleet.yaml declares. */
+  /** Optional client sections (enforcement.ts) neither the client nor fleet.yaml declares. */
   undeclared: string[];
 }
 

@@ -102,7 +102,7 @@ export interface BackupSpec {
   encryptionKey: SecretRef;
 }
 
-/** Declared, not yet enforced by odoops. Each window is optional (left out: a warning). */
+/** Used by `odoops maintain`. Each window is optional (left out: a warning). */
 export interface MaintenanceSpec {
   /** Monthly security updates. */
   security?: WindowSpec;
@@ -195,11 +195,11 @@ export interface ClientSpec {
   server: ServerSpec;
   /** Instances in apply order: "test" first, "production" last, others in between by name. */
   instances: InstanceSpec[];
-  /** Declared, not yet enforced by odoops; absent when neither the client nor fleet.yaml defaults declare backups. */
+  /** Installed by `odoops apply --managed-files`; absent when neither the client nor fleet.yaml defaults declare backups. */
   backups?: BackupSpec;
-  /** Declared, not yet enforced by odoops. */
+  /** The windows of `odoops maintain`. */
   maintenance: MaintenanceSpec;
-  /** Declared, not yet enforced by odoops. */
+  /** NRPE and Nagios, applied by `odoops apply --managed-files`. */
   monitoring: MonitoringSpec;
   /** fleet.yaml `security` with this client's overrides and the built-in baseline. */
   security: SecuritySpec;
@@ -213,11 +213,11 @@ export interface OperatorSettings {
   driftSchedule: string;
   /** Clients `odoops serve` reverts when scheduled drift finds their server changed (opt-in, inside windows). */
   selfHeal: string[];
-  /** Where merge requests, comments and the drift issue live. */
+  /** Where merge requests, comments and the drift issue live: used by serve, plan --comment-mr, drift --report and reinstall (operator/desired/enforcement.ts). */
   forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef; webhookSecret?: SecretRef };
 }
 
-/** Security baseline every server must meet (fleet.yaml `security`). Declared, not yet enforced by odoops. */
+/** Security baseline every server must meet (fleet.yaml `security`). Applied by `odoops apply --managed-files`. */
 export interface SecurityBaseline {
   sshPasswordAuthentication?: boolean;
   sshPermitRootLogin?: 'no' | 'prohibit-password' | 'yes';

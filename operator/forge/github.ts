@@ -19,6 +19,8 @@ import type {
   ForgeUser,
   MergeRequestInfo,
   Mergeability,
+  OpenMergeRequestInput,
+  OpenedMergeRequest,
   Reaction,
   SetStatusInput,
 } from './types.ts';
@@ -235,5 +237,18 @@ export class GitHubForge implements Forge {
 
   async ensureIssue(input: EnsureIssueInput): Promise<EnsureIssueResult> {
     return ensureIssue(this.issuePort(), await this.whoAmI(), ISSUE_MAX_CHARS.github, input);
+  }
+
+  async openMergeRequest(input: OpenMergeRequestInput): Promise<OpenedMergeRequest> {
+    // `head` filters by "owner:branch" (the branch is pushed to the config repo itself).
+    const open = await this.octokit.paginate(this.octokit.rest.pulls.list, {
+      ...this.repoParams, state: 'open', head: `${this.owner}:${input.sourceBranch}`, base: input.targetBranch, per_page: 100,
+    });
+    const existing = open.find((p) => p.head.ref === input.sourceBranch && p.base.ref === input.targetBranch);
+    if (existing) return { number: existing.number, url: existing.html_url, created: false };
+    const { data: p } = await this.octokit.rest.pulls.create({
+      ...this.repoParams, head: input.sourceBranch, base: input.targetBranch, title: input.title, body: input.description,
+    });
+    return { number: p.number, url: p.html_url, created: true };
   }
 }

@@ -18,6 +18,8 @@ import type {
   ForgeUser,
   MergeRequestInfo,
   Mergeability,
+  OpenMergeRequestInput,
+  OpenedMergeRequest,
   Reaction,
   SetStatusInput,
 } from './types.ts';
@@ -311,5 +313,19 @@ export class GitLabForge implements Forge {
 
   async ensureIssue(input: EnsureIssueInput): Promise<EnsureIssueResult> {
     return ensureIssue(this.issuePort(), await this.whoAmI(), ISSUE_MAX_CHARS.gitlab, input);
+  }
+
+  async openMergeRequest(input: OpenMergeRequestInput): Promise<OpenedMergeRequest> {
+    const open = (await this.api.MergeRequests.all({
+      projectId: this.project, state: 'opened', sourceBranch: input.sourceBranch, targetBranch: input.targetBranch, perPage: 100,
+    })) as unknown as GlMergeRequest[];
+    const existing = open.find((m) => m.source_branch === input.sourceBranch && m.target_branch === input.targetBranch);
+    if (existing) return { number: existing.iid, url: existing.web_url, created: false };
+    // remove_source_branch: the proposal's branch goes once merged; nothing else lives on it.
+    const m = (await this.api.MergeRequests.create(this.project, input.sourceBranch, input.targetBranch, input.title, {
+      description: input.description,
+      removeSourceBranch: true,
+    })) as unknown as GlMergeRequest;
+    return { number: m.iid, url: m.web_url, created: true };
   }
 }

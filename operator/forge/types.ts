@@ -169,6 +169,21 @@ export interface EnsureIssueResult {
   closedDuplicates: number;
 }
 
+/** A merge request odoops proposes (e.g. the config change of a reinstall), its branch already pushed. */
+export interface OpenMergeRequestInput {
+  sourceBranch: string;
+  targetBranch: string;
+  title: string;
+  description: string;
+}
+
+export interface OpenedMergeRequest {
+  number: number;
+  url: string;
+  /** false: an open MR from this source branch to this target was already there (returned as is). */
+  created: boolean;
+}
+
 export interface Forge {
   readonly platform: ForgePlatform;
   /** Project path of the config repo, e.g. integrator/fleet-config. */
@@ -203,4 +218,10 @@ export interface Forge {
 
   /** One issue per topic (the drift report), opened, edited in place, closed and reopened. */
   ensureIssue(input: EnsureIssueInput): Promise<EnsureIssueResult>;
+
+  /**
+   * Opens an MR (GitLab merge request, GitHub pull request) from a pushed branch, or returns
+   * the open one from that branch to that target: asking twice opens one.
+   */
+  openMergeRequest(input: OpenMergeRequestInput): Promise<OpenedMergeRequest>;
 }

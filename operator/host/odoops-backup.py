@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 CONFIG_DIR = "/etc/odoops/backup"
 
@@ -338,9 +339,83 @@ def cmd_fetch(cfg, dest_name, snapshot, from_name, into_name, target):
     return 0
 
 
+# --- The schedule, checked here in its own time zone (backups.schedule, backups.timeZone) ---
+# Debian's and Ubuntu's cron ignore CRON_TZ and schedule in the server's zone. So the cron
+# entry starts `scheduled` at every minute that can be the schedule's minute in some zone
+# (real zones are whole quarter hours apart), and this decides: it runs the backup when the
+# minute, hour, day and month in backups.timeZone match the schedule (cron's rule: when both
+# day fields are restricted, either may match), once per scheduled minute (a repeated local
+# time when clocks go back runs once; a skipped one when they go forward does not run).
+NAMES = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+         "sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+
+
+def cron_field(text, lo, hi):
+    """The values of one cron field: *, a, a-b, */n, a-b/n, lists, month and day names."""
+    out = set()
+    for part in text.lower().split(","):
+        rng, _, step = part.partition("/")
+        if rng == "*":
+            a, b = lo, hi
+        else:
+            first, _, last = rng.partition("-")
+            a = NAMES.get(first, None) if not first.isdigit() else int(first)
+            b = (NAMES.get(last, None) if not last.isdigit() else int(last)) if last else (hi if step else a)
+            if a is None or b is None:
+                raise Failure("usage", "invalid cron field %r" % text)
+        out.update(range(a, b + 1, int(step) if step else 1))
+    return out
+
+
+def is_due(schedule, zone, at):
+    """Whether `schedule` fires at the minute of `at` (UTC epoch seconds) in time zone `zone`."""
+    fields = schedule.split()
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        t = time.localtime(at)
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+    minute, hour, dom, month, dow = fields
+    dows = {d % 7 for d in cron_field(dow, 0, 7)}
+    dom_ok = t.tm_mday in cron_field(dom, 1, 31)
+    dow_ok = (t.tm_wday + 1) % 7 in dows
+    day_ok = (dom_ok or dow_ok) if dom != "*" and dow != "*" else (dom_ok and dow_ok)
+    due = t.tm_min in cron_field(minute, 0, 59) and t.tm_hour in cron_field(hour, 0, 23) and t.tm_mon in cron_field(month, 1, 12) and day_ok
+    return due, time.strftime("%Y-%m-%dT%H:%M", t)
+
+
+def cmd_scheduled(cfg, at):
+    due, slot = is_due(cfg["schedule"], cfg["timeZone"], at)
+    if not due:
+        return 0
+    marker = os.path.join(cfg["stateDir"], "last-scheduled")
+    try:
+        with open(marker) as f:
+            if f.read().strip() == slot:
+                return 0
+    except FileNotFoundError:
+        pass
+    os.makedirs(cfg["stateDir"], mode=0o700, exist_ok=True)
+    with open(marker, "w") as f:
+        f.write(slot + "\n")
+    say("PROGRESS", "scheduled backup of %s %s" % (slot, cfg["timeZone"]))
+    return cmd_run(cfg, None)
+
+
 def main(argv):
+    if argv[:1] == ["due"] and len(argv) == 4:
+        # Checking a schedule needs no configuration: odoops-backup due SCHEDULE ZONE EPOCH.
+        due, slot = is_due(argv[1], argv[2], int(argv[3]))
+        print(json.dumps({"due": due, "local": slot}))
+        return 0
     if not argv:
-        sys.stderr.write("usage: odoops-backup run|snapshots|fetch|status\n")
+        sys.stderr.write("usage: odoops-backup run|scheduled|snapshots|fetch|status\n")
         return 2
     os.umask(0o077)
     cfg = load_config()
@@ -348,6 +423,9 @@ def main(argv):
         if argv[0] == "run":
             only = argv[2] if len(argv) >= 3 and argv[1] == "--instance" else None
             return cmd_run(cfg, only)
+        if argv[0] == "scheduled":
+            at = int(argv[2]) if len(argv) == 3 and argv[1] == "--at" else int(time.time())
+            return cmd_scheduled(cfg, at)
         if argv[0] == "snapshots":
             return cmd_snapshots(cfg)
         if argv[0] == "fetch" and len(argv) == 6:
@@ -363,7 +441,7 @@ def main(argv):
         say("RESULT", json.dumps({"error": str(e), "code": e.code}))
         sys.stderr.write("odoops-backup: %s\n" % e)
         return 2 if e.code == "usage" else 1
-    sys.stderr.write("usage: odoops-backup run [--instance I] | snapshots | fetch DEST SNAPSHOT FROM INTO DIR | status\n")
+    sys.stderr.write("usage: odoops-backup run [--instance I] | scheduled [--at EPOCH] | due SCHEDULE ZONE EPOCH | snapshots | fetch DEST SNAPSHOT FROM INTO DIR | status\n")
     return 2
 
 

@@ -4,7 +4,7 @@
 # (<odoops dir>/provision/<instance>.json) and refuses to go on when it finds data odoops did
 # not create. Prints one JSON document on stdout; exit 0, or 3 when provisioning is refused
 # (the marker then says "refused" and what exists), 1 on any other error (stderr says why).
-import grp, json, os, pwd, subprocess, sys, tempfile, time
+import grp, json, os, pwd, secrets, subprocess, sys, tempfile, time
 
 REQ = json.loads(REQUEST)  # noqa: F821 (set by the bootstrap)
 REFUSED = 3
@@ -149,9 +149,28 @@ def layout():
         os.makedirs(d["path"], exist_ok=True)
         os.chmod(d["path"], d["mode"])
         os.chown(d["path"], *owner_ids(d.get("owner")))
+    password = db_password(REQ.get("dbPassword"))
     for f in REQ["files"]:
-        atomic_write(f["path"], f["content"], f["mode"], f.get("owner"))
+        content = f["content"].replace(REQ["dbPassword"]["slot"], password) if password else f["content"]
+        atomic_write(f["path"], content, f["mode"], f.get("owner"))
     json.dump({"written": [f["path"] for f in REQ["files"]]}, sys.stdout)
+
+
+def db_password(spec):
+    """The instance's database password: the one its .env already holds (a layout step run
+    again must keep the password its database was initialised with), else a new random one.
+    It stays on this server: never printed, never in argv."""
+    if not spec:
+        return None
+    try:
+        with open(spec["envFile"]) as f:
+            for line in f:
+                key, sep, value = line.rstrip("\n").partition("=")
+                if sep and key.strip() == spec["key"] and len(value.strip()) >= 24:
+                    return value.strip()
+    except FileNotFoundError:
+        pass
+    return secrets.token_urlsafe(32)
 
 
 def claim_database():
@@ -195,7 +214,21 @@ def finish():
     json.dump({"removed": existed}, sys.stdout)
 
 
-OPS = {"layout": layout, "claim-database": claim_database, "mark": mark, "failed": failed, "finish": finish}
+def clear():
+    """`odoops resolve`: prints the marker; with confirm, removes it when its status is one a
+    person may clear (failed, refused) and the layout odoops wrote is gone: without the
+    marker, a layout would make the instance pass for provisioned (whatever database is there)."""
+    path = REQ["path"]
+    m = read_marker(path) if os.path.exists(path) else None
+    layout = [os.path.basename(p) for p in REQ["layout"] if os.path.exists(p)]
+    out = {"marker": m, "cleared": False, "layout": layout}
+    if m is not None and REQ.get("confirm") and m.get("status") in REQ["clearable"] and not layout:
+        os.unlink(path)
+        out["cleared"] = True
+    json.dump(out, sys.stdout)
+
+
+OPS = {"layout": layout, "claim-database": claim_database, "mark": mark, "failed": failed, "finish": finish, "clear": clear}
 op = OPS.get(REQ.get("op"))
 if op is None:
     fail("unknown provisioning op %r" % REQ.get("op"))

@@ -33,6 +33,11 @@ export interface LayoutEntry {
 export interface LayoutRequest extends MarkerRef {
   dirs: LayoutEntry[];
   files: (LayoutEntry & { content: string })[];
+  /**
+   * The files hold `slot` where the instance's database password goes: the helper puts the
+   * one already in `envFile` (`key=...`) there, else a new random one, on the server only.
+   */
+  dbPassword?: { slot: string; envFile: string; key: string };
 }
 
 const marker = (r: MarkerRef) => ({ path: provisionMarkerFile(r.instance), runId: r.runId, revision: r.revision, at: r.at });
@@ -56,6 +61,7 @@ export const provisionLayout = (r: LayoutRequest): HostCommand =>
       refuseIfFound: { files: [composeFile(r.instance), envFile(r.instance), confFile(r.instance)], filestore: filestoreDir(r.instance), addons: addonsRoot(r.instance) },
       dirs: r.dirs,
       files: r.files,
+      ...(r.dbPassword ? { dbPassword: r.dbPassword } : {}),
     },
     `lay out ${r.instance}`,
   );
@@ -94,6 +100,19 @@ export const provisionFailed = (r: MarkerRef & { database: string; step: string;
     },
     `record the failed provisioning of ${r.instance}`,
     TIMEOUTS.compose,
+  );
+
+/** Statuses of a provisioning marker a person may clear with `odoops resolve` (in-progress: a run is at it, or the next apply continues). */
+export const CLEARABLE_PROVISION_STATUSES = ['failed', 'refused'] as const;
+
+/**
+ * Reads the provisioning marker; with `confirm`, removes it if its status is clearable and
+ * none of the layout files is there. Prints {marker, cleared, layout: names present}.
+ */
+export const provisionClear = (r: { instance: string; confirm: boolean }): HostCommand =>
+  helper(
+    { op: 'clear', path: provisionMarkerFile(r.instance), confirm: r.confirm, clearable: CLEARABLE_PROVISION_STATUSES, layout: [composeFile(r.instance), envFile(r.instance), confFile(r.instance)] },
+    r.confirm ? `clear the provisioning marker of ${r.instance}` : `read the provisioning marker of ${r.instance}`,
   );
 
 export const provisionFinish = (r: MarkerRef): HostCommand => helper({ op: 'finish', marker: marker(r) }, `provisioning of ${r.instance} done`);

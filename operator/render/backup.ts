@@ -1,6 +1,7 @@
 /**
  * Daily off-site backups of one client server (issue 8), rendered from the desired state
- * (pure): the cron entry from backups.schedule/timeZone, the backup program, its
+ * (pure): the cron entry (cronFile: the schedule is checked in backups.timeZone by the program,
+ * since Debian's cron ignores CRON_TZ), the backup program, its
  * configuration (instances, destinations, retention) and the secrets it reads (repository
  * password, each destination's credentials), 0600 under BACKUP_CONFIG_DIR. Each client has
  * its own restic repository per destination: `<destination url>/<client>`.
@@ -70,23 +71,63 @@ export interface BackupProgramConfig {
   }[];
   passwordFile: string;
   retention: { daily: number; weekly: number; monthly: number };
+  /** backups.schedule and backups.timeZone: `odoops-backup scheduled` checks the time itself. */
+  schedule: string;
+  timeZone: string;
   stateDir: string;
   statusFile: string;
   serverStateFile: string;
 }
 
-/** One cron line: the schedule as written, the program, its log. */
+/** The minutes of a cron minute field (*, a, a-b, * /n, a-b/n, lists), or null when it is not one. */
+export function cronMinutes(field: string): Set<number> | null {
+  const out = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|(\d{1,2})(?:-(\d{1,2}))?)(?:\/(\d{1,2}))?$/.exec(part);
+    if (!m) return null;
+    const step = m[4] ? Number(m[4]) : 1;
+    const from = m[1] === '*' ? 0 : Number(m[2]);
+    const to = m[1] === '*' ? 59 : m[3] !== undefined ? Number(m[3]) : m[4] ? 59 : from;
+    if (step < 1 || from > 59 || to > 59 || from > to) return null;
+    for (let v = from; v <= to; v += step) out.add(v);
+  }
+  return out;
+}
+
+/**
+ * The minutes of the server's clock at which the schedule's minute can fall, whatever the
+ * server's time zone: real zones differ by whole quarter hours, so each minute of the
+ * schedule and the same minute 15, 30 and 45 minutes on. "*" when that is every minute.
+ */
+export function serverMinutes(field: string): string {
+  const minutes = cronMinutes(field);
+  if (!minutes) return '';
+  const all = new Set<number>();
+  for (const m of minutes) for (let k = 0; k < 4; k++) all.add((m + 15 * k) % 60);
+  return all.size === 60 ? '*' : [...all].sort((a, b) => a - b).join(',');
+}
+
+/**
+ * The cron entry. Debian's and Ubuntu's cron ignore CRON_TZ and run entries in the server's
+ * own time zone, which need not be backups.timeZone (and may follow other daylight-saving
+ * rules). So cron only wakes the program at every minute the schedule's minute can be on
+ * the server's clock (serverMinutes, every hour), and `odoops-backup scheduled` backs up when
+ * the time in backups.timeZone matches backups.schedule (config.json), once per scheduled
+ * minute: correct in any server zone, across daylight-saving changes, with no zone to probe.
+ */
 export function cronFile(spec: ClientSpec): string {
   const b = spec.backups!;
-  if (/[\r\n]/.test(b.schedule) || b.schedule.trim().split(/\s+/).length !== 5) {
-    throw new RenderError('invalid-value', `clients/${spec.name}: backups.schedule ${JSON.stringify(b.schedule)} is not a five-field cron schedule`);
+  const fields = b.schedule.trim().split(/\s+/);
+  const minutes = fields.length === 5 ? serverMinutes(fields[0]!) : '';
+  if (/[\r\n]/.test(b.schedule) || fields.length !== 5 || !minutes) {
+    throw new RenderError('invalid-value', `clients/${spec.name}: backups.schedule ${JSON.stringify(b.schedule)} is not a five-field cron schedule with a numeric minute field`);
   }
   return [
     `# odoops: daily off-site backups of ${spec.name} (backups.schedule "${b.schedule}" in ${b.timeZone}).`,
     '# Written by odoops: a hand edit is reported as drift and replaced by the next apply.',
-    "# cronie reads CRON_TZ; Debian's and Ubuntu's cron schedule in the server's own time zone.",
-    `CRON_TZ=${b.timeZone}`,
-    `${b.schedule.trim().split(/\s+/).join(' ')} root ${BACKUP_PROGRAM} run >> ${BACKUP_LOG_FILE} 2>&1`,
+    `# cron starts the program at each minute "${fields[0]}" can be on this server's clock; the program`,
+    `# backs up when it is "${fields.join(' ')}" in ${b.timeZone} (cron's own time zone does not matter).`,
+    `${minutes} * * * * root ${BACKUP_PROGRAM} scheduled >> ${BACKUP_LOG_FILE} 2>&1`,
     '',
   ].join('\n');
 }
@@ -138,6 +179,8 @@ export function renderBackup(spec: ClientSpec, secrets: ResolvedSecrets, program
     destinations,
     passwordFile: BACKUP_PASSWORD_FILE,
     retention: b.retention,
+    schedule: b.schedule.trim().split(/\s+/).join(' '),
+    timeZone: b.timeZone,
     stateDir: BACKUP_STATE_DIR,
     statusFile: BACKUP_STATUS_FILE,
     serverStateFile: STATE_FILE,

@@ -9,6 +9,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import { composeFile, ODOO_CONF } from '../host/paths.ts';
+import { newDbPassword } from '../provision/db-password.ts';
 import { instanceDirectories, renderInstance } from '../render/instance.ts';
 import { OdoopsError } from '../util/errors.ts';
 import { enterArgv, machinePath } from './host.ts';
@@ -44,7 +45,7 @@ export async function provisionServer(
         await mkdir(machinePath(rec, d.path), { recursive: true });
         await chmod(machinePath(rec, d.path), d.mode);
       }
-      for (const f of renderInstance(installed)) await writeFile(machinePath(rec, f.path), f.content, { mode: f.mode });
+      for (const f of renderInstance(installed, newDbPassword())) await writeFile(machinePath(rec, f.path), f.content, { mode: f.mode });
       const compose = ['docker', 'compose', '-f', composeFile(inst.name)];
       await inServer(
         state,

@@ -21,6 +21,8 @@ import type { ClientSpec, FleetSpec } from '../../operator/desired/types.ts';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { sandboxDown, sandboxExec, sandboxFault, sandboxUp } from '../../operator/sandbox/index.ts';
 import { BACKUP_CRON_FILE } from '../../operator/host/paths.ts';
+import { serverMinutes } from '../../operator/render/backup.ts';
+import { Cron } from 'croner';
 import { adhoc } from '../host/adhoc.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
@@ -160,22 +162,33 @@ t('odoops backup installs the files, then backs up both instances to both destin
   }
 });
 
-t('the installed schedule entry, run exactly as written, makes a new snapshot on both destinations', async () => {
+t('the installed schedule entry, run as written at a scheduled minute, makes a new snapshot on both destinations', async () => {
   const before = await listing();
   const cron = await inServer(['cat', BACKUP_CRON_FILE]);
   const entry = cron.split('\n').find((l) => /^\S+ \S+ \S+ \S+ \S+ root /.test(l))!;
-  const expected = spec.backups!.schedule.trim().split(/\s+/).join(' ');
-  assert.ok(entry.startsWith(`${expected} root `), entry);
-  assert.match(cron, new RegExp(`^CRON_TZ=${spec.backups!.timeZone}$`, 'm'));
-  const command = entry.slice(`${expected} root `.length);
-  // As cron runs it: sh -c with the command line of the entry (through SSH: the server's PATH).
+  // cron ignores CRON_TZ on Debian: it wakes the program every quarter hour from the
+  // schedule's minute, and the program checks the schedule in backups.timeZone.
+  assert.not.match(cron, /CRON_TZ/);
+  const prefix = `${serverMinutes(spec.backups!.schedule.trim().split(/\s+/)[0]!)} * * * * root `;
+  assert.ok(entry.startsWith(prefix), entry);
+  const command = entry.slice(prefix.length);
+  assert.match(command, / scheduled >> /);
+  // As cron runs it: sh -c with the command line of the entry (through SSH: the server's PATH),
+  // at the next minute the schedule fires in its zone (the program's --at).
+  const next = new Cron(spec.backups!.schedule, { timezone: spec.backups!.timeZone }).nextRun()!;
   const s = await session();
-  const res = await s.exec(adhoc(['sh', '-c', command], { timeoutMs: 300_000 }));
+  const res = await s.exec(adhoc(['sh', '-c', command.replace(' scheduled ', ` scheduled --at ${Math.floor(next.getTime() / 1000)} `)], { timeoutMs: 300_000 }));
   assert.is(res.code, 0, res.stderr);
   const after = await listing();
   for (const d of spec.backups!.destinations) assertNewest(before, after, d.name);
   const log = await inServer(['cat', '/var/log/odoops-backup.log']);
+  assert.match(log, /scheduled backup of \S+ /);
   assert.match(log, /RESULT /);
+  // The same scheduled minute again (cron woke it twice, clocks went back): nothing more.
+  const again = await s.exec(adhoc(['sh', '-c', command.replace(' scheduled ', ` scheduled --at ${Math.floor(next.getTime() / 1000) + 30} `)], { timeoutMs: 300_000 }));
+  assert.is(again.code, 0, again.stderr);
+  const ids = (l: Listing) => Object.values(l.destinations).flatMap((d) => (d.snapshots ?? []).map((x) => x.id)).sort();
+  assert.equal(ids(await listing()), ids(after));
 });
 
 t('drop the database and delete the filestore by hand, restore: identical data', async () => {
@@ -312,7 +325,7 @@ t('the schedule file matches the desired state; a hand edit is drift, and the ma
     await lock.release();
   }
   assert.equal(await backupDrift(), []);
-  assert.match(await inServer(['cat', BACKUP_CRON_FILE]), / root \/usr\/local\/sbin\/odoops-backup run /);
+  assert.match(await inServer(['cat', BACKUP_CRON_FILE]), / root \/usr\/local\/sbin\/odoops-backup scheduled /);
 });
 
 t.run();

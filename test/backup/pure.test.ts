@@ -68,8 +68,12 @@ t('renders the cron entry, the program, the configuration and 0600 secrets; one 
     `${BACKUP_PROGRAM} 755`,
   ]);
   const cron = r.files[0]!.content;
-  assert.match(cron, /^CRON_TZ=Europe\/Paris$/m);
-  assert.match(cron, new RegExp(`^0 1 \\* \\* \\* root ${BACKUP_PROGRAM} run >> /var/log/odoops-backup.log 2>&1$`, 'm'));
+  // No CRON_TZ (Debian's cron ignores it): cron wakes the program at each quarter hour the
+  // schedule's minute can be on the server's clock; the program checks the time in the zone.
+  assert.not.match(cron, /CRON_TZ/);
+  assert.match(cron, new RegExp(`^0,15,30,45 \\* \\* \\* \\* root ${BACKUP_PROGRAM} scheduled >> /var/log/odoops-backup.log 2>&1$`, 'm'));
+  assert.equal((JSON.parse(r.files[1]!.content) as { schedule: string; timeZone: string }).schedule, '0 1 * * *');
+  assert.equal((JSON.parse(r.files[1]!.content) as { schedule: string; timeZone: string }).timeZone, 'Europe/Paris');
   assert.ok(cron.endsWith('\n'), 'cron needs a final newline');
   const config = JSON.parse(r.files[1]!.content) as { destinations: { repository: string; sftp?: { host: string; user: string; port: number } }[] };
   assert.equal(config.destinations.map((d) => d.repository), ['sftp:backup@192.0.2.5:/srv/backup/acme', 's3:https://s3.example.net/bucket/acme']);

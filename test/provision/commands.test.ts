@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { odooInitialize, provisionClaimDatabase, provisionFailed, provisionLayout } from '../../operator/host/provision.ts';
-import { renderInstance } from '../../operator/render/instance.ts';
+import { DB_PASSWORD_SLOT, renderInstance } from '../../operator/render/instance.ts';
 import { shellCommand } from '../../operator/util/shell.ts';
 import { instanceSpec } from '../plan/fixtures.ts';
 
@@ -22,7 +22,7 @@ test('docs/host-commands.md shows the provisioning commands as the builders make
 
 test('values are argv elements or on stdin; a secret option reaches the server on stdin only', () => {
   const inst = instanceSpec('test', { options: { workers: 2, smtp_password: { secret: 'env:SMTP' } } });
-  const files = renderInstance(inst, new Map([['env:SMTP', 'hunter2-secret']]));
+  const files = renderInstance(inst, DB_PASSWORD_SLOT, new Map([['env:SMTP', 'hunter2-secret']]));
   const cmd = provisionLayout({ ...ref, instance: 'test', dirs: [{ path: '/srv/odoo/test', mode: 0o755 }], files });
   assert.not.ok(cmd.argv.join(' ').includes('hunter2-secret'));
   assert.ok(cmd.stdin!.includes('hunter2-secret'));

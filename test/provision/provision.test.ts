@@ -8,7 +8,9 @@
  * - boreal: a module that fails to install in production stops its provisioning with a
  *   marker naming what exists, test untouched; with the module removed, the next apply continues;
  * - cobalt: a database left in PostgreSQL without a layout is refused (nothing of it changed,
- *   production not touched), and a filestore without a layout blocks at plan time.
+ *   production not touched), and a filestore without a layout blocks at plan time; `odoops
+ *   resolve` shows the refusal, clears it only with --yes and once the layout odoops wrote is
+ *   gone, and the next plan provisions the instance afresh.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -111,9 +113,16 @@ t('acme from bare to both instances running: plan and drift then report nothing;
   const prod = await apply(acme, openAt(instanceOf(acme, 'production')));
   assert.is(outcomes(prod).production, 'applied', JSON.stringify(prod.apply, null, 1));
 
+  const passwords: string[] = [];
   for (const inst of acme.instances) {
     const modes = await sh('acme', 'cd "/srv/odoo/$1" && stat -c "%n %a" compose.yaml .env odoo.conf addons filestore', inst.name);
-    assert.is(modes, 'compose.yaml 644\n.env 600\nodoo.conf 644\naddons 755\nfilestore 755\n');
+    assert.is(modes, 'compose.yaml 644\n.env 600\nodoo.conf 640\naddons 755\nfilestore 755\n');
+    // The database password: made on the server, the same in .env and odoo.conf, nowhere in compose.yaml.
+    const password = /^DB_PASSWORD=(.+)$/m.exec(await sh('acme', 'cat "/srv/odoo/$1/.env"', inst.name))?.[1] ?? '';
+    assert.match(password, /^[A-Za-z0-9_-]{43}$/);
+    passwords.push(password);
+    assert.match(await sh('acme', 'cat "/srv/odoo/$1/odoo.conf"', inst.name), new RegExp(`^db_password = ${password}$`, 'm'));
+    assert.not.ok((await sh('acme', 'cat "/srv/odoo/$1/compose.yaml"', inst.name)).includes(password));
     const have = await installed('acme', inst.database);
     for (const m of inst.modules) assert.ok(have.includes(m), `${inst.name}: ${m} installed (${have.join(', ')})`);
     assert.is(await marker('acme', inst.name), null, 'the provisioning marker is gone');
@@ -121,6 +130,8 @@ t('acme from bare to both instances running: plan and drift then report nothing;
     assert.is(state.instances[inst.name]?.revision, desired.revision);
     assert.match(await sh('acme', 'curl -fsS "http://127.0.0.1:$1/web/health"', String(inst.httpPort)), /"pass"/);
   }
+  assert.is(new Set(passwords).size, acme.instances.length, 'one password per instance');
+  for (const r of [first, test, prod]) assert.not.ok(JSON.stringify(r).includes(passwords[0]!) || JSON.stringify(r).includes(passwords[1]!), 'no password in plans or results');
   // Nothing left to do: what odoops rendered and installed reads back as the desired state
   // (the exit codes `plan`/`drift --detailed-exitcode` give for the instances).
   const after = await plan(acme);
@@ -198,8 +209,12 @@ t('boreal: a module failing mid-provision leaves a marker naming what exists, te
   assert.is(ip.actions[0]?.kind, 'provision-layout');
   assert.match(String(ip.changes.find((c) => c.path === 'provisioning')?.reason), /provisioning stopped at provision-modules in run .*; the next apply continues/);
 
-  // With the broken module out of the desired state, the next apply finishes the provisioning.
+  // With the broken module out of the desired state, the next apply finishes the provisioning,
+  // keeping the database password the first layout step made (the database was made with it).
+  const envOf = () => sh('boreal', 'grep ^DB_PASSWORD= /srv/odoo/production/.env');
+  const passwordBefore = await envOf();
   const fixed = await apply(boreal, openAt(prodSpec));
+  assert.is(await envOf(), passwordBefore);
   assert.is(outcomes(fixed).production, 'applied', JSON.stringify(fixed.apply, null, 1));
   const dbStep = fixed.apply!.instances.find((i) => i.instance === 'production')!.actions.find((a) => a.action.kind === 'provision-database');
   assert.match(dbStep?.output ?? '', /database boreal_prod was created by an earlier provisioning run: kept/);
@@ -245,6 +260,48 @@ t('cobalt: a leftover database without a layout is refused and kept as it was; a
   assert.equal(Object.values(outcomes(again)), ['blocked', 'blocked']);
   assert.is(await checksum(), before);
   assert.is(await sh('cobalt', 'cat /srv/odoo/production/filestore/cobalt_prod/attachment'), 'data\n');
+});
+
+t('cobalt: odoops resolve shows the refusal, clears it only with --yes once the layout is gone; then the plan provisions afresh', async () => {
+  const cobalt = clientOf('cobalt');
+  const testInst = instanceOf(cobalt, 'test');
+  const resolve = (...extra: string[]) => odoops(['resolve', 'cobalt', 'test', '--repo', info!.repoDir, ...extra]);
+  const before = await marker('cobalt', 'test');
+  assert.is(before?.status, 'refused');
+
+  // Without --yes: what the marker says, and nothing changed.
+  const shown = await resolve();
+  assert.is(shown.code, 1, shown.stderr);
+  assert.match(shown.stderr, /cobalt\/test: provisioning refused at \S+ \(run /);
+  assert.match(shown.stderr, /exists on the server: database cobalt_test/);
+  assert.match(shown.stderr, /marker: \/var\/lib\/odoops\/provision\/test\.json/);
+  assert.match(shown.stderr, /run again with --yes/);
+  assert.equal(await marker('cobalt', 'test'), before);
+
+  // The person deals with the database; odoops' layout is still there: --yes refuses to clear.
+  await psql('cobalt', 'postgres', `DROP DATABASE ${testInst.database}`);
+  const layoutThere = await resolve('--yes');
+  assert.is(layoutThere.code, 1, layoutThere.stderr);
+  assert.match(layoutThere.stderr, /the layout odoops wrote is still there \(compose\.yaml, \.env, odoo\.conf in \/srv\/odoo\/test\)/);
+  assert.equal(await marker('cobalt', 'test'), before);
+
+  // What odoops wrote removed (layout and addons checkouts): cleared, journalled, and the
+  // next plan provisions test from the start.
+  await sh('cobalt', 'docker compose -f /srv/odoo/test/compose.yaml down >/dev/null 2>&1 || true; rm -rf /srv/odoo/test');
+  const cleared = await resolve('--yes');
+  assert.is(cleared.code, 0, cleared.stderr);
+  assert.match(cleared.stdout, /^cleared the provisioning marker of cobalt\/test; it said:\ncobalt\/test: provisioning refused/);
+  assert.is(await marker('cobalt', 'test'), null);
+  assert.match(await sh('cobalt', 'cat /var/lib/odoops/journal.log'), /provisioning marker cleared \(refused at /);
+  const p = await plan(cobalt);
+  const ip = p.plan!.instances.find((i) => i.instance === 'test')!;
+  assert.is(ip.blocked, undefined, JSON.stringify(ip.blocked));
+  assert.is(ip.actions[0]?.kind, 'provision-layout');
+
+  // Nothing left to resolve: a clear error, exit 1.
+  const none = await resolve('--yes');
+  assert.is(none.code, 1);
+  assert.match(none.stderr, /no needs-manual-restore marker/);
 });
 
 t.run();

@@ -80,7 +80,7 @@ export async function startHarness(tier: { mode: Mode; source: string | null; se
     const t0 = Date.now();
     for (const inst of instances) {
       const c = `docker compose -f /srv/odoo/${inst}/compose.yaml`;
-      await sh(`${c} stop odoo && printf 'ODOO_IMAGE=%s\\n' '${image}' > /srv/odoo/${inst}/.env && ${c} exec -T db dropdb -U odoo --if-exists ${DB[inst]}`);
+      await sh(`${c} stop odoo && sed -i 's|^ODOO_IMAGE=.*|ODOO_IMAGE=${image}|' /srv/odoo/${inst}/.env && ${c} exec -T db dropdb -U odoo --if-exists ${DB[inst]}`);
       await sh(`${c} run --rm -T odoo odoo -c /etc/odoo/odoo.conf -d ${DB[inst]} -i base --without-demo=all --stop-after-init --no-http > /tmp/init-${inst}.log 2>&1 || { tail -20 /tmp/init-${inst}.log; exit 1; }`);
       await sh(`${c} up -d`);
     }

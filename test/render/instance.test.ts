@@ -9,7 +9,10 @@ import { parse } from 'yaml';
 import type { ClientSpec, InstanceSpec } from '../../operator/desired/types.ts';
 import { confValue } from '../../operator/host/commands.ts';
 import { odooOptionString } from '../../operator/plan/diff.ts';
-import { composeYaml, instanceDirectories, odooConf, optionValue, renderInstance, renderInstances } from '../../operator/render/instance.ts';
+import { composeYaml, DB_PASSWORD_SLOT, dbPasswordOf, envContent, instanceDirectories, odooConf, optionValue, renderInstance, renderInstances } from '../../operator/render/instance.ts';
+
+/** An instance's database password as the server makes it (32 characters of [A-Za-z0-9_-]). */
+const PW = 'Zr3_kQ9-vT0aLm2XcB7yHn4WsE8uJd6G';
 import { RenderError } from '../../operator/render/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,16 +39,16 @@ function instance(over: Partial<InstanceSpec> = {}): InstanceSpec {
 }
 
 t('renders the three files of the host contract, with their paths and modes', () => {
-  const files = renderInstance(instance());
+  const files = renderInstance(instance(), PW);
   assert.equal(
     files.map((f) => [f.path, f.mode.toString(8)]),
     [
       ['/srv/odoo/production/compose.yaml', '644'],
       ['/srv/odoo/production/.env', '600'],
-      ['/srv/odoo/production/odoo.conf', '644'],
+      ['/srv/odoo/production/odoo.conf', '640'],
     ],
   );
-  assert.is(files[1]!.content, 'ODOO_IMAGE=registry.example.com/odoo:17.0-20261101\n');
+  assert.is(files[1]!.content, `ODOO_IMAGE=registry.example.com/odoo:17.0-20261101\nDB_PASSWORD=${PW}\n`);
   assert.equal(instanceDirectories(instance({ name: 'test' })).map((d) => d.path), ['/srv/odoo/test', '/srv/odoo/test/addons', '/srv/odoo/test/filestore']);
 });
 
@@ -66,13 +69,13 @@ t('compose.yaml: project odoo-<I>, the image from .env, the instance httpPort on
 
 t('odoo.conf: connection, data_dir, addons_path in order, managed options as Odoo writes them, dbfilter on the database', () => {
   assert.is(
-    odooConf(instance()),
+    odooConf(instance(), PW),
     [
       '[options]',
       'db_host = db',
       'db_port = 5432',
       'db_user = odoo',
-      'db_password = odoo',
+      `db_password = ${PW}`,
       'db_name = acme_prod',
       'data_dir = /var/lib/odoo',
       'addons_path = /mnt/extra-addons/integrator-addons,/mnt/extra-addons/oca-web',
@@ -84,10 +87,10 @@ t('odoo.conf: connection, data_dir, addons_path in order, managed options as Odo
       '',
     ].join('\n'),
   );
-  const bare = odooConf(instance({ addons: [], options: {} }));
+  const bare = odooConf(instance({ addons: [], options: {} }), PW);
   assert.not.match(bare, /addons_path/, 'no addons: Odoo uses its core addons');
-  assert.match(odooConf(instance({ options: { dbfilter: '^%d$' } })), /^dbfilter = \^%d\$$/m);
-  assert.is((odooConf(instance({ options: { dbfilter: '^%d$' } })).match(/^dbfilter/gm) ?? []).length, 1);
+  assert.match(odooConf(instance({ options: { dbfilter: '^%d$' } }), PW), /^dbfilter = \^%d\$$/m);
+  assert.is((odooConf(instance({ options: { dbfilter: '^%d$' } }), PW).match(/^dbfilter/gm) ?? []).length, 1);
 });
 
 t('options odoops owns, bad option names and line breaks are refused with the instance and key', () => {
@@ -100,7 +103,7 @@ t('options odoops owns, bad option names and line breaks are refused with the in
     [{ image: 'odoo:17.0\nEVIL=1' }, /instance production: image: refusing a value with a line break/],
   ] as [Partial<InstanceSpec>, RegExp][]) {
     try {
-      renderInstance(instance(over));
+      renderInstance(instance(over), PW);
       assert.unreachable(JSON.stringify(over));
     } catch (err) {
       assert.instance(err, RenderError);
@@ -113,13 +116,14 @@ t('options odoops owns, bad option names and line breaks are refused with the in
 t('a secret option: its resolved value in odoo.conf, the file secret and 0640 root:101; unresolved or with a line break, refused naming the reference only', () => {
   const inst = instance({ options: { workers: 2, admin_passwd: { secret: 'env:ODOO_ADMIN_ACME' } } });
   const secrets = new Map([['env:ODOO_ADMIN_ACME', 's3cr3t-value']]);
-  const conf = renderInstance(inst, secrets).find((f) => f.path.endsWith('odoo.conf'))!;
+  const conf = renderInstance(inst, PW, secrets).find((f) => f.path.endsWith('odoo.conf'))!;
   assert.match(conf.content, /^admin_passwd = s3cr3t-value$/m);
   assert.equal([conf.mode.toString(8), conf.owner, conf.secret], ['640', 'root:101', true]);
-  const plain = renderInstance(instance()).find((f) => f.path.endsWith('odoo.conf'))!;
-  assert.equal([plain.mode.toString(8), plain.owner, plain.secret], ['644', undefined, undefined]);
+  // Without secret options odoo.conf holds the database password all the same.
+  const plain = renderInstance(instance(), PW).find((f) => f.path.endsWith('odoo.conf'))!;
+  assert.equal([plain.mode.toString(8), plain.owner, plain.secret], ['640', 'root:101', true]);
   try {
-    renderInstance(inst);
+    renderInstance(inst, PW);
     assert.unreachable();
   } catch (err) {
     assert.instance(err, RenderError);
@@ -127,7 +131,7 @@ t('a secret option: its resolved value in odoo.conf, the file secret and 0640 ro
     assert.match((err as Error).message, /instance production: options\.admin_passwd: secret env:ODOO_ADMIN_ACME was not resolved/);
   }
   try {
-    renderInstance(inst, new Map([['env:ODOO_ADMIN_ACME', 'x\nadmin_passwd = other']]));
+    renderInstance(inst, PW, new Map([['env:ODOO_ADMIN_ACME', 'x\nadmin_passwd = other']]));
     assert.unreachable();
   } catch (err) {
     assert.is((err as RenderError).code, 'invalid-value');
@@ -137,7 +141,8 @@ t('a secret option: its resolved value in odoo.conf, the file secret and 0640 ro
 
 t('renderInstances: every instance of a client in one Rendering, sorted by path, with a stable digest', () => {
   const client = { name: 'acme', instances: [instance({ name: 'test', database: 'acme_test', httpPort: 8070 }), instance()] } as ClientSpec;
-  const r = renderInstances(client);
+  const pws = new Map([['test', PW], ['production', PW.split('').reverse().join('')]]);
+  const r = renderInstances(client, pws);
   assert.is(r.target, 'instances acme');
   assert.equal(r.files.map((f) => f.path), [
     '/srv/odoo/production/.env',
@@ -149,9 +154,35 @@ t('renderInstances: every instance of a client in one Rendering, sorted by path,
   ]);
   assert.equal(r.validate, []);
   assert.match(r.digest, /^sha256:[0-9a-f]{64}$/);
-  assert.is(renderInstances(client).digest, r.digest, 'same spec, same digest');
-  const changed = renderInstances({ ...client, instances: [client.instances[0]!, instance({ options: { workers: 4 } })] });
+  assert.is(renderInstances(client, pws).digest, r.digest, 'same spec, same digest');
+  const changed = renderInstances({ ...client, instances: [client.instances[0]!, instance({ options: { workers: 4 } })] }, pws);
   assert.is.not(changed.digest, r.digest, 'an option change changes the digest');
+});
+
+t('the database password: per instance, in .env (compose passes it to the db service) and odoo.conf only; read back from .env; bad forms refused unquoted', () => {
+  const inst = instance();
+  const files = renderInstance(inst, PW);
+  const compose = files.find((f) => f.path.endsWith('compose.yaml'))!;
+  assert.not.ok(compose.content.includes(PW), 'compose.yaml carries no password');
+  assert.is(parse(compose.content).services.db.environment.POSTGRES_PASSWORD, '${DB_PASSWORD:?DB_PASSWORD missing in /srv/odoo/production/.env}');
+  assert.equal(files.filter((f) => f.content.includes(PW)).map((f) => [f.path, f.mode.toString(8), f.secret]), [
+    ['/srv/odoo/production/.env', '600', true],
+    ['/srv/odoo/production/odoo.conf', '640', true],
+  ]);
+  assert.is(dbPasswordOf(envContent(inst, PW)), PW);
+  assert.is(dbPasswordOf('ODOO_IMAGE=odoo:17\n'), null);
+  assert.not.match(composeYaml(inst), /password: odoo|db_password = odoo/, 'no constant password left');
+  assert.ok(DB_PASSWORD_SLOT.length >= 24 && renderInstance(inst, DB_PASSWORD_SLOT).length === 3, 'the provisioning slot is a valid form');
+  for (const bad of ['odoo', 'x'.repeat(23), `${'y'.repeat(30)}\nEVIL=1`, `${'z'.repeat(30)} #`]) {
+    try {
+      renderInstance(inst, bad);
+      assert.unreachable(bad);
+    } catch (err) {
+      assert.instance(err, RenderError);
+      assert.is((err as RenderError).code, 'invalid-value');
+      assert.not.ok((err as Error).message.includes(bad), 'the value is never quoted');
+    }
+  }
 });
 
 t('operator/host/paths.ts, whose paths the renderer uses, imports nothing but util/errors (render stays pure)', () => {

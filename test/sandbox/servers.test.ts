@@ -7,7 +7,7 @@ import { NodeSSH } from 'node-ssh';
 import { parse } from 'yaml';
 import { connectSsh, fingerprint, HostKeyMismatchError, type HostSession } from '../../operator/live/ssh.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
-import { renderInstance } from '../../operator/render/instance.ts';
+import { dbPasswordOf, renderInstance } from '../../operator/render/instance.ts';
 import { adhoc } from '../host/adhoc.ts';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { run } from '../../operator/sandbox/proc.ts';
@@ -151,7 +151,11 @@ t('servers are pre-installed with exactly what the desired state says (the produ
     assert.ok(spec.instances.length >= 2);
     for (const inst of spec.instances) {
       // Base only (addons, options and modules are odoops' job), everything else as resolved.
-      for (const f of renderInstance({ ...inst, addons: [], options: {} })) {
+      // The database password is the server's own (random, in .env): read back, never rendered from the config.
+      const env = await sandboxExec(info!, spec.name, ['cat', `/srv/odoo/${inst.name}/.env`]);
+      const password = dbPasswordOf(env.stdout);
+      assert.ok(password, `${spec.name} ${inst.name}: a database password in .env`);
+      for (const f of renderInstance({ ...inst, addons: [], options: {} }, password!)) {
         const r = await sandboxExec(info!, spec.name, ['sh', '-c', 'cat "$1"; stat -c %a "$1"', 'sh', f.path]);
         assert.is(r.stdout, `${f.content}${f.mode.toString(8)}\n`, `${spec.name} ${f.path}`);
       }

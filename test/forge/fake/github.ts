@@ -7,7 +7,7 @@
  * numbered in one sequence, and pull requests listed by the issues API.
  */
 import type http from 'node:http';
-import { charCount, githubPermissionOf, latestReviews, type FakeComment, type FakeIssue, type FakeMr, type FakeState, type FakeUser } from './model.ts';
+import { charCount, githubPermissionOf, latestReviews, openMr, type FakeComment, type FakeIssue, type FakeMr, type FakeState, type FakeUser } from './model.ts';
 import { HttpReply, linkHeader, paginate, type Ctx, type Frontend, type Reply, type Route } from './server.ts';
 
 export const GITHUB_BODY_MAX = 65_536;
@@ -61,7 +61,7 @@ export function githubFrontend(state: FakeState, project: string, perPageMax: nu
       locked: false,
       title: m.title,
       user: userJson(state.user(m.authorId)),
-      body: '',
+      body: m.description ?? '',
       created_at: m.createdAt,
       merged_at: m.state === 'merged' ? m.createdAt : null,
       merge_commit_sha: m.mergeCommitSha,
@@ -124,8 +124,41 @@ export function githubFrontend(state: FakeState, project: string, perPageMax: nu
   const REPO = '\\/repos\\/(?<owner>[^/]+)\\/(?<repo>[^/]+)';
   const r = (method: string, tail: string, handler: (ctx: Ctx) => Reply): Route => ({ method, pattern: new RegExp(`^${tail === '/user' ? '' : REPO}${tail}$`), handler });
 
+  const owner = project.split('/')[0] as string;
   const routes: Route[] = [
     r('GET', '/user', (ctx) => ({ status: 200, body: userJson(ctx.user) })),
+    // https://docs.github.com/rest/pulls/pulls#list-pull-requests (state, head "owner:branch", base)
+    r('GET', '\\/pulls', (ctx) => {
+      repoOf(ctx);
+      const q = ctx.query;
+      const wanted = q.get('state') ?? 'open';
+      const head = q.get('head');
+      const pulls = state.mrs
+        .filter((m) => wanted === 'all' || (wanted === 'open' ? m.state === 'open' : m.state !== 'open'))
+        .filter((m) => !head || `${owner}:${m.sourceBranch}` === head)
+        .filter((m) => !q.get('base') || m.targetBranch === q.get('base'))
+        .sort((a, b) => b.number - a.number);
+      return list(ctx, pulls.map(pullJson));
+    }),
+    // https://docs.github.com/rest/pulls/pulls#create-a-pull-request: 201; 422 "Validation Failed"
+    // for a head or base the repository lacks, or when a pull request from head is already open.
+    r('POST', '\\/pulls', (ctx) => {
+      repoOf(ctx);
+      const head = text(ctx, 'head');
+      const base = text(ctx, 'base');
+      const title = text(ctx, 'title');
+      if (!head || !base || !title) fail(422, 'Invalid request.\n\n"head", "base" and "title" are required.');
+      const branch = (head as string).includes(':') ? (head as string).split(':')[1] as string : (head as string);
+      const headSha = state.branchHead(branch);
+      const baseSha = state.branchHead(base as string);
+      const invalid = [...(headSha ? [] : ['head']), ...(baseSha ? [] : ['base'])];
+      if (invalid.length) fail(422, 'Validation Failed', invalid.map((f) => ({ resource: 'PullRequest', field: f, code: 'invalid' })), 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request');
+      if (state.mrs.some((m) => m.state === 'open' && m.sourceBranch === branch && m.targetBranch === base)) {
+        fail(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${branch}.` }], 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request');
+      }
+      const mr = openMr(state, { author: ctx.user, source: branch, target: base as string, title: title as string, description: text(ctx, 'body') ?? '', head: headSha as string, targetHead: baseSha as string });
+      return { status: 201, body: pullJson(mr) };
+    }),
     r('GET', '\\/pulls\\/(?<number>\\d+)', (ctx) => ({ status: 200, body: pullJson(mrOf(ctx)) })),
     r('GET', '\\/pulls\\/(?<number>\\d+)\\/files', (ctx) =>
       list(

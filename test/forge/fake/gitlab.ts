@@ -6,7 +6,7 @@
  * notes; a commit status refusing to re-enter the pending/running state it is in.
  */
 import type http from 'node:http';
-import { charCount, gitlabAccessOf, latestReviews, type FakeComment, type FakeIssue, type FakeMr, type FakeState, type FakeUser } from './model.ts';
+import { charCount, gitlabAccessOf, latestReviews, openMr, type FakeComment, type FakeIssue, type FakeMr, type FakeState, type FakeUser } from './model.ts';
 import { HttpReply, linkHeader, paginate, type Ctx, type Frontend, type Reply, type Route } from './server.ts';
 
 export const GITLAB_NOTE_MAX = 1_000_000;
@@ -53,7 +53,7 @@ export function gitlabFrontend(state: FakeState, project: string, perPageMax: nu
     iid: m.number,
     project_id: GITLAB_PROJECT_ID,
     title: m.title,
-    description: '',
+    description: m.description ?? '',
     state: m.state === 'open' ? 'opened' : m.state,
     created_at: m.createdAt,
     target_branch: m.targetBranch,
@@ -122,6 +122,48 @@ export function gitlabFrontend(state: FakeState, project: string, perPageMax: nu
     state.comments.find((c) => c.id === Number(ctx.params.noteId) && c.mr === m.number) ?? fail(404, '404 Note Not Found');
 
   const routes: Route[] = [
+    {
+      // https://docs.gitlab.com/api/merge_requests/#list-project-merge-requests (state, source_branch, target_branch)
+      method: 'GET',
+      pattern: /^\/projects\/(?<id>[^/]+)\/merge_requests$/,
+      handler: (ctx) => {
+        projectOf(ctx);
+        const q = ctx.query;
+        const wanted = q.get('state') ?? 'all';
+        const glState = (m: FakeMr) => (m.state === 'open' ? 'opened' : m.state);
+        const mrs = state.mrs
+          .filter((m) => wanted === 'all' || glState(m) === wanted)
+          .filter((m) => !q.get('source_branch') || m.sourceBranch === q.get('source_branch'))
+          .filter((m) => !q.get('target_branch') || m.targetBranch === q.get('target_branch'))
+          .sort((a, b) => b.number - a.number);
+        return list(ctx, mrs.map(mrJson));
+      },
+    },
+    {
+      // https://docs.gitlab.com/api/merge_requests/#create-mr: 201; a missing branch is a
+      // validation error (400 {message: {source_branch: ["does not exist"]}}); a second open MR
+      // from the same source branch is 409 "Another open merge request already exists for this source branch: !N".
+      method: 'POST',
+      pattern: /^\/projects\/(?<id>[^/]+)\/merge_requests$/,
+      handler: (ctx) => {
+        projectOf(ctx);
+        const source = bodyOf(ctx, 'source_branch');
+        const target = bodyOf(ctx, 'target_branch');
+        const title = bodyOf(ctx, 'title');
+        const missing = ['source_branch', 'target_branch', 'title'].find((k) => !bodyOf(ctx, k));
+        if (missing) throw new HttpReply({ status: 400, body: { error: `${missing} is missing` } });
+        const head = state.branchHead(source as string);
+        const targetHead = state.branchHead(target as string);
+        const errors: Record<string, string[]> = {};
+        if (!head) errors.source_branch = ['does not exist'];
+        if (!targetHead) errors.target_branch = ['does not exist'];
+        if (Object.keys(errors).length) fail(400, errors);
+        const dup = state.mrs.find((m) => m.state === 'open' && m.sourceBranch === source && m.targetBranch === target);
+        if (dup) fail(409, [`Another open merge request already exists for this source branch: !${dup.number}`]);
+        const mr = openMr(state, { author: ctx.user, source: source as string, target: target as string, title: title as string, description: bodyOf(ctx, 'description') ?? '', head: head as string, targetHead: targetHead as string });
+        return { status: 201, body: mrJson(mr) };
+      },
+    },
     { method: 'GET', pattern: /^\/user$/, handler: (ctx) => ({ status: 200, body: userJson(ctx.user) }) },
     {
       method: 'GET',

@@ -13,6 +13,7 @@
  *
  * See test/forge/README.md for the endpoints and what each enforces.
  */
+import { execFileSync } from 'node:child_process';
 import type { ForgePlatform } from '../../../operator/forge/types.ts';
 import { githubFrontend } from './github.ts';
 import { discussionFor, gitlabFrontend } from './gitlab.ts';
@@ -102,6 +103,25 @@ export class FakeForge {
   /** A raw GitHub permission and role name (e.g. write + a custom role), overriding the role. */
   setGithubPermission(user: FakeUser | string, permission: string, roleName: string): void {
     this.state.user(user).githubPermission = { permission, roleName };
+  }
+
+  /**
+   * Branches are those of this real git repository (a bare one the test pushes to): opening an
+   * MR reads the source and target heads from it, and refuses a branch it lacks.
+   */
+  useRepository(gitDir: string): void {
+    this.state.branchHead = (branch) => {
+      try {
+        return execFileSync('git', ['--git-dir', gitDir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { encoding: 'utf8' }).trim() || null;
+      } catch {
+        return null;
+      }
+    };
+  }
+
+  /** MRs opened through the API or seeded, in number order. */
+  get mergeRequests(): FakeMr[] {
+    return [...this.state.mrs].sort((a, b) => a.number - b.number);
   }
 
   /** Registers a commit the platform knows (statuses can be set on it). */

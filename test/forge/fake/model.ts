@@ -51,6 +51,8 @@ export interface FakeMr {
   /** GitLab approval rules: approvals required (0 on GitLab Free without rules). */
   approvalsRequired: number;
   createdAt: string;
+  /** Set for MRs opened through the API. */
+  description?: string;
 }
 
 export interface FakeAward {
@@ -133,6 +135,12 @@ export class FakeState {
   readonly faults: (Fault & { left: number })[] = [];
   /** Commits the platform knows (statuses on others are refused). */
   readonly commits = new Set<string>();
+  /**
+   * The head commit of a branch of the project's repository, or null when it has none. Tests
+   * that push to a real git repository point this at it (FakeForge.useRepository); opening an
+   * MR from a branch the repository lacks is refused as the platforms refuse it.
+   */
+  branchHead: (branch: string) => string | null = () => null;
   private nextId = 1000;
   private nextUserId = 1;
   private clock = Date.UTC(2025, 0, 6, 9, 0, 0);
@@ -223,4 +231,30 @@ export function charCount(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
+}
+
+/** Opens an MR through the API (both front-ends): the caller has checked the branches exist. */
+export function openMr(state: FakeState, input: { author: FakeUser; source: string; target: string; title: string; description: string; head: string; targetHead: string }): FakeMr {
+  state.commits.add(input.head);
+  state.commits.add(input.targetHead);
+  const mr: FakeMr = {
+    number: state.number('mr'),
+    title: input.title,
+    authorId: input.author.id,
+    state: 'open',
+    draft: false,
+    sourceBranch: input.source,
+    targetBranch: input.target,
+    headSha: input.head,
+    targetSha: input.targetHead,
+    mergeCommitSha: null,
+    files: [],
+    mergeable: 'checking',
+    reviews: [],
+    approvalsRequired: 0,
+    createdAt: state.now(),
+    description: input.description,
+  };
+  state.mrs.push(mr);
+  return mr;
 }
