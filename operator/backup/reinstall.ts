@@ -23,7 +23,7 @@ import { probeLive } from '../live/probe.ts';
 import { connectSsh, type ConnectOptions, type HostSession } from '../live/ssh.ts';
 import { reconcile } from '../reconcile/index.ts';
 import { resolveClientSecrets } from '../reconcile/secrets.ts';
-import { newDbPassword } from '../provision/db-password.ts';
+import { newDbPassword } from '../secrets/db-password.ts';
 import { instanceDirectories, renderInstance } from '../render/instance.ts';
 import { redact, resolveSecret } from '../secrets/index.ts';
 import { OdoopsError } from '../util/errors.ts';

@@ -9,7 +9,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
 import { composeFile, ODOO_CONF } from '../host/paths.ts';
-import { newDbPassword } from '../provision/db-password.ts';
+import { newDbPassword } from '../secrets/db-password.ts';
 import { instanceDirectories, renderInstance } from '../render/instance.ts';
 import { OdoopsError } from '../util/errors.ts';
 import { enterArgv, machinePath } from './host.ts';

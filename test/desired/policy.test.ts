@@ -53,7 +53,7 @@ test('options odoops sets, and host-level options, are refused with the reason; 
   ]);
   const sneaky = fleet.replace('policy: {}', 'policy: { allowOptions: [addons_path] }');
   assert.equal(errors(sneaky, withOption('addons_path', '/tmp')), [
-    'fleet.yaml:48:26: policy.allowOptions[0]: option addons_path is set by odoops (from the instance and the host layout): no fleet can allow it',
+    'fleet.yaml:51:26: policy.allowOptions[0]: option addons_path is set by odoops (from the instance and the host layout): no fleet can allow it',
     'clients/zeta.yaml:20:28: instances.production.options.addons_path: option addons_path is set by odoops (from the instance and the host layout) and cannot be set here',
   ]);
 });
