@@ -65,7 +65,7 @@ hk('plan, drift and apply: a host key mismatch has its own line and count, exit 
   try {
     const json = await odoops(info!, ['plan', '--json']);
     assert.is(json.code, 1, json.stderr);
-    const plans = JSON.parse(json.stdout) as { client: string; unreachable?: { code: string } }[];
+    const plans = (JSON.parse(json.stdout) as { clients: { client: string; unreachable?: { code: string } }[] }).clients;
     assert.is(plans.find((p) => p.client === 'boreal')!.unreachable?.code, 'host-key-mismatch');
     assert.is(plans.find((p) => p.client === 'acme')!.unreachable, undefined, 'acme is read');
 

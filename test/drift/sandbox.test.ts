@@ -90,7 +90,7 @@ t.after(async (ctx) => {
 t('after a normal apply with production\'s window closed, drift says pending with the next window, not drift', async ({ info }) => {
   const apply = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--json'], { ODOOPS_NOW: TUESDAY });
   assert.is(apply.code, 0, apply.stdout + apply.stderr);
-  const results = JSON.parse(apply.stdout) as { instances: { instance: string; outcome: string }[] }[];
+  const results = (JSON.parse(apply.stdout) as { clients: { instances: { instance: string; outcome: string }[] }[] }).clients;
   const outcomes = Object.fromEntries(results[0]!.instances.map((i) => [i.instance, i.outcome]));
   assert.is(outcomes.test, 'applied');
   assert.is.not(outcomes.production, 'applied');
@@ -159,7 +159,7 @@ t('a hand edit of odoo.conf is drift (exit 2), production stays pending; --repor
 t('both at once on one instance: a hand edit and a merged change waiting for Sunday', async ({ info, fake }) => {
   const sunday = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--json'], { ODOOPS_NOW: SUNDAY });
   assert.is(sunday.code, 0, sunday.stdout + sunday.stderr);
-  const outcomes = Object.fromEntries((JSON.parse(sunday.stdout) as { instances: { instance: string; outcome: string }[] }[])[0]!.instances.map((i) => [i.instance, i.outcome]));
+  const outcomes = Object.fromEntries(((JSON.parse(sunday.stdout) as { clients: { instances: { instance: string; outcome: string }[] }[] }).clients)[0]!.instances.map((i) => [i.instance, i.outcome]));
   assert.is(outcomes.production, 'applied');
   const clean = await drift(info!, SUNDAY);
   assert.is(clean.run.code, 0, clean.run.stdout);

@@ -56,7 +56,7 @@ e2e('validate accepts the sandbox config repo', async ({ info }) => {
 e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', async ({ info }) => {
   const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--json', '--detailed-exitcode']);
   assert.is(r.code, 2, r.stderr);
-  const plans = JSON.parse(r.stdout) as { client: string; instances: { instance: string; actions: { kind: string; modules?: string[] }[] }[] }[];
+  const plans = (JSON.parse(r.stdout) as { clients: { client: string; instances: { instance: string; actions: { kind: string; modules?: string[] }[] }[] }[] }).clients;
   assert.equal(plans.map((p) => p.client).sort(), info!.servers.map((s) => s.client).sort());
   const acmeTest = plans.find((p) => p.client === 'acme')!.instances.find((i) => i.instance === 'test')!;
   const kinds = acmeTest.actions.map((a) => a.kind);
@@ -72,7 +72,7 @@ e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', a
 e2e('apply --ignore-windows converges one client; drift is clean; a second apply changes nothing', async ({ info }) => {
   const apply = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
   assert.is(apply.code, 0, apply.stdout + apply.stderr);
-  const results = JSON.parse(apply.stdout) as { client: string; instances: { instance: string; outcome: string }[] }[];
+  const results = (JSON.parse(apply.stdout) as { clients: { client: string; instances: { instance: string; outcome: string }[] }[] }).clients;
   assert.equal(results.map((r) => r.client), ['acme']);
   assert.equal(results[0]!.instances.map((i) => `${i.instance}:${i.outcome}`), ['test:applied', 'production:applied']);
 
@@ -88,7 +88,7 @@ e2e('apply --ignore-windows converges one client; drift is clean; a second apply
 
   const again = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
   assert.is(again.code, 0, again.stderr);
-  const second = JSON.parse(again.stdout) as { instances: { outcome: string; actions: unknown[] }[] }[];
+  const second = (JSON.parse(again.stdout) as { clients: { instances: { outcome: string; actions: unknown[] }[] }[] }).clients;
   assert.ok(second[0]!.instances.every((i) => i.outcome === 'unchanged' && i.actions.length === 0), again.stdout);
   const plan = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode']);
   assert.is(plan.code, 0, plan.stdout);
@@ -128,12 +128,12 @@ e2e('an unreachable server is reported (typed), the other server is still planne
     // The connect timeout ends the attempt: the run finishes (no wall-clock assertion needed).
     const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--connect-timeout', '2', '--detailed-exitcode', '--json']);
     assert.is(r.code, 1, 'unknown state is an error, never "no changes"');
-    const plans = JSON.parse(r.stdout) as { client: string; unreachable?: { code: string } }[];
+    const plans = (JSON.parse(r.stdout) as { clients: { client: string; unreachable?: { code: string } }[] }).clients;
     assert.is(plans.find((p) => p.client === 'boreal')!.unreachable?.code, 'unreachable', 'boreal unreachable');
     assert.is(plans.find((p) => p.client === 'acme')!.unreachable, undefined, 'acme still read');
     const a = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'boreal', '--connect-timeout', '2', '--json']);
     assert.is(a.code, 1, a.stdout + a.stderr);
-    assert.is((JSON.parse(a.stdout) as { error?: { code: string } }[])[0]!.error?.code, 'unreachable');
+    assert.is(((JSON.parse(a.stdout) as { clients: { error?: { code: string } }[] }).clients)[0]!.error?.code, 'unreachable');
   } finally {
     await sandboxFault({ dir: info!.dir, client: 'boreal', fault: 'link-up' });
   }
@@ -146,7 +146,7 @@ e2e('a blocked apply exits 1 and says blocked, never "unchanged" (PostgreSQL dow
   try {
     const r = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
     assert.is(r.code, 1, r.stdout + r.stderr);
-    const results = JSON.parse(r.stdout) as { instances: { instance: string; outcome: string; reason?: { code: string } }[] }[];
+    const results = (JSON.parse(r.stdout) as { clients: { instances: { instance: string; outcome: string; reason?: { code: string } }[] }[] }).clients;
     const byName = Object.fromEntries(results[0]!.instances.map((i) => [i.instance, i]));
     assert.is(byName.test?.outcome, 'blocked');
     assert.is(byName.test?.reason?.code, 'live-incomplete');
@@ -204,7 +204,7 @@ e2e('--changed-since plans only the clients a commit touched (the MR pipeline ca
   commit(info!.repoDir, 'acme: comment only');
   const none = await odoops(info!, ['plan', '--repo', info!.repoDir, '--changed-since', 'HEAD~1', '--json']);
   assert.is(none.code, 0, none.stderr);
-  assert.equal(JSON.parse(none.stdout), [], 'a comment-only change touches no client');
+  assert.equal((JSON.parse(none.stdout) as { clients: unknown[] }).clients, [], 'a comment-only change touches no client');
 
   const doc = parseDocument(readFileSync(file, 'utf8'));
   (doc.getIn(['instances', 'test', 'modules']) as YAMLSeq).add('crm');
@@ -212,7 +212,7 @@ e2e('--changed-since plans only the clients a commit touched (the MR pipeline ca
   commit(info!.repoDir, 'acme: add crm');
   const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--changed-since', 'HEAD~1', '--json', '--detailed-exitcode']);
   assert.is(r.code, 2, r.stderr);
-  const plans = JSON.parse(r.stdout) as { client: string; instances: { actions: { kind: string; modules?: string[] }[] }[] }[];
+  const plans = (JSON.parse(r.stdout) as { clients: { client: string; instances: { actions: { kind: string; modules?: string[] }[] }[] }[] }).clients;
   assert.equal(plans.map((p) => p.client), ['acme']);
   assert.ok(plans[0]!.instances.some((i) => i.actions.some((a) => a.kind === 'install-modules' && a.modules!.includes('crm'))));
 });
