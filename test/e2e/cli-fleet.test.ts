@@ -5,39 +5,19 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument, type YAMLSeq } from 'yaml';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
+import { commitAll, runOdoops } from '../util/cli.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const e2e = suite<{ info?: SandboxInfo }>('cli fleet end to end');
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
-// Async spawn: the sandbox's servers live in this process's event loop only through their own
-// processes, but a blocking spawnSync would freeze timers of the test harness for long runs.
-function odoops(info: SandboxInfo, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-function commit(repo: string, message: string): void {
-  for (const args of [['add', '-A'], ['-c', 'user.email=t@odoops.invalid', '-c', 'user.name=t', 'commit', '-qm', message]]) {
-    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  }
-}
+const commit = commitAll;
+const odoops = runOdoops;
 
 e2e.before(async (ctx) => {
   ctx.info = await startSandbox(2);
@@ -51,6 +31,19 @@ e2e('validate accepts the sandbox config repo', async ({ info }) => {
   const r = await odoops(info!, ['validate', '--repo', info!.repoDir]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^valid \(/m);
+});
+
+e2e("the sandbox config repo's README prints commands that work as printed", async ({ info }) => {
+  const readme = readFileSync(path.join(info!.repoDir, 'README.md'), 'utf8');
+  assert.not.match(readme, /examples\/fleet --|npx odoops/, 'not the README of examples/fleet');
+  const lines = readme.split('\n').filter((l) => / (validate|show|sandbox status) /.test(`${l} `) && !l.startsWith('#'));
+  assert.is(lines.length, 3, readme);
+  for (const line of lines) {
+    const argv = line.replace(/\s+#.*$/, '').trim().split(/\s+/);
+    assert.match(argv[0]!, /(^odoops$|bin\/odoops\.mjs$)/);
+    const r = await odoops(info!, argv.slice(1));
+    assert.is(r.code, 0, `${line}\n${r.stdout}${r.stderr}`);
+  }
 });
 
 e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', async ({ info }) => {
@@ -67,6 +60,20 @@ e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', a
   assert.is(kinds.at(-1), 'record-revision');
   const install = acmeTest.actions.find((a) => a.kind === 'install-modules')!;
   assert.ok(install.modules!.includes('integrator_base'));
+});
+
+e2e('--client CLIENT/INSTANCE plans that instance only; an unknown instance names the client\'s', async ({ info }) => {
+  const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme/test', '--json', '--detailed-exitcode']);
+  assert.is(r.code, 2, r.stderr);
+  const doc = JSON.parse(r.stdout) as { format: number; command: string; clients: { client: string; instances: { instance: string }[] }[] };
+  assert.is(doc.format, 2);
+  assert.is(doc.command, 'plan');
+  assert.equal(doc.clients.map((p) => `${p.client}:${p.instances.map((i) => i.instance).join(',')}`), ['acme:test']);
+  const both = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme/test', '--client', 'acme', '--json']);
+  assert.equal((JSON.parse(both.stdout) as typeof doc).clients[0]!.instances.map((i) => i.instance), ['test', 'production']);
+  const bad = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme/staging']);
+  assert.is(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /unknown instance "acme\/staging" \(acme has: test, production\)/);
 });
 
 e2e('apply --ignore-windows converges one client; drift is clean; a second apply changes nothing', async ({ info }) => {
@@ -167,7 +174,7 @@ e2e('odoops resolve: clears a needs-manual-restore marker under the lock; withou
   assert.match(none.stderr, /^odoops: acme\/test has no needs-manual-restore marker$/m);
   const bad = await odoops(info!, ['resolve', 'acme', 'nosuch', '--repo', info!.repoDir]);
   assert.is(bad.code, 2);
-  assert.match(bad.stderr, /unknown instance "nosuch" of acme \(known: /);
+  assert.match(bad.stderr, /unknown instance "acme\/nosuch" \(acme has: test, production\)/);
   // A marker as a failed rollback leaves it (written the way the product writes it is covered in test/apply).
   const marker = JSON.stringify({ code: 'needs-manual-restore', reason: 'rollback failed: test', snapshot: null });
   const put = await sandboxExec(info!, 'acme', ['sh', '-c', 'mkdir -p /var/lib/odoops/blocked && cat > /var/lib/odoops/blocked/test.json'], { input: marker });
