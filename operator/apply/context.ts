@@ -44,7 +44,7 @@ export interface ExecContext {
   upgraded: Set<string>;
   secrets: ResolvedSecrets;
   note(line: string): void;
-  /** The server's clock just before `start` ran "up -d": where the startup phase of the log begins. */
+  /** The odoo log mark (odooLogMark) taken just before `start` ran "up -d": the startup phase of the log is what came after it. */
   startedAt: string | null;
   /** Odoo served the changed instance to users (started after the change): a rollback keeps what it left. */
   served: boolean;

@@ -2,26 +2,29 @@
  * The health check of an instance after a change (issue 11): a request that needs its database
  * — `GET /web/login?db=<database>` answering 200 with the login form, not a redirect — and
  * the startup phase of its log (from just before `up -d` to the first healthy answer) free of
- * ERROR/CRITICAL records. Either failing fails the check. `/web/health` is not used: real Odoo
+ * ERROR/CRITICAL records. Either failing fails the check. The startup phase is what the log
+ * gained after a mark the server gives just before `up -d` (odooLogMark: a byte offset in the
+ * log file, or the engine's own clock for the container's output), not lines picked by their
+ * timestamps: those are Odoo's own text (UTC only because odoo-bin sets TZ=UTC), to the second. `/web/health` is not used: real Odoo
  * answers it with PostgreSQL stopped. Errors of users' requests are not a reason (see
  * startupProblems).
  */
-import { composeUp, guarded, loginPage, odooLog, serverClock } from '../host/commands.ts';
+import { composeUp, guarded, loginPage, odooLogMark, odooLogSince, parseOdooLogMark } from '../host/commands.ts';
 import { ActionFailure, run, type ExecContext } from './context.ts';
 import { describeRecord, parseOdooLog, startupProblems } from './odoo-output.ts';
 
 type HealthContext = Pick<ExecContext, 'session' | 'runId' | 'healthTimeoutMs' | 'instance' | 'startedAt' | 'now'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Log lines read back for the startup phase (a start logs a few dozen; users' requests add theirs). */
+/** Log lines read back for the startup phase, its first ones (a start logs a few dozen; users' requests add theirs). */
 const LOG_LINES = 5000;
 
 /** The login form of Odoo's web client (real Odoo 16-18 and the stand-in). */
 const LOGIN_FORM = /class="[^"]*\boe_login_form\b/;
 
-/** Starts odoo (`up -d`), first reading the server's clock: the startup phase of the log begins there. */
+/** Starts odoo (`up -d`), first taking the log's mark: the startup phase of the log begins there. */
 export async function startOdoo(ctx: Pick<ExecContext, 'session' | 'runId' | 'instance'> & { startedAt: string | null }): Promise<void> {
-  ctx.startedAt = (await run(ctx, serverClock())).stdout.trim();
+  ctx.startedAt = (await run(ctx, odooLogMark(ctx.instance.name))).stdout.trim();
   await run(ctx, composeUp(ctx.instance.name));
 }
 
@@ -61,11 +64,10 @@ export async function instanceHealth(ctx: HealthContext, opts: { scanLog: boolea
 
 async function startupLogProblems(ctx: HealthContext): Promise<{ lines: string[]; output: string; command?: string }> {
   if (ctx.startedAt === null) return { lines: [], output: '' };
-  const res = await run(ctx, odooLog(ctx.instance.name, LOG_LINES));
-  const nl = res.stdout.indexOf('\n');
-  const until = res.stdout.slice(0, nl).replace(/^NOW /, '');
-  const records = parseOdooLog(res.stdout.slice(nl + 1));
-  const problems = startupProblems(records, ctx.startedAt, until);
+  const mark = parseOdooLogMark(ctx.startedAt);
+  if (!mark) throw new ActionFailure(`the odoo log mark taken before the start is unreadable: "${ctx.startedAt.slice(0, 100)}"`);
+  const res = await run(ctx, odooLogSince(ctx.instance.name, mark, LOG_LINES));
+  const problems = startupProblems(parseOdooLog(res.stdout));
   return { lines: problems.map(describeRecord), output: problems.map((p) => [p.text, ...p.continuation].join('\n')).join('\n'), command: res.command };
 }
 

@@ -12,7 +12,7 @@ const LOG_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ \d+ (DEBUG|INFO|WARNING|
 const EXCEPTION_LINE = /^(?:(?:[a-z_]\w*\.)+[A-Z]\w*|[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))(?:: .*)?$/;
 
 export interface OdooLogLine {
-  /** "YYYY-MM-DD HH:MM:SS" (UTC on servers). */
+  /** "YYYY-MM-DD HH:MM:SS": Odoo's own stamp (UTC: odoo-bin sets TZ=UTC), for people; never used to pick lines. */
   at: string;
   level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
   database: string;
@@ -74,12 +74,11 @@ export function keptOutput(output: string, tail = 15, maxChars = 4000): string {
 const REQUEST_LOGGERS = /^(odoo\.http|werkzeug|odoo\.addons\.[\w.]+\.controllers(\.[\w.]+)?)$/;
 
 /**
- * ERROR/CRITICAL records of a server's startup phase: logged from `since` (server clock before
- * the start) to `until` (after its first healthy answer), request handling excluded (a bad
- * query logged by odoo.sql_db for a request is followed by odoo.http's record of it).
+ * ERROR/CRITICAL records of a server's startup phase — the records given, which the host read
+ * after the mark taken before the start (operator/host odooLogSince) — request handling
+ * excluded (a bad query logged by odoo.sql_db for a request is followed by odoo.http's record).
  */
-export function startupProblems(records: OdooLogLine[], since: string, until: string): OdooLogLine[] {
-  const inPhase = records.filter((r) => r.at >= since && r.at <= until);
+export function startupProblems(inPhase: OdooLogLine[]): OdooLogLine[] {
   const out: OdooLogLine[] = [];
   for (let i = 0; i < inPhase.length; i++) {
     const r = inPhase[i]!;

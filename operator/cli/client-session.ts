@@ -9,7 +9,7 @@ import type { ClientSpec, DesiredState, ServerSpec } from '../desired/types.ts';
 import { connectSsh, type HostSession } from '../live/ssh.ts';
 import { UsageError } from '../util/errors.ts';
 import { positiveNumber } from './fleet.ts';
-import { unknownClientMessage } from '../runners/target.ts';
+import { unknownClientMessage } from '../desired/unknown-client.ts';
 
 export interface ClientCommandOptions {
   repo?: string;

@@ -6,7 +6,7 @@
  * resolved secret are written with --out but never printed.
  */
 import { Argument, type Command } from 'commander';
-import { unknownClientMessage } from '../runners/target.ts';
+import { unknownClientMessage } from '../desired/unknown-client.ts';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';

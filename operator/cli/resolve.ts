@@ -9,7 +9,8 @@ import { resolveMarker } from '../apply/marker.ts';
 import { connectSsh } from '../live/ssh.ts';
 import { OdoopsError, UsageError } from '../util/errors.ts';
 import { positiveNumber } from './fleet.ts';
-import { unknownClientMessage, unknownInstanceMessage } from '../runners/target.ts';
+import { unknownClientMessage } from '../desired/unknown-client.ts';
+import { unknownInstanceMessage } from '../runners/target.ts';
 
 interface ResolveOptions {
   repo?: string;

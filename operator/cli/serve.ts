@@ -34,6 +34,7 @@ interface ServeOptions {
   sshKey?: string;
   connectTimeout: string;
   logLevel: string;
+  managedFiles?: boolean;
 }
 
 export function register(program: Command): void {
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--webhook-secret <ref>', 'secret reference (env:NAME or file:PATH) of the webhook secret (default: fleet.yaml operator.forge.webhookSecret)')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
+    .option('--managed-files', 'applies and drift checks also cover the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog, backups) and Nagios on the monitoring servers')
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .action(async (opts: ServeOptions) => {
       await serve(opts);
@@ -122,7 +124,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       ...(opts.rev ? { rev: opts.rev } : {}),
       forge,
       webhookSecret,
-      settings: { ssh, concurrency: desired.fleet.operator.concurrency },
+      settings: { ssh, concurrency: desired.fleet.operator.concurrency, ...(opts.managedFiles ? { managedFiles: true } : {}) },
     });
     // The status page at / (operator/status/): the fleet as the config repo and the servers say.
     const running = operator;

@@ -11,7 +11,7 @@ import { describeSource } from '../desired/source.ts';
 import type { ClientSpec, WindowSpec } from '../desired/types.ts';
 import { describeWindow, formatAt, windowOpenings, windowStatus } from '../plan/windows.ts';
 import { OdoopsError } from '../util/errors.ts';
-import { unknownClientMessage } from '../runners/target.ts';
+import { unknownClientMessage } from '../desired/unknown-client.ts';
 
 /** Openings listed per window. */
 const OPENINGS = 3;

@@ -6,7 +6,7 @@
  * memory holds the resolved specs, never 10,000 YAML documents.
  */
 import { IANAZone } from 'luxon';
-import { checkedIssues, clientChecks, crossClientChecks, fleetChecks, valueIssues, WindowCache, type CheckContext, type ClientIdentity } from './checks.ts';
+import { checkedIssues, clientChecks, crossClientChecks, fleetChecks, fleetClientChecks, valueIssues, WindowCache, type CheckContext, type ClientIdentity } from './checks.ts';
 import { CLIENT_SECTIONS, FLEET_SECTIONS, NOT_ENFORCED_NOTE } from './enforcement.ts';
 import { issueAt, sortIssues } from './issues.ts';
 import { isPlainObject, Locator, resolveClient, resolveFleet } from './merge.ts';
@@ -201,6 +201,7 @@ export function analyzeFiles(files: ConfigFiles, opts: AnalyzeOptions = {}): Ana
     identities.push(r.identity);
   }
   issues.push(...crossClientChecks(identities));
+  if (fc) issues.push(...fleetClientChecks(fc.fleet, fc.file, clients.map((c) => c.name)));
   if (fc) issues.push(...undeclaredWarnings(fc.file, undeclared, clientFiles));
 
   clients.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -11,6 +11,7 @@ import type { Locator } from './merge.ts';
 import { optionProblem, SET_BY_ODOOPS } from './odoo-options.ts';
 import { describeChar, firstNotPrintable } from './printable.ts';
 import { SECRET_KEY } from './schema.ts';
+import { unknownClientMessage } from './unknown-client.ts';
 import type { ClientSpec, FleetSpec, IssueSeverity, ValidationIssue, WindowSpec } from './types.ts';
 import { formatPath, type Path, positionOf, type YamlFile } from './yaml.ts';
 
@@ -256,6 +257,14 @@ export function crossClientChecks(clients: ClientIdentity[]): ValidationIssue[] 
     }
   }
   return out;
+}
+
+/** fleet.yaml names only clients that exist where it names clients (operator.selfHeal). */
+export function fleetClientChecks(fleet: FleetSpec, f: YamlFile, clients: string[]): ValidationIssue[] {
+  const known = new Set(clients);
+  return fleet.operator.selfHeal.flatMap((name, i) =>
+    known.has(name) ? [] : [issueAt(f.file, positionOf(f, ['operator', 'selfHeal', i]), `operator.selfHeal[${i}]: ${unknownClientMessage([name], clients)}`)],
+  );
 }
 
 /** Checks of fleet.yaml on its own (time zone, drift schedule, policy). */

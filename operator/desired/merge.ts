@@ -121,6 +121,7 @@ export function resolveFleet(raw: Obj): FleetSpec {
     operator: {
       concurrency: (op.concurrency as number | undefined) ?? 20,
       driftSchedule: (op.driftSchedule as string | undefined) ?? '0 6 * * *',
+      selfHeal: strings(op.selfHeal),
       ...(op.forge ? { forge: op.forge as NonNullable<FleetSpec['operator']['forge']> } : {}),
     },
     policy: { allowFileUrls: strings(policy.allowFileUrls), allowOptions: strings(policy.allowOptions) },

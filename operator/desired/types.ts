@@ -211,7 +211,9 @@ export interface OperatorSettings {
   concurrency: number;
   /** Cron schedule (fleet time zone) of drift detection runs by `odoops serve`. Default "0 6 * * *". */
   driftSchedule: string;
-  /** Declared, not yet enforced by odoops. */
+  /** Clients `odoops serve` reverts when scheduled drift finds their server changed (opt-in, inside windows). */
+  selfHeal: string[];
+  /** Where merge requests, comments and the drift issue live. */
   forge?: { kind: 'gitlab' | 'github'; url: string; project: string; token: SecretRef; webhookSecret?: SecretRef };
 }
 

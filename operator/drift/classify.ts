@@ -110,7 +110,11 @@ export function countStatus(clients: ClientStatus[]): DriftCounts {
 }
 
 export function fleetDriftStatus(observations: ClientObservation[], revision: string, checkedAt: Date): FleetDriftStatus {
-  const clients = observations.map(classifyClient);
+  return fleetStatusOf(observations.map(classifyClient), revision, checkedAt);
+}
+
+/** The fleet's status from its clients' (e.g. checked one by one by the scheduler). */
+export function fleetStatusOf(clients: ClientStatus[], revision: string, checkedAt: Date): FleetDriftStatus {
   const counts = countStatus(clients);
   return { format: 1, revision, checkedAt: checkedAt.toISOString(), drifted: counts.drifting > 0, counts, clients };
 }

@@ -4,7 +4,7 @@
  * through Forge.ensureIssue: opened (or reopened) when drift, a server needing a person or an
  * unreachable server appears, edited silently while it lasts, closed when the fleet is clean.
  */
-import { createForge, type CreateForgeOptions, type EnsureIssueResult, type ForgeConfig } from '../forge/index.ts';
+import { createForge, type CreateForgeOptions, type EnsureIssueResult, type Forge, type ForgeConfig } from '../forge/index.ts';
 import { DRIFT_ISSUE_LABELS, DRIFT_ISSUE_TOPIC, renderDriftIssue } from '../report/drift-issue.ts';
 import { OdoopsError } from '../util/errors.ts';
 import type { FleetDriftStatus } from './types.ts';
@@ -22,7 +22,11 @@ export interface DriftIssueOptions {
 
 export async function reportDriftIssue(config: ForgeConfig | undefined, status: FleetDriftStatus, opts: DriftIssueOptions = {}): Promise<EnsureIssueResult> {
   if (!config) throw new NoForgeError('drift --report needs fleet.yaml operator.forge (kind, url, project, token) to know where the drift issue lives');
-  const forge = createForge(config, opts.forge);
+  return publishDriftIssue(createForge(config, opts.forge), status, opts);
+}
+
+/** The drift issue on a forge already set up (`odoops serve` has one). */
+export async function publishDriftIssue(forge: Forge, status: FleetDriftStatus, opts: { runUrl?: string } = {}): Promise<EnsureIssueResult> {
   const issue = renderDriftIssue(status, opts.runUrl ? { runUrl: opts.runUrl } : {});
   return forge.ensureIssue({ topic: DRIFT_ISSUE_TOPIC, title: issue.title, body: issue.body, open: issue.open, labels: DRIFT_ISSUE_LABELS });
 }

@@ -78,6 +78,11 @@ export interface ClientStatus {
   managedAttention?: Reason[];
   /** Off-site backup health (operator/backup/health.ts) when degraded or failing: counted as drift. */
   backups?: BackupDrift;
+  /**
+   * The merge request holding this client (`odoops apply` commented before its merge, seen
+   * by `odoops serve`): its server runs that MR's head, so it is not reverted (self-heal).
+   */
+  heldBy?: string;
 }
 
 export interface DriftCounts {

@@ -12,7 +12,7 @@ import {
   addonsRoot, composeFile, confFile, envFile, filestoreDir, instanceDir, markerFile, modulesFile, odooLogFile, provisionMarkerFile,
 } from './paths.ts';
 import {
-  CHECKOUT_SCRIPT, DROP_ASIDE_SCRIPT, ODOO_LOG_SCRIPT, GUARD_SCRIPT, HOST_EDIT_PY, JOURNAL_SCRIPT, LOCK_SCRIPT, PROBE_PY, PYTHON_BOOTSTRAP,
+  CHECKOUT_SCRIPT, DROP_ASIDE_SCRIPT, ODOO_LOG_MARK_SCRIPT, ODOO_LOG_SCRIPT, GUARD_SCRIPT, HOST_EDIT_PY, JOURNAL_SCRIPT, LOCK_SCRIPT, PROBE_PY, PYTHON_BOOTSTRAP,
   RESTORE_DATABASE_SCRIPT, RESTORE_FILES_SCRIPT, RESTORE_FILESTORE_SCRIPT, SNAPSHOT_SCRIPT,
 } from './scripts.ts';
 
@@ -138,7 +138,6 @@ export const psqlModules = (instance: string, database: string): HostCommand =>
   cmd(psqlModulesArgv(instance, database), `read ir_module_module of ${database}`, TIMEOUTS.moduleQuery);
 
 /** The server's clock (UTC, Odoo's log timestamp format): where the startup phase of a log begins. */
-export const serverClock = (): HostCommand => cmd(['date', '-u', '+%Y-%m-%d %H:%M:%S'], 'server clock', TIMEOUTS.quick);
 
 /**
  * `GET /web/login?db=<database>`: a request that needs the database. Prints the body, then a
@@ -149,11 +148,27 @@ export const loginPage = (port: number, database: string): HostCommand =>
     `GET /web/login?db=${database} on port ${port}`, TIMEOUTS.httpProbe);
 
 /**
- * The Odoo log of an instance, last lines, after a "NOW <server clock>" line: the log contract's
- * file (odoo.conf logfile) when the instance writes one, else the container's output.
+ * Where the Odoo log of an instance stands now (taken just before a start): one line "<server
+ * clock, UTC, ns> <inode>:<size of the log contract's file, or ->". Read-only.
  */
-export const odooLog = (instance: string, lines: number): HostCommand =>
-  cmd(['sh', '-c', ODOO_LOG_SCRIPT, 'sh', composeFile(instance), odooLogFile(instance), String(lines)], `odoo log of ${instance}`, TIMEOUTS.quick, { maxOutputBytes: 8 * 1024 * 1024 });
+export const odooLogMark = (instance: string): HostCommand =>
+  cmd(['sh', '-c', ODOO_LOG_MARK_SCRIPT, 'sh', odooLogFile(instance)], `odoo log mark of ${instance}`, TIMEOUTS.quick);
+
+/** odooLogMark's line read: the server's clock and the log file's "<inode>:<size>" ("-": no file then). */
+export interface OdooLogMark { clock: string; file: string }
+export function parseOdooLogMark(line: string): OdooLogMark | null {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (-|\d+:\d+)$/.exec(line.trim());
+  return m ? { clock: m[1]!, file: m[2]! } : null;
+}
+
+/**
+ * What the Odoo log of an instance gained after a mark, its first `lines` lines: the log
+ * contract's file (odoo.conf logfile) from the mark's byte offset when the instance writes one,
+ * else the container's output since the mark's clock.
+ */
+export const odooLogSince = (instance: string, mark: OdooLogMark, lines: number): HostCommand =>
+  cmd(['sh', '-c', ODOO_LOG_SCRIPT, 'sh', composeFile(instance), odooLogFile(instance), String(lines), mark.clock, mark.file],
+    `odoo log of ${instance}`, TIMEOUTS.quick, { maxOutputBytes: 8 * 1024 * 1024 });
 
 /** How a managed option is written to (and read back from) odoo.conf: booleans as Odoo writes them. */
 export function confValue(v: string | number | boolean): string {

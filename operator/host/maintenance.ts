@@ -5,8 +5,8 @@
  * elements or positional parameters of constant scripts, content on stdin.
  */
 import type { HostCommand } from './command.ts';
-import { JOURNAL_FILE } from './paths.ts';
-import { APT_HOLD_SCRIPT, OS_STATE_SCRIPT, UNATTENDED_UPGRADE_SCRIPT } from './scripts.ts';
+import { JOURNAL_FILE, MAINTENANCE_HOLDS_FILE } from './paths.ts';
+import { APT_HOLD_DURING_SCRIPT, APT_HOLD_SCRIPT, OS_STATE_SCRIPT, UNATTENDED_UPGRADE_SCRIPT } from './scripts.ts';
 
 const s = 1000;
 const min = 60 * s;
@@ -41,6 +41,23 @@ export const osState = (composeFiles: string[]): HostCommand => ({
 export const aptHold = (packages: string[]): HostCommand => ({
   argv: ['sh', '-c', APT_HOLD_SCRIPT, 'sh', ...packages],
   label: `apt-mark hold ${packages.join(' ')}`,
+  timeoutMs: MAINTENANCE_TIMEOUTS.osState,
+});
+
+/**
+ * `apt-mark hold` of the installed `packages` not held yet, for the update only: recorded in
+ * MAINTENANCE_HOLDS_FILE first, released by aptReleaseHolds(). Holds the admin set are kept.
+ */
+export const aptHoldDuring = (packages: string[]): HostCommand => ({
+  argv: ['sh', '-c', APT_HOLD_DURING_SCRIPT, 'sh', 'hold', MAINTENANCE_HOLDS_FILE, ...packages],
+  label: `apt-mark hold (for the update) ${packages.join(' ')}`,
+  timeoutMs: MAINTENANCE_TIMEOUTS.osState,
+});
+
+/** `apt-mark unhold` of what aptHoldDuring() held (also what a run that died left held). */
+export const aptReleaseHolds = (): HostCommand => ({
+  argv: ['sh', '-c', APT_HOLD_DURING_SCRIPT, 'sh', 'release', MAINTENANCE_HOLDS_FILE],
+  label: 'apt-mark unhold (after the update)',
   timeoutMs: MAINTENANCE_TIMEOUTS.osState,
 });
 

@@ -25,6 +25,9 @@ export const MARKERS_DIR = `${ODOOPS_DIR}/blocked`;
 /** Provisioning markers (an instance being provisioned, failed or refused): <PROVISION_DIR>/<instance>.json. */
 export const PROVISION_DIR = `${ODOOPS_DIR}/provision`;
 
+/** Packages `odoops maintain` held for the update only (one name a line), unheld after it; a leftover is a run that died. */
+export const MAINTENANCE_HOLDS_FILE = `${ODOOPS_DIR}/maintenance-holds`;
+
 /** Where instances live. */
 export const INSTANCES_DIR = '/srv/odoo';
 /** Where odoo.conf is mounted inside the odoo container. */

@@ -19,9 +19,11 @@ export const RESTORE_FILESTORE_SCRIPT = script('restore-filestore.sh');
 export const DROP_ASIDE_SCRIPT = script('drop-aside.sh');
 export const CHECKOUT_SCRIPT = script('checkout.sh');
 export const ODOO_LOG_SCRIPT = script('odoo-log.sh');
+export const ODOO_LOG_MARK_SCRIPT = script('odoo-log-mark.sh');
 // OS maintenance (operator/host/maintenance.ts).
 export const OS_STATE_SCRIPT = script('os-state.sh');
 export const APT_HOLD_SCRIPT = script('apt-hold.sh');
+export const APT_HOLD_DURING_SCRIPT = script('apt-hold-during.sh');
 export const UNATTENDED_UPGRADE_SCRIPT = script('unattended-upgrade.sh');
 
 export const PROBE_PY = read('./probe.py');

@@ -2,18 +2,20 @@
  * `odoops maintain` for one client: OS updates inside the kind's own window.
  *
  *   window? -> connect -> OS state -> lock -> snapshot every deployed instance (verified dump;
- *   Odoo stopped) -> hold Odoo's packages -> apt-get update -> upgrade (unattended-upgrade for
- *   security, apt-get upgrade for os) -> reboot if required -> reconnect -> start and
- *   health-check every deployed instance
+ *   Odoo stopped) -> hold Odoo's packages (for good) and Docker's (for the update) -> apt-get
+ *   update -> upgrade (unattended-upgrade for security, apt-get upgrade for os) -> Docker's
+ *   holds put back as they were -> reboot if required -> reconnect -> start and health-check
+ *   every deployed instance
  *
  * Before each step the window is asked again (the injected clock): once it has closed, the
  * run stops before that step. Whatever happens, instances the snapshot stopped are started
- * again and health-checked: a run leaves the server serving. The sources are never touched,
+ * again and health-checked, and Docker's packages get back the hold state they had: a run
+ * leaves the server serving. The sources are never touched,
  * so updates stay within the OS release; the Odoo images are never touched either.
  */
 import type { ClientSpec } from '../desired/types.ts';
 import { composeUp, guarded } from '../host/commands.ts';
-import { aptHold, aptUpdate, aptUpgrade, connectionCheck, reboot, unattendedUpgrade } from '../host/maintenance.ts';
+import { aptHold, aptHoldDuring, aptReleaseHolds, aptUpdate, aptUpgrade, connectionCheck, reboot, unattendedUpgrade } from '../host/maintenance.ts';
 import { instanceHealth } from '../apply/health.ts';
 import { journalFor, type Journal } from '../apply/journal.ts';
 import { newRunId, tryLock, type LockAttempt } from '../apply/lock.ts';
@@ -23,6 +25,7 @@ import { connectSsh, HostKeyMismatchError, type ConnectOptions, type HostSession
 import { NO_SECRETS } from '../reconcile/secrets.ts';
 import { APT_CONF_DIR, UNATTENDED_NAME, unattendedUpgradesFiles } from '../render/unattended-upgrades.ts';
 import { errorMessage } from '../util/errors.ts';
+import { DOCKER_PACKAGES } from './holds.ts';
 import { readOsState } from './os-state.ts';
 import type { MaintenanceKind, MaintenanceReason, MaintenanceRun, OsState, StepName, StepResult } from './types.ts';
 import { mayContinue, windowDecision } from './window.ts';
@@ -72,7 +75,7 @@ export async function maintainClient(spec: ClientSpec, opts: MaintainOptions): P
   const t0 = Date.now();
   const runId = newRunId();
   const run: MaintenanceRun = {
-    client: spec.name, kind, runId, startedAt: started.toISOString(), result: 'done', windowIgnored: false, steps: [], upgraded: [], held: [],
+    client: spec.name, kind, runId, startedAt: started.toISOString(), result: 'done', windowIgnored: false, steps: [], upgraded: [], held: [], heldDuring: [], keptHeld: [], released: [],
     rebooted: false, rebootRequired: false, before: null, after: null, snapshots: {}, durationMs: 0,
   };
   const finish = (): MaintenanceRun => ({ ...run, durationMs: Date.now() - t0 });
@@ -117,7 +120,9 @@ export async function maintainClient(spec: ClientSpec, opts: MaintainOptions): P
         run.reason = err instanceof StepFailed ? err.reason : { code: 'internal', message: errorMessage(err) };
       }
     }
-    // Whatever happened: instances stopped for the snapshot, or taken down by the reboot, serve again.
+    // Whatever happened: Docker's holds as they were, and instances stopped for the snapshot, or
+    // taken down by the reboot, serve again.
+    if (!state.released) await releaseHolds(state).catch((err) => failRun(run, err));
     await restartInstances(state);
     session = state.session;
     lock = state.lock ?? lock;
@@ -153,6 +158,8 @@ interface RunState {
   pendingBefore?: OsState;
   /** The lock taken again after a reboot. */
   lock?: LockAttempt;
+  /** Docker's holds were put back (release-holds ran). */
+  released?: boolean;
 }
 
 function journalOf(session: HostSession, spec: ClientSpec, kind: MaintenanceKind, runId: string, now: () => Date): Journal {
@@ -218,13 +225,22 @@ async function maintenanceSteps(s: RunState, ignore: boolean): Promise<void> {
     });
   }
 
-  // 2. Odoo's packages held: maintenance never changes the Odoo series.
+  // 2. Odoo's packages held: maintenance never changes the Odoo series. Docker's held for the
+  //    update: upgrading the engine would restart it and stop both instances mid-way.
   checkpoint('hold');
   const heldPackages = spec.security.heldPackages;
   await step(s, 'hold', undefined, async () => {
     const out = protocolLines((await exec(s, aptHold(heldPackages))).stdout.replace(/\t/g, ' '));
     run.held = out.get('HELD') ?? [];
-    return { value: undefined, detail: run.held.length ? `held: ${run.held.join(', ')}` : `none of ${heldPackages.join(', ')} is installed` };
+    const docker = protocolLines((await exec(s, aptHoldDuring([...DOCKER_PACKAGES]))).stdout.replace(/\t/g, ' '));
+    run.heldDuring = docker.get('HELD') ?? [];
+    run.keptHeld = docker.get('KEPT') ?? [];
+    const details = [
+      run.held.length ? `held: ${run.held.join(', ')}` : `none of ${heldPackages.join(', ')} is installed`,
+      ...(run.heldDuring.length ? [`held for the update: ${run.heldDuring.join(', ')}`] : []),
+      ...(run.keptHeld.length ? [`already held: ${run.keptHeld.join(', ')}`] : []),
+    ];
+    return { value: undefined, detail: details.join('; ') };
   });
 
   // 3. Fresh package lists.
@@ -249,7 +265,10 @@ async function maintenanceSteps(s: RunState, ignore: boolean): Promise<void> {
     return { value: undefined, detail: 'apt-get upgrade --with-new-pkgs' };
   });
 
-  // 5. Reboot only when a package asks for it, and only while the window is still open.
+  // 5. Docker's packages get their hold state back (not a window step: it only undoes step 2).
+  await releaseHolds(s);
+
+  // 6. Reboot only when a package asks for it, and only while the window is still open.
   const mid = await readOsState(s.session, spec);
   run.rebootRequired = mid.rebootRequired;
   if (!mid.rebootRequired) {
@@ -262,6 +281,24 @@ async function maintenanceSteps(s: RunState, ignore: boolean): Promise<void> {
     run.rebooted = true;
     return { value: undefined, detail: mid.rebootPackages.length ? `required by ${mid.rebootPackages.join(', ')}` : undefined };
   });
+}
+
+/** Unholds what this run (or one that died) held for the update only; the admin's holds stay. */
+async function releaseHolds(s: RunState): Promise<void> {
+  await step(s, 'release-holds', undefined, async () => {
+    const out = protocolLines((await exec(s, aptReleaseHolds())).stdout.replace(/\t/g, ' '));
+    s.run.released = out.get('UNHELD') ?? [];
+    s.released = true;
+    return { value: undefined, detail: s.run.released.length ? `unheld: ${s.run.released.join(', ')}` : 'nothing to unhold' };
+  });
+}
+
+/** The first failure is the run's reason (a window closing mid-way is overridden by a failure). */
+function failRun(run: MaintenanceRun, err: unknown): void {
+  if (run.result === 'done' || run.result === 'window-closed') {
+    run.result = 'failed';
+    run.reason = err instanceof StepFailed ? err.reason : { code: 'internal', message: errorMessage(err) };
+  }
 }
 
 /** An ExecContext for the snapshot executor shared with apply. */
@@ -330,10 +367,7 @@ async function restartInstances(s: RunState): Promise<void> {
       });
     } catch (err) {
       // The first failure is the run's reason; the other instances are still started.
-      if (s.run.result === 'done' || s.run.result === 'window-closed') {
-        s.run.result = 'failed';
-        s.run.reason = err instanceof StepFailed ? err.reason : { code: 'internal', message: errorMessage(err) };
-      }
+      failRun(s.run, err);
     }
   }
 }

@@ -39,7 +39,7 @@ export interface OsState {
   errors: string[];
 }
 
-export type StepName = 'snapshot' | 'hold' | 'update-lists' | 'upgrade' | 'reboot' | 'reconnect' | 'start-instances' | 'health-check';
+export type StepName = 'snapshot' | 'hold' | 'update-lists' | 'upgrade' | 'release-holds' | 'reboot' | 'reconnect' | 'start-instances' | 'health-check';
 
 export interface StepResult {
   step: StepName;
@@ -112,8 +112,14 @@ export interface MaintenanceRun {
   steps: StepResult[];
   /** Packages upgraded (from the state before and after). */
   upgraded: { name: string; from: string | null; to: string }[];
-  /** Packages held by this run. */
+  /** Odoo's packages held (they stay held). */
   held: string[];
+  /** Docker's packages this run held for the update and released after it (DOCKER_PACKAGES). */
+  heldDuring: string[];
+  /** Docker's packages the admin had held: left held. */
+  keptHeld: string[];
+  /** Packages unheld after the update (heldDuring, plus any a run that died had left held). */
+  released: string[];
   rebooted: boolean;
   /** Still required after the run (e.g. the window closed before the reboot). */
   rebootRequired: boolean;

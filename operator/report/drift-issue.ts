@@ -71,6 +71,12 @@ export function renderDriftIssue(s: FleetDriftStatus, opts: { runUrl?: string } 
     for (const c of unreachable) out.push(`- \`${c.client}\` (${c.unreachable!.code}): ${mdEscape(c.unreachable!.message)}`);
     out.push('');
   }
+  const held = s.clients.filter((c) => c.heldBy);
+  if (held.length) {
+    out.push('#### Held by a merge request (not reverted)', '');
+    for (const c of held) out.push(`- \`${c.client}\`: held by ${mdEscape(c.heldBy!)} (applied before its merge): drift and self-heal leave it alone until that MR is merged or closed`);
+    out.push('');
+  }
   const pending = s.clients.flatMap((c) => c.instances.filter((i) => i.pending).map((i) => ({ c, i })));
   if (pending.length) {
     out.push('#### Pending changes (applied in their windows; these alone do not keep this issue open)', '', '| client/instance | changes | when |', '| --- | --- | --- |');

@@ -7,6 +7,7 @@ import type { WorktreePolicy } from '../desired/source.ts';
 import type { ClientSpec, DesiredState } from '../desired/types.ts';
 import { UsageError } from '../util/errors.ts';
 import { inShard, type Shard } from './shard.ts';
+import { unknownClientMessage } from '../desired/unknown-client.ts';
 
 export interface TargetOptions {
   /** Config repo: local path or git URL (default: current directory). */
@@ -24,13 +25,6 @@ export interface TargetOptions {
 export interface Target {
   desired: DesiredState;
   clients: ClientSpec[];
-}
-
-/** One wording for an unknown client name, whichever command was given it. */
-export function unknownClientMessage(names: string[], known: string[], where?: string): string {
-  const list = known.length > 10 ? `${known.slice(0, 10).join(', ')}, ...` : known.join(', ') || 'none';
-  const at = where ? ` at ${where}` : '';
-  return `unknown client${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} (known: ${list})${at}`;
 }
 
 /** One wording for an unknown instance in `--client CLIENT/INSTANCE`, naming the client's instances. */

@@ -97,6 +97,9 @@ export function inRoot(rec: ServerRecord, p: string): string {
 function sshdConfig(rec: ServerRecord): string {
   return [
     `# odoops sandbox: client server ${rec.client} with its own root filesystem`,
+    // As Debian's and Ubuntu's own sshd_config: drop-ins first (sshd keeps the first value of
+    // each keyword), so the security baseline's drop-in means here what it means on a server.
+    'Include /etc/ssh/sshd_config.d/*.conf',
     'Port 22',
     `ListenAddress ${rec.host}`,
     'HostKey /etc/ssh/ssh_host_ed25519_key',

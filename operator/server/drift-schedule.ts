@@ -55,7 +55,10 @@ export interface DriftCheckOutcome {
 }
 
 /** The scheduled drift checks due at `now`, as jobs that record their result in the store. */
-export function scheduledDriftJobs(opts: { store: StateStore; clock: Clock; config: ConfigSnapshot; now: Date; runDrift: RunDrift }): DueJob<DriftCheckOutcome>[] {
+/** Called once when every client of the fleet has answered a fire (e.g. to publish the drift issue). */
+export type OnDriftFireComplete = (fire: string, config: ConfigSnapshot) => Promise<void>;
+
+export function scheduledDriftJobs(opts: { store: StateStore; clock: Clock; config: ConfigSnapshot; now: Date; runDrift: RunDrift; onFireComplete?: OnDriftFireComplete }): DueJob<DriftCheckOutcome>[] {
   const { store, clock, config, now, runDrift } = opts;
   if (store.state.drift.baseline === null) {
     store.update((s) => {
@@ -79,19 +82,24 @@ export function scheduledDriftJobs(opts: { store: StateStore; clock: Clock; conf
       try {
         result = await runDrift(byName.get(name)!, config, ctx);
       } catch (err) {
-        recordDrift(store, clock, config, name, fireIso, 'failed');
+        // The fire still completes: the report says what the other clients answered.
+        if (recordDrift(store, clock, config, name, fireIso, 'failed') && opts.onFireComplete) await opts.onFireComplete(fireIso, config);
         throw err;
       }
       if (result === null) return { client: name, fire: fireIso, result: 'stopped' };
-      recordDrift(store, clock, config, name, fireIso, result);
+      const completed = recordDrift(store, clock, config, name, fireIso, result);
+      if (completed && opts.onFireComplete) await opts.onFireComplete(fireIso, config);
       return { client: name, fire: fireIso, result };
     },
   }));
 }
 
-/** Records one client's answer; when every client of the fleet has answered this fire without failure, the run succeeded. */
-function recordDrift(store: StateStore, clock: Clock, config: ConfigSnapshot, client: string, fire: string, result: DriftResult): void {
-  store.update((s) => {
+/**
+ * Records one client's answer; when every client of the fleet has answered this fire without
+ * failure, the run succeeded. True when this answer was the last one of the fire.
+ */
+function recordDrift(store: StateStore, clock: Clock, config: ConfigSnapshot, client: string, fire: string, result: DriftResult): boolean {
+  return store.update((s) => {
     const checkedAt = clock.now().toISOString();
     s.drift.clients[client] = { fire, checkedAt, result };
     // Clients removed from the config are forgotten.
@@ -101,6 +109,7 @@ function recordDrift(store: StateStore, clock: Clock, config: ConfigSnapshot, cl
     const records = config.desired.clients.map((c) => s.drift.clients[c.name]);
     const complete = records.every((r) => r && Date.parse(r.fire) >= fireMs);
     if (complete && records.every((r) => r!.result !== 'failed')) s.drift.lastSuccessAt = checkedAt;
+    return complete;
   });
 }
 

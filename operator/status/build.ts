@@ -7,23 +7,24 @@ import { windowStatus } from '../plan/windows.ts';
 import { managedChanges } from '../plan/managed.ts';
 import type { Plan } from '../plan/types.ts';
 import { lastApplyOf } from './runs.ts';
-import type { BackupStatus, ClientStatus, DriftState, InstanceStatus, RunRecord } from './types.ts';
+import { backupStatuses, type BackupReading } from './backups.ts';
+import { monitoringStatus } from './monitoring.ts';
+import type { ClientStatus, DriftState, InstanceStatus, RunRecord } from './types.ts';
 
-/** Until backup status is collected (the backups feature), every destination says so. */
-export const BACKUPS_NOT_COLLECTED = 'backup status is not collected by this odoops yet';
-export const MONITORING_NOT_COLLECTED = 'monitoring results are not collected by this odoops yet';
 
 export interface StatusInputs {
   spec: ClientSpec;
   live: LiveState;
   plan: Plan;
   os: OsState | null;
+  /** The server's backup status (absent: not read, e.g. unreachable). */
+  backups?: BackupReading;
   runs: RunRecord[];
   now: Date;
   errors?: string[];
 }
 
-export function buildClientStatus({ spec, live, plan, os, runs, now, errors = [] }: StatusInputs): ClientStatus {
+export function buildClientStatus({ spec, live, plan, os, backups: backupReading, runs, now, errors = [] }: StatusInputs): ClientStatus {
   const instances: InstanceStatus[] = spec.instances.map((inst) => {
     const ip = plan.instances.find((p) => p.instance === inst.name);
     const li = live.reachable ? live.instances[inst.name] : undefined;
@@ -48,7 +49,7 @@ export function buildClientStatus({ spec, live, plan, os, runs, now, errors = []
   // Files odoops keeps on the server (NRPE, baseline, ...), when the plan checked them.
   const managed = plan.managed ? managedChanges(plan.managed) : [];
   const drift: DriftState = !live.reachable ? 'unknown' : instances.some((i) => i.changes.length > 0 || i.blocked) || managed.length > 0 ? 'drifted' : 'in-sync';
-  const backups: BackupStatus[] = (spec.backups?.destinations ?? []).map((d) => ({ destination: d.name, state: 'unknown', reason: BACKUPS_NOT_COLLECTED }));
+  const backups = backupStatuses(spec, backupReading ?? { read: false, reason: live.reachable ? 'backup status not read' : 'server unreachable' }, now);
   const lastApplied = instances.map((i) => i.live?.lastApplied).filter((x): x is { revision: string; at: string } => !!x).sort((a, b) => (a.at < b.at ? 1 : -1))[0];
   const fromJournal = lastApplyOf(runs);
   return {
@@ -69,7 +70,7 @@ export function buildClientStatus({ spec, live, plan, os, runs, now, errors = []
       const w = spec.maintenance[kind];
       return { kind, window: w ? windowStatus([w], now) : null };
     }),
-    monitoring: { state: 'unknown', reason: MONITORING_NOT_COLLECTED },
+    monitoring: monitoringStatus(spec, plan.managed, live.reachable),
     recentRuns: runs.slice(0, 10),
     errors: [...errors, ...(os?.errors ?? [])],
   };

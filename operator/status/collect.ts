@@ -4,12 +4,14 @@
  * cannot be read is a row that says so.
  */
 import type { ClientSpec, DesiredState, FleetSpec } from '../desired/types.ts';
+import { readBackupStatus } from '../backup/run.ts';
 import { journalTail } from '../host/maintenance.ts';
 import { connectSsh, type ConnectOptions } from '../live/ssh.ts';
 import { readOsState } from '../maintain/os-state.ts';
 import type { OsState } from '../maintain/types.ts';
 import { reconcile } from '../reconcile/index.ts';
 import { errorMessage } from '../util/errors.ts';
+import type { BackupReading } from './backups.ts';
 import { buildClientStatus } from './build.ts';
 import { parseJournal, runsOf } from './runs.ts';
 import type { ClientStatus, FleetStatus, RunRecord } from './types.ts';
@@ -30,6 +32,7 @@ export async function collectClientStatus(spec: ClientSpec, revision: string, op
   const outcome = await reconcile(spec, revision, { mode: 'plan', now, ...(fleet ? { fleet } : {}), ...(opts.ssh ? { ssh: opts.ssh } : {}), ...(opts.env ? { env: opts.env } : {}) });
   let os: OsState | null = null;
   let runs: RunRecord[] = [];
+  let backups: BackupReading | undefined;
   const errors: string[] = [];
   if (outcome.live.reachable) {
     try {
@@ -39,6 +42,12 @@ export async function collectClientStatus(spec: ClientSpec, revision: string, op
           errors.push(errorMessage(err));
           return null;
         });
+        if (spec.backups) {
+          backups = await readBackupStatus(session).then(
+            (status): BackupReading => ({ read: true, status }),
+            (err): BackupReading => ({ read: false, reason: `cannot read the backup status: ${errorMessage(err)}` }),
+          );
+        }
         const journal = await session.exec(journalTail(JOURNAL_LINES));
         // No journal yet (exit 1 from tail): no runs.
         if (journal.code === 0) runs = runsOf(parseJournal(journal.stdout));
@@ -49,7 +58,7 @@ export async function collectClientStatus(spec: ClientSpec, revision: string, op
       errors.push(errorMessage(err));
     }
   }
-  return buildClientStatus({ spec, live: outcome.live, plan: outcome.plan, os, runs, now: now(), errors });
+  return buildClientStatus({ spec, live: outcome.live, plan: outcome.plan, os, ...(backups ? { backups } : {}), runs, now: now(), errors });
 }
 
 /** With `fleet`, the files odoops keeps on each server count in its drift. */

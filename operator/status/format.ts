@@ -1,5 +1,5 @@
 /** Pure: the short phrases the text table and the page share (one wording for both). */
-import type { ClientStatus, MaintenanceWindowStatus } from './types.ts';
+import type { BackupStatus, ClientStatus, MaintenanceWindowStatus, MonitoringStatus } from './types.ts';
 
 /** "3h 20m", "2 d": a duration for people. */
 export function ageText(ms: number): string {
@@ -40,13 +40,38 @@ export function lastApplyText(c: ClientStatus, now: Date): string {
 
 export function backupsText(c: ClientStatus, now: Date): string {
   if (c.backups.length === 0) return 'none declared';
-  return c.backups.map((b) => `${b.destination}: ${b.state === 'unknown' ? 'unknown' : b.newestAt ? agoText(b.newestAt, now) : 'none yet'}`).join(', ');
+  return c.backups.map((b) => `${b.destination}: ${backupText(b, now)}`).join(', ');
+}
+
+function backupText(b: BackupStatus, now: Date): string {
+  if (b.state === 'unknown') return 'unknown';
+  const fresh = b.newestAt ? agoText(b.newestAt, now) : 'no copy of every instance';
+  return b.state === 'ok' ? fresh : `PROBLEM (${fresh}): ${b.problems.join('; ')}`;
+}
+
+/** Why a backup destination is unknown, for the page's details. */
+export function backupDetail(b: BackupStatus): string {
+  return b.state === 'unknown' ? b.reason : b.state === 'problem' ? b.problems.join('; ') : `${b.instances.map((i) => `${i.instance} ${i.at ?? 'none'}`).join(', ')}${b.lastCheck ? `; checked ${b.lastCheck.at}` : ''}`;
 }
 
 export function imagesText(c: ClientStatus): string {
   return c.instances.map((i) => `${i.name} ${i.live?.image ?? i.desired.image} (${i.live?.series ?? i.desired.series})`).join(', ');
 }
 
+const MONITORING_WORDS: Record<MonitoringStatus['state'], string> = {
+  'in-place': 'NRPE in place',
+  drifted: 'NRPE DRIFTED',
+  'not-monitored': 'not monitored',
+  refused: 'NRPE REFUSED',
+  unknown: 'unknown',
+};
+
 export function monitoringText(c: ClientStatus): string {
-  return c.monitoring.state;
+  const m = c.monitoring;
+  return 'checks' in m ? `${MONITORING_WORDS[m.state]} (${m.checks} check${m.checks === 1 ? '' : 's'})` : MONITORING_WORDS[m.state];
+}
+
+/** The sentence behind the monitoring word (why unknown, what differs). */
+export function monitoringDetail(c: ClientStatus): string {
+  return c.monitoring.state === 'unknown' ? c.monitoring.reason : c.monitoring.detail;
 }

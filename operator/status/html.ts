@@ -4,7 +4,7 @@
  * narrow screens), refreshing itself (meta refresh). Every value from the config repo or a
  * server is escaped: a client file or a package name must never become markup.
  */
-import { agoText, backupsText, lastApplyText, rebootText, updatesText, windowText } from './format.ts';
+import { agoText, backupDetail, backupsText, lastApplyText, monitoringDetail, monitoringText, rebootText, updatesText, windowText } from './format.ts';
 import type { ClientStatus, FleetStatus, InstanceStatus } from './types.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -62,6 +62,17 @@ function stateClass(c: ClientStatus): string {
   return 'ok';
 }
 
+function backupClass(c: ClientStatus): string {
+  if (c.backups.some((b) => b.state === 'problem')) return 'bad';
+  if (c.backups.some((b) => b.state === 'unknown')) return 'muted';
+  return c.backups.length ? 'ok' : '';
+}
+
+function monitoringClass(c: ClientStatus): string {
+  const s = c.monitoring.state;
+  return s === 'in-place' ? 'ok' : s === 'drifted' || s === 'refused' ? 'bad' : 'muted';
+}
+
 /** A cell; its value in one element, so on a phone the label (data-label) and the value sit side by side. */
 const td = (label: string, value: Html | string, cls = ''): Html => html`<td data-label="${label}"${cls ? new Html(` class="${escapeHtml(cls)}"`) : ''}><div>${value}</div></td>`;
 
@@ -73,11 +84,11 @@ ${td('OS', c.reachable ? c.os.live ?? 'unknown' : html`<span class="bad">unreach
 ${td('instances', html`${c.instances.map((i) => html`<div>${i.name}: <code>${i.live?.image ?? i.desired.image}</code> (${i.live?.series ?? i.desired.series})</div>`)}`)}
 ${td('drift', c.drift, c.drift === 'drifted' ? 'bad' : c.drift === 'in-sync' ? 'ok' : 'muted')}
 ${td('last apply', lastApplyText(c, now))}
-${td('backups', backupsText(c, now), c.backups.some((b) => b.state === 'unknown') ? 'muted' : '')}
+${td('backups', backupsText(c, now), backupClass(c))}
 ${td('updates', updatesText(c), (c.updates?.security ?? 0) > 0 ? 'warn' : '')}
 ${td('reboot', rebootText(c), c.rebootRequired ? 'bad' : '')}
 ${c.windows.map((w) => td(`${w.kind} window`, windowText(w)))}
-${td('monitoring', c.monitoring.state, c.monitoring.state === 'unknown' ? 'muted' : '')}
+${td('monitoring', html`<span title="${monitoringDetail(c)}">${monitoringText(c)}</span>`, monitoringClass(c))}
 </tr>`;
 }
 
@@ -122,11 +133,11 @@ ${c.reachable ? '' : html`<p class="bad">unreachable: ${c.unreachable?.message ?
 <tr><th scope="row">OS</th><td>${c.os.pretty ?? c.os.live ?? 'unknown'} (expected ${c.os.expected})</td></tr>
 <tr><th scope="row">drift</th><td class="${c.drift === 'drifted' ? 'bad' : ''}">${c.drift}</td></tr>
 <tr><th scope="row">last apply</th><td>${lastApplyText(c, now)}</td></tr>
-<tr><th scope="row">newest backup</th><td>${backupsText(c, now)}</td></tr>
+<tr><th scope="row">newest backup</th><td class="${backupClass(c)}">${backupsText(c, now)}${c.backups.length ? html`<ul class="backups">${c.backups.map((b) => html`<li><code>${b.destination}</code> ${b.state}: ${backupDetail(b)}</li>`)}</ul>` : ''}</td></tr>
 <tr><th scope="row">pending updates</th><td>${updatesText(c)}${c.updates?.held.length ? html` · held: ${c.updates.held.join(', ')}` : ''}</td></tr>
 <tr><th scope="row">reboot</th><td class="${c.rebootRequired ? 'bad' : ''}">${rebootText(c)}</td></tr>
 ${c.windows.map((w) => html`<tr><th scope="row">${w.kind} window</th><td>${windowText(w)}</td></tr>`)}
-<tr><th scope="row">monitoring</th><td>${c.monitoring.state}</td></tr>
+<tr><th scope="row">monitoring</th><td class="${monitoringClass(c)}">${monitoringText(c)}: ${monitoringDetail(c)}</td></tr>
 </tbody></table>
 ${c.managedChanges.length ? html`<h2>files odoops keeps on the server</h2><ul class="managed">${c.managedChanges.map((m) => html`<li><code>${m.path}</code>: ${m.reason}</li>`)}</ul>` : ''}
 ${c.instances.map((i) => instanceTable(i, now))}

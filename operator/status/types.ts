@@ -40,14 +40,32 @@ export interface RunRecord {
 }
 
 /**
- * Newest backup per destination. `unknown` until odoops collects backup status (the
- * backups feature writes it; it is not on this branch's main yet).
+ * Off-site backups per destination, judged as drift judges them (operator/backup/health.ts):
+ * ok, or its problems; `unknown` when the server's backup status could not be read (or the
+ * backup program is not installed).
  */
 export type BackupStatus =
-  | { destination: string; state: 'known'; newestAt: string | null; ageSeconds: number | null }
+  | ({ destination: string; state: 'ok' } & BackupFreshness)
+  | ({ destination: string; state: 'problem'; problems: string[] } & BackupFreshness)
   | { destination: string; state: 'unknown'; reason: string };
 
-export type MonitoringStatus = { state: 'unknown'; reason: string } | { state: 'ok' | 'warning' | 'critical'; detail: string };
+export interface BackupFreshness {
+  /** The oldest of the instances' newest snapshots (every instance has a copy this fresh); null when one has none. */
+  newestAt: string | null;
+  ageSeconds: number | null;
+  instances: { instance: string; at: string | null; problem: string | null }[];
+  /** The last `restic check`. */
+  lastCheck: { ok: boolean; at: string } | null;
+}
+
+/**
+ * The client's side of monitoring as odoops knows it: its NRPE configuration (managed unit
+ * "nrpe") in place or not. Nagios' own check results are not collected.
+ */
+export type MonitoringStatus =
+  | { state: 'in-place' | 'drifted'; checks: number; detail: string }
+  | { state: 'not-monitored' | 'refused'; detail: string }
+  | { state: 'unknown'; reason: string };
 
 export type DriftState = 'in-sync' | 'drifted' | 'unknown';
 

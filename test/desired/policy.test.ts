@@ -100,3 +100,12 @@ test('file:// addons URLs only under policy.allowFileUrls, as plain absolute pat
 });
 
 test.run();
+
+test('operator.selfHeal names clients that exist: an unknown one is an error at its line', () => {
+  const withHeal = (names: string) => fleet.replace(/^operator:\n/m, `operator:\n  selfHeal: [${names}]\n`);
+  assert.equal(errors(withHeal('zeta'), zeta()), []);
+  const errs = errors(withHeal('zeta, nosuch'), zeta());
+  assert.is(errs.length, 1, errs.join('\n'));
+  assert.match(errs[0]!, /^fleet\.yaml:\d+:\d+: .*operator\.selfHeal\[1\]: unknown client "nosuch" \(known: zeta\)/);
+  assert.match(errors(withHeal('"Bad Name"'), zeta()).join('\n'), /selfHeal/);
+});

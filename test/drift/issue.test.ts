@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classifyClient, countStatus } from '../../operator/drift/classify.ts';
 import { reportDriftIssue } from '../../operator/drift/issue.ts';
+import { renderDriftIssue } from '../../operator/report/drift-issue.ts';
 import type { ClientStatus, FleetDriftStatus } from '../../operator/drift/types.ts';
 import type { ForgePlatform } from '../../operator/forge/types.ts';
 import { planClient } from '../../operator/plan/plan.ts';
@@ -90,3 +91,10 @@ test('no operator.forge: a clear error, nothing sent', async () => {
 });
 
 test.run();
+
+test('a client held by a merge request is listed as held, with the MR', () => {
+  const body = renderDriftIssue(status([{ ...pending, heldBy: '!12' }, drifting])).body;
+  assert.match(body, '#### Held by a merge request (not reverted)');
+  assert.match(body, '- `boreal`: held by !12 (applied before its merge)');
+  assert.not.match(renderDriftIssue(status([pending, drifting])).body, 'Held by');
+});

@@ -11,6 +11,10 @@
  *   a second MR on the held client -> "queued behind" the first, odoops/plan pending
  *   merge -> apply comment; test converged at once, production "queued until <its window>"
  *   operator restart, clock at the window -> production applied, odoops/apply success
+ *   `odoops apply -i nosuch` -> refused, naming the instances there are
+ *   (GitHub) `odoops apply -c C -i test` -> only test applied, production left as it was
+ *   a hand edit on production, scheduled drift -> the drift issue opened, nothing reverted
+ *   operator.selfHeal + the next fire inside the window -> reverted, the issue closed after
  *
  * Nothing of odoops is mocked: the operator is startMrOperator, as `odoops serve` runs it.
  */
@@ -83,6 +87,8 @@ interface Scenario {
   inWindow: string;
   /** A user whose access does not allow `odoops apply`. */
   outsider: { name: string; role: 'write' | 'read'; says: RegExp };
+  /** After three daily drift fires (06:00 Europe/Paris); the second inside production's window. */
+  driftFires: [string, string, string];
 }
 
 const SCENARIOS: Scenario[] = [
@@ -94,6 +100,7 @@ const SCENARIOS: Scenario[] = [
     productionOpening: { text: 'Sun 13 Dec 02:00 Europe/Paris', iso: '2026-12-13T01:00:00.000Z' },
     inWindow: '2026-12-13T01:30:00Z',
     outsider: { name: 'dev', role: 'write', says: /@dev has Developer \(30\) access on this project; `odoops apply` needs Maintainer \(40\) or more/ },
+    driftFires: ['2026-12-14T12:00:00Z', '2026-12-20T01:30:00Z', '2026-12-20T12:00:00Z'],
   },
   {
     platform: 'github',
@@ -103,6 +110,7 @@ const SCENARIOS: Scenario[] = [
     productionOpening: { text: 'Sat 12 Dec 20:00 America/Montreal', iso: '2026-12-13T01:00:00.000Z' },
     inWindow: '2026-12-13T01:30:00Z',
     outsider: { name: 'reader', role: 'read', says: /@reader has read access on this project; `odoops apply` needs write, maintain or admin/ },
+    driftFires: ['2026-12-21T12:00:00Z', '2026-12-27T01:30:00Z', '2026-12-27T12:00:00Z'],
   },
 ];
 
@@ -247,12 +255,21 @@ for (const sc of SCENARIOS) {
 
       // --- the maintainer applies the approved MR before merge: applied where open, client held
       fake.review(mr.number, lead, 'APPROVED');
-      await hooks.comment(mr.number, lead, `odoops apply -c ${client}`);
+      await hooks.comment(mr.number, lead, `odoops apply -c ${client} -i nosuch`);
+      await settle();
+      const noInstance = fake.comments(mr.number).filter((c) => c.authorId === fake.bot.id && c.body.includes('`odoops apply` refused: no instance `nosuch`'));
+      assert.is(noInstance.length, 1, 'an unknown instance is refused with a reply');
+      assert.match(noInstance[0]!.body, 'instances: test, production');
+      assert.is(op.store.heldBy(client), null, 'a refused command holds nothing');
+      // GitLab applies the whole client, GitHub only its test instance (`-i`).
+      const onlyTest = sc.platform === 'github';
+      await hooks.comment(mr.number, lead, `odoops apply -c ${client}${onlyTest ? ' -i test' : ''}`);
       await settle();
       assert.is(op.store.heldBy(client)?.mr.number, mr.number, `${client} held for the MR`);
       let applyBody = botComments(fake, mr.number, 'apply')[0]?.body ?? '';
       assert.match(applyBody, `\`${client}/test\`: applied`);
-      assert.match(applyBody, `\`${client}/production\`: queued until ${sc.productionOpening.text}`);
+      if (onlyTest) assert.match(applyBody, `\`${client}/production\`: skipped: not selected (odoops apply -i)`);
+      else assert.match(applyBody, `\`${client}/production\`: queued until ${sc.productionOpening.text}`);
       assert.is(await confWorkers(info!, client, 'test'), 'workers = 4', 'test converged at the MR head');
       assert.is(statusStates(fake, head2, 'odoops/apply').at(-1), expectedApply(mr.number, 'pending'), 'odoops/apply pending while production waits');
 
@@ -269,8 +286,8 @@ for (const sc of SCENARIOS) {
       assert.match(plan2, `queued behind ${label}`, plan2);
       const st2 = fake.statuses(head3).filter((s) => s.context === 'odoops/plan').at(-1)!;
       assert.is(st2.state, 'pending', 'pending, not failed');
-      // GitLab keeps a pending status's first description (pending -> pending is refused), GitHub takes the new one.
-      if (sc.platform === 'github') assert.match(st2.description ?? '', `queued behind ${label}`);
+      // GitLab keeps a pending status's first description (pending -> pending is refused): both say it.
+      assert.match(st2.description ?? '', `queued behind ${label}`);
 
       // --- merge the first MR: apply at the merge commit, production queued until its window
       git(work, 'checkout', '-q', 'main');
@@ -308,6 +325,34 @@ for (const sc of SCENARIOS) {
       await hooks.mergeRequest('closed', { number: mr2.number, sourceBranch: `${sc.platform}-second`, targetBranch: 'main', headSha: head3 }, lead);
       await settle();
       assert.equal(op.store.state.holds, {});
+
+      // --- a hand edit on production; the scheduled drift reports it in the issue, reverts nothing
+      await sandboxExec(info!, client, ['sed', '-i', 's/^workers = .*/workers = 7/', '/srv/odoo/production/odoo.conf']);
+      clock.set(sc.driftFires[0]);
+      await settle();
+      const driftIssue = () => fake.issues.filter((i) => i.authorId === fake.bot.id && i.labels.includes('drift'));
+      assert.is(driftIssue().length, 1, 'one drift issue');
+      assert.is(driftIssue()[0]!.state, 'open');
+      assert.match(driftIssue()[0]!.title, /drifting/);
+      assert.match(driftIssue()[0]!.body, `**${client}/production**`);
+      assert.match(driftIssue()[0]!.body, 'options.workers');
+      assert.is(await confWorkers(info!, client, 'production'), 'workers = 7', 'report-only: nothing reverted');
+      assert.is(op.store.state.drift.clients[client]?.result, 'drifted');
+
+      // --- the client opts in to self-heal: the next fire, inside the window, puts the server back
+      git(work, 'checkout', '-q', 'main');
+      editYaml(path.join(work, 'fleet.yaml'), (doc) => doc.setIn(['operator', 'selfHeal'], doc.createNode([client])));
+      commitAll(work, `self-heal ${client}`);
+      git(work, 'push', '-q', 'origin', 'main');
+      clock.set(sc.driftFires[1]);
+      await settle();
+      await settle();
+      assert.is(await confWorkers(info!, client, 'production'), 'workers = 3', 'self-heal reverted the hand edit');
+      assert.ok(log.lines.some((l) => l.event === 'self-heal' && l.client === client), 'the self-heal is logged');
+      clock.set(sc.driftFires[2]);
+      await settle();
+      assert.is(driftIssue().length, 1, 'still one drift issue');
+      assert.is(driftIssue()[0]!.state, 'closed', 'closed once the fleet is back in sync');
       assert.not.ok(log.raw.some((l) => l.includes(SECRET) || l.includes(fake.botToken)), 'no secret in the logs');
       const failedJobs = log.lines.filter((l) => l.event === 'job-finished' && l.error !== undefined);
       assert.equal(failedJobs, [], 'no job threw');

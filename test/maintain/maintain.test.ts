@@ -4,7 +4,8 @@
  * repositories inside that root — a "security" one (Origin Debian, Label Debian-Security,
  * bookworm-security, as Debian's security archive says) and an ordinary one —, and checks
  * what maintain did with dpkg-query and apt-mark showhold on the server: security updates
- * only with unattended-upgrade, every update with --kind os, Odoo's package held, a reboot
+ * only with unattended-upgrade, every update with --kind os, Odoo's package held, Docker's
+ * packages held for the update only (their hold state afterwards as it was), a reboot
  * only when a package asks for it (the sandbox's systemctl stand-in), a window closing
  * mid-way stopping the run before the next step. The machine is never upgraded nor rebooted.
  */
@@ -24,6 +25,7 @@ import { maintainClient, type StepEvent } from '../../operator/maintain/run.ts';
 import type { MaintenanceRun } from '../../operator/maintain/types.ts';
 import { APT_REPO_DIR, sandboxDown, sandboxExec, sandboxUp } from '../../operator/sandbox/index.ts';
 import type { SandboxInfo } from '../util/sandbox.ts';
+import { buildDeb as buildDebIn, publish as publishIn } from './apt-repo.ts';
 
 const t = suite('maintain: OS updates in windows on a server with its own Debian root');
 const SECURITY_REPO = '/var/local/apt-security';
@@ -54,43 +56,8 @@ async function versions(...names: string[]): Promise<Record<string, string>> {
   return Object.fromEntries(r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
 }
 
-/** A .deb built on the machine with dpkg-deb; `rebootRequired`: its postinst asks for a reboot, as kernel and libc packages do. */
-async function buildDeb(name: string, version: string, opts: { rebootRequired?: boolean } = {}): Promise<string> {
-  const dir = path.join(work, `${name}-${version}`);
-  await mkdir(path.join(dir, 'DEBIAN'), { recursive: true });
-  await mkdir(path.join(dir, 'usr/share', name), { recursive: true });
-  await writeFile(path.join(dir, 'DEBIAN/control'), [
-    `Package: ${name}`, `Version: ${version}`, 'Architecture: all', 'Maintainer: odoops tests <tests@odoops.invalid>', 'Priority: optional',
-    `Description: package built by the maintain test`, '',
-  ].join('\n'));
-  if (opts.rebootRequired) {
-    await writeFile(path.join(dir, 'DEBIAN/postinst'), `#!/bin/sh\nset -e\ntouch /var/run/reboot-required\necho ${name} >> /var/run/reboot-required.pkgs\n`, { mode: 0o755 });
-  }
-  await writeFile(path.join(dir, 'usr/share', name, 'version'), `${version}\n`);
-  const deb = path.join(work, `${name}_${version}_all.deb`);
-  const r = spawnSync('dpkg-deb', ['--root-owner-group', '-b', dir, deb], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  return deb;
-}
-
-/** Puts .debs into a flat repository of the server's root and writes its Packages and Release (with hashes, as apt wants). */
-async function publish(repo: string, release: Record<string, string>, ...debs: string[]): Promise<void> {
-  const dir = path.join(root(), repo);
-  await mkdir(dir, { recursive: true });
-  for (const deb of debs) spawnSync('cp', [deb, dir]);
-  const scan = spawnSync('dpkg-scanpackages', ['--multiversion', '.'], { cwd: dir, encoding: 'utf8' });
-  assert.is(scan.status, 0, scan.stderr);
-  await writeFile(path.join(dir, 'Packages'), scan.stdout);
-  const packages = Buffer.from(scan.stdout);
-  await writeFile(path.join(dir, 'Release'), [
-    ...Object.entries(release).map(([k, v]) => `${k}: ${v}`),
-    'Architectures: all amd64',
-    `Date: ${new Date().toUTCString()}`,
-    'SHA256:',
-    ` ${createHash('sha256').update(packages).digest('hex')} ${packages.length} Packages`,
-    '',
-  ].join('\n'));
-}
+const buildDeb = (name: string, version: string, opts: { rebootRequired?: boolean } = {}) => buildDebIn(work, name, version, opts);
+const publish = (repo: string, release: Record<string, string>, ...debs: string[]) => publishIn(path.join(root(), repo), release, ...debs);
 
 const SECURITY_RELEASE = { Origin: 'Debian', Label: 'Debian-Security', Suite: 'bookworm-security', Codename: 'bookworm-security', Version: '12' };
 const OTHER_RELEASE = { Origin: 'odoops-test', Label: 'odoops-test', Suite: 'bookworm', Codename: 'bookworm', Version: '12' };
@@ -118,10 +85,13 @@ t.before(async () => {
   await writeFile(path.join(root(), 'etc/apt/sources.list.d/sandbox-security.list'), `deb [trusted=yes] file:${SECURITY_REPO} ./\n`);
   await security(await buildDeb('odoops-seclib', '1.0'), await buildDeb('odoops-kernel', '1.0'));
   await other(await buildDeb('odoops-tool', '1.0'), await buildDeb('odoo', '17.0.20250101'));
-  await onServer('apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q odoops-seclib odoops-kernel odoops-tool odoo >/dev/null');
-  // Newer versions published: security (seclib), ordinary (tool) and Odoo's (never by maintenance).
-  await security(await buildDeb('odoops-seclib', '1.1'));
-  await other(await buildDeb('odoops-tool', '1.1'), await buildDeb('odoo', '17.0.20250201'));
+  // Packages named as Docker's: docker-ce not held, containerd held by the admin.
+  await other(await buildDeb('docker-ce', '1.0'), await buildDeb('containerd', '1.0'));
+  await onServer('apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q odoops-seclib odoops-kernel odoops-tool odoo docker-ce containerd >/dev/null && apt-mark hold containerd >/dev/null');
+  // Newer versions published: security (seclib, and docker-ce's), ordinary (tool, containerd) and
+  // Odoo's (never by maintenance); Docker's are never upgraded by maintenance either.
+  await security(await buildDeb('odoops-seclib', '1.1'), await buildDeb('docker-ce', '1.1'));
+  await other(await buildDeb('odoops-tool', '1.1'), await buildDeb('odoo', '17.0.20250201'), await buildDeb('containerd', '1.1'));
 });
 
 t.after(async () => {
@@ -136,10 +106,11 @@ t('live state: OS release, pending security and other updates, held packages, re
     const dpkgBefore = await sha(path.join(root(), 'var/lib/dpkg/status'));
     const s = await readOsState(ssh, spec);
     assert.equal(s.release && { id: s.release.id, versionId: s.release.versionId, codename: s.release.codename }, { id: 'debian', versionId: '12', codename: 'bookworm' });
-    assert.equal(s.pending.security.map((p) => `${p.name} ${p.from} ${p.to}`), ['odoops-seclib 1.0 1.1']);
+    assert.equal(s.pending.security.map((p) => `${p.name} ${p.from} ${p.to}`).sort(), ['docker-ce 1.0 1.1', 'odoops-seclib 1.0 1.1']);
     assert.equal(s.pending.other.map((p) => `${p.name} ${p.from} ${p.to}`).sort(), ['odoo 17.0.20250101 17.0.20250201', 'odoops-tool 1.0 1.1']);
-    assert.match(s.pending.security[0]!.origins.join(','), /Debian-Security:12\/bookworm-security/);
-    assert.equal(s.held, []);
+    assert.match(s.pending.security.find((p) => p.name === 'odoops-seclib')!.origins.join(','), /Debian-Security:12\/bookworm-security/);
+    assert.equal(s.held, ['containerd']);
+    assert.equal(s.keptBack, ['containerd']);
     assert.is(s.rebootRequired, false);
     assert.equal(s.deployed, [], 'nothing deployed on this server');
     assert.equal(s.errors, []);
@@ -169,11 +140,15 @@ t('outside the window nothing starts; --ignore-windows is needed without one', a
 t('security maintenance: unattended-upgrade installs the security update only; Odoo held; no reboot when none is required', async () => {
   const run = await maintain('security');
   assert.is(run.result, 'done', JSON.stringify(run.reason ?? run.steps));
-  assert.equal(await versions('odoops-seclib', 'odoops-tool', 'odoo'), { 'odoops-seclib': '1.1', 'odoops-tool': '1.0', odoo: '17.0.20250101' });
-  assert.is(await onServer('apt-mark showhold'), 'odoo\n');
+  assert.equal(await versions('odoops-seclib', 'odoops-tool', 'odoo', 'docker-ce', 'containerd'), {
+    'odoops-seclib': '1.1', 'odoops-tool': '1.0', odoo: '17.0.20250101', 'docker-ce': '1.0', containerd: '1.0',
+  });
+  assert.is(await onServer('apt-mark showhold'), 'containerd\nodoo\n', 'Odoo held; Docker\'s holds as they were: containerd (the admin\'s) held, docker-ce not');
   assert.equal(run.held, ['odoo']);
+  assert.equal([run.heldDuring, run.keptHeld, run.released], [['docker-ce'], ['containerd'], ['docker-ce']]);
+  assert.not.ok(existsSync(path.join(root(), 'var/lib/odoops/maintenance-holds')), 'no record of a hold left');
   assert.equal(run.upgraded.map((u) => `${u.name} ${u.from} ${u.to}`), ['odoops-seclib 1.0 1.1']);
-  assert.equal(run.steps.map((s) => `${s.step}:${s.outcome}`), ['snapshot:skipped', 'hold:ok', 'update-lists:ok', 'upgrade:ok', 'reboot:skipped', 'health-check:skipped']);
+  assert.equal(run.steps.map((s) => `${s.step}:${s.outcome}`), ['snapshot:skipped', 'hold:ok', 'update-lists:ok', 'upgrade:ok', 'release-holds:ok', 'reboot:skipped', 'health-check:skipped']);
   assert.is(run.rebooted, false);
   assert.not.ok(existsSync(path.join(root(), 'var/lib/odoops-sandbox/reboots')), 'not rebooted');
   // unattended-upgrade ran under odoops' rendering of its configuration.
@@ -185,25 +160,30 @@ t('os maintenance: every update within the release; a package asking for a reboo
   const steps: string[] = [];
   const run = await maintain('os', { onStep: (e) => e.phase === 'end' && steps.push(e.step) });
   assert.is(run.result, 'done', JSON.stringify(run.reason ?? run.steps));
-  assert.equal(await versions('odoops-seclib', 'odoops-tool', 'odoops-kernel', 'odoo'), { 'odoops-seclib': '1.1', 'odoops-tool': '1.1', 'odoops-kernel': '1.1', odoo: '17.0.20250101' });
-  assert.is(await onServer('apt-mark showhold'), 'odoo\n', 'Odoo\'s package stays held');
+  assert.equal(await versions('odoops-seclib', 'odoops-tool', 'odoops-kernel', 'odoo', 'docker-ce', 'containerd'), {
+    'odoops-seclib': '1.1', 'odoops-tool': '1.1', 'odoops-kernel': '1.1', odoo: '17.0.20250101', 'docker-ce': '1.0', containerd: '1.0',
+  });
+  assert.is(await onServer('apt-mark showhold'), 'containerd\nodoo\n', 'Odoo\'s package stays held; Docker\'s holds as they were');
+  assert.equal(run.released, ['docker-ce']);
   assert.is(run.rebooted, true);
   assert.is(run.rebootRequired, false);
   assert.ok(steps.includes('reconnect'), steps.join(','));
-  assert.equal(run.steps.filter((s) => s.step === 'reboot' || s.step === 'reconnect').map((s) => `${s.step}:${s.outcome}`), ['reconnect:ok', 'reboot:ok']);
+  assert.equal(run.steps.filter((s) => s.step === 'reboot' || s.step === 'reconnect' || s.step === 'release-holds').map((s) => `${s.step}:${s.outcome}`), ['release-holds:ok', 'reconnect:ok', 'reboot:ok']);
   assert.match(run.steps.find((s) => s.step === 'reboot')!.detail ?? '', /odoops-kernel/);
   const reboots = (await readFile(path.join(root(), 'var/lib/odoops-sandbox/reboots'), 'utf8')).trim().split('\n');
   assert.is(reboots.length, 1, 'the stand-in was called once');
   assert.not.ok(existsSync(path.join(root(), 'run/reboot-required')));
   // After the reconnect the run still read the server: its state after the reboot is known.
   assert.ok(run.after, 'OS state read after the reboot');
-  assert.equal([...run.after!.pending.security, ...run.after!.pending.other], [], 'nothing pending');
-  assert.equal(run.after!.keptBack, ['odoo'], 'the held package\'s update is kept back');
+  assert.equal([...run.after!.pending.security, ...run.after!.pending.other].map((p) => p.name), ['docker-ce'], 'nothing pending but Docker\'s update (left to a deliberate step)');
+  assert.equal(run.after!.keptBack, ['containerd', 'odoo'], 'the held packages\' updates are kept back');
 });
 
 t('a window closing mid-way: the run stops before the next step and installs nothing more', async () => {
   await other(await buildDeb('odoops-tool', '1.2'));
   await security(await buildDeb('odoops-kernel', '1.2', { rebootRequired: true }));
+  // A run that died between holding Docker's packages and releasing them left this behind.
+  await onServer('apt-mark hold docker-ce >/dev/null && echo docker-ce > /var/lib/odoops/maintenance-holds');
   let closed = false;
   const run = await maintain('os', {
     now: () => (closed ? AFTER : INSIDE),
@@ -215,8 +195,11 @@ t('a window closing mid-way: the run stops before the next step and installs not
   assert.is(run.result, 'window-closed');
   assert.is(run.stoppedBefore, 'upgrade');
   assert.is(run.reason?.code, 'window-closed');
-  assert.equal(run.steps.map((s) => s.step), ['snapshot', 'hold', 'update-lists', 'health-check']);
+  assert.equal(run.steps.map((s) => s.step), ['snapshot', 'hold', 'update-lists', 'release-holds', 'health-check']);
   assert.equal(await versions('odoops-tool', 'odoops-kernel'), { 'odoops-tool': '1.1', 'odoops-kernel': '1.1' }, 'nothing upgraded after the window closed');
+  // The holds are put back even when the run stops early, and the dead run's hold is recognised as odoops' own.
+  assert.equal([run.heldDuring, run.keptHeld, run.released], [['docker-ce'], ['containerd'], ['docker-ce']]);
+  assert.is(await onServer('apt-mark showhold'), 'containerd\nodoo\n');
   assert.is((await readFile(path.join(root(), 'var/lib/odoops-sandbox/reboots'), 'utf8')).trim().split('\n').length, 1, 'no further reboot');
 });
 
@@ -228,7 +211,8 @@ t('the CLI: --ignore-windows --kind os runs now, JSON out; the journal records t
   const [run] = JSON.parse(cli.stdout) as MaintenanceRun[];
   assert.is(run!.result, 'done');
   assert.is(run!.windowIgnored, true);
-  assert.equal(await versions('odoops-tool', 'odoops-kernel', 'odoo'), { 'odoops-tool': '1.2', 'odoops-kernel': '1.2', odoo: '17.0.20250101' });
+  assert.equal(await versions('odoops-tool', 'odoops-kernel', 'odoo', 'docker-ce', 'containerd'), { 'odoops-tool': '1.2', 'odoops-kernel': '1.2', odoo: '17.0.20250101', 'docker-ce': '1.0', containerd: '1.0' });
+  assert.is(await onServer('apt-mark showhold'), 'containerd\nodoo\n');
   assert.is((await readFile(path.join(root(), 'var/lib/odoops-sandbox/reboots'), 'utf8')).trim().split('\n').length, 2, 'rebooted again: 1.2 asked for it');
   const journal = (await readFile(path.join(root(), 'var/lib/odoops/journal.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { runId: string; step: string; outcome: string });
   const mine = journal.filter((e) => e.runId === run!.runId);
@@ -239,6 +223,7 @@ t('the CLI: --ignore-windows --kind os runs now, JSON out; the journal records t
 t('the machine itself was neither upgraded nor rebooted', async () => {
   assert.is(await sha('/var/lib/dpkg/status'), machineDpkg, 'the machine\'s dpkg database is byte for byte the same');
   assert.is.not(spawnSync('dpkg-query', ['-W', 'odoops-seclib', 'odoops-tool', 'odoops-kernel']).status, 0, 'no test package on the machine');
+  assert.not.match(spawnSync('apt-mark', ['showhold'], { encoding: 'utf8' }).stdout, /docker-ce|containerd/, 'no hold on the machine');
   assert.is((await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim(), machineBootId, 'same boot');
   assert.ok((await stat('/var/lib/dpkg/status')).isFile());
   assert.equal((await readdir(path.join(root(), 'var/lib/odoops-sandbox'))), ['reboots']);

@@ -73,7 +73,18 @@ def start(unit, d):
         fail(1, "Job for %s.service failed: exited with %s (see %s)" % (unit, p.returncode, os.path.join(LOGS, unit + ".log")))
 
 
+def group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except OSError:
+        return False
+    return True
+
+
 def stop(unit):
+    # As systemd does, the whole unit is stopped: a daemon's children (NRPE forks one per
+    # connection) can hold its listening socket after the leader is gone, and a restart
+    # would then fail to bind.
     pid = leader(unit)
     if not pid:
         return
@@ -82,7 +93,7 @@ def stop(unit):
     except OSError:
         pass
     for _ in range(100):
-        if not alive(pid):
+        if not alive(pid) and not group_alive(pid):
             break
         time.sleep(0.1)
     else:
@@ -90,6 +101,10 @@ def stop(unit):
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
+        for _ in range(50):
+            if not group_alive(pid):
+                break
+            time.sleep(0.1)
 
 
 def reload(unit, d):

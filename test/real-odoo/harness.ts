@@ -22,7 +22,7 @@ export type InstanceName = 'test' | 'production';
 export const INSTANCES: InstanceName[] = ['test', 'production'];
 export const DB: Record<InstanceName, string> = { test: 'acme_test', production: 'acme_prod' };
 
-export interface Figure { step: string; ms: number; outcomes: string; installed: Record<string, number>; downtime?: Record<string, number | null> }
+export interface Figure { step: string; ms: number; outcomes: string; installed: Record<string, number>; downtime?: Record<string, number | null>; note?: string }
 
 export interface Harness {
   mode: Mode;
@@ -30,6 +30,8 @@ export interface Harness {
   source: string | null;
   info: SandboxInfo;
   desired: Record<InstanceName, InstanceSpec>;
+  /** The instances this scenario runs (initialised and applied); both unless startHarness was told otherwise. */
+  instances: InstanceName[];
   figures: Figure[];
   /** A shell script on the sandbox server (as root, inside its namespaces). */
   sh(script: string, timeoutMs?: number): Promise<string>;
@@ -42,6 +44,8 @@ export interface Harness {
   commitToAddons(edit: (dir: string) => void, tag: string): void;
   /** Runs a step, records its time and the installed module counts afterwards. */
   step<T extends ClientOutcome>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Adds a line under the last step's figures (e.g. what a traffic loop saw). */
+  note(text: string): void;
   report(): string;
   stop(): Promise<void>;
 }
@@ -56,7 +60,8 @@ export function tierFromEnv(env = process.env): { mode: Mode; source: string | n
 
 const outcomes = (r: ClientOutcome) => r.apply?.instances.map((i) => `${i.instance}:${i.outcome}`).join(' ') ?? 'no changes';
 
-export async function startHarness(tier: { mode: Mode; source: string | null; series: string }): Promise<Harness> {
+export async function startHarness(tier: { mode: Mode; source: string | null; series: string }, opts: { instances?: InstanceName[] } = {}): Promise<Harness> {
+  const instances = opts.instances ?? INSTANCES;
   const info = await startSandbox(1);
   const client = info.servers[0]!.client;
   const image = `registry.example.com/odoo:${tier.series}`;
@@ -73,13 +78,13 @@ export async function startHarness(tier: { mode: Mode; source: string | null; se
     // The sandbox initialised each database with the stand-in's 17.0: start again with this
     // tier's odoo and series (the server's image says which series).
     const t0 = Date.now();
-    for (const inst of INSTANCES) {
+    for (const inst of instances) {
       const c = `docker compose -f /srv/odoo/${inst}/compose.yaml`;
       await sh(`${c} stop odoo && printf 'ODOO_IMAGE=%s\\n' '${image}' > /srv/odoo/${inst}/.env && ${c} exec -T db dropdb -U odoo --if-exists ${DB[inst]}`);
       await sh(`${c} run --rm -T odoo odoo -c /etc/odoo/odoo.conf -d ${DB[inst]} -i base --without-demo=all --stop-after-init --no-http > /tmp/init-${inst}.log 2>&1 || { tail -20 /tmp/init-${inst}.log; exit 1; }`);
       await sh(`${c} up -d`);
     }
-    figures.push({ step: `databases initialised (-i base, ${INSTANCES.length} instances)`, ms: Date.now() - t0, outcomes: '', installed: {} });
+    figures.push({ step: `databases initialised (-i base, ${instances.length} instance${instances.length > 1 ? 's' : ''})`, ms: Date.now() - t0, outcomes: '', installed: {} });
   } catch (e) {
     await stopSandbox(info);
     throw e;
@@ -103,9 +108,10 @@ export async function startHarness(tier: { mode: Mode; source: string | null; se
     source: tier.source,
     info,
     desired,
+    instances,
     figures,
     sh,
-    apply: (opts = {}) => reconcile(clientSpec(info, [desired.test, desired.production]), `rev${++rev}`, {
+    apply: (opts = {}) => reconcile(clientSpec(info, instances.map((i) => desired[i])), `rev${++rev}`, {
       mode: 'apply', healthTimeoutMs: 10 * 60_000, ...opts, ssh: { ...ssh(info), ...(opts.ssh ?? {}) },
     }),
     modules,
@@ -129,15 +135,20 @@ export async function startHarness(tier: { mode: Mode; source: string | null; se
       const r = await fn();
       const ms = Date.now() - t0;
       const installed: Record<string, number> = {};
-      for (const i of INSTANCES) installed[i] = await installedCount(i);
+      for (const i of instances) installed[i] = await installedCount(i);
       const downtime = Object.fromEntries((r.apply?.instances ?? []).filter((i) => i.downtime).map((i) => [i.instance, i.downtime!.ms]));
       figures.push({ step: name, ms, outcomes: outcomes(r), installed, downtime });
       return r;
     },
+    note(text) {
+      const last = figures.at(-1);
+      if (last) last.note = last.note ? `${last.note}\n${text}` : text;
+    },
     report() {
       const head = `real-Odoo tier: ${tier.mode === 'real' ? `real Odoo ${tier.series} (${tier.source})` : `odoo stand-in ${tier.series}`}`;
       const rows = figures.map((f) => `  ${f.step.padEnd(58)} ${`${(f.ms / 1000).toFixed(1)} s`.padStart(8)}  ${f.outcomes.padEnd(40)} ${Object.entries(f.installed).map(([k, v]) => `${k}=${v}`).join(' ')}${Object.keys(f.downtime ?? {}).length ? `  downtime ${Object.entries(f.downtime!).map(([k, v]) => `${k}=${v === null ? 'not healthy again' : `${(v / 1000).toFixed(1)} s`}`).join(' ')}` : ''}`);
-      return [head, ...rows].join('\n');
+      const lines = figures.flatMap((f, i) => [rows[i]!, ...(f.note ? f.note.split('\n').map((l) => `      ${l}`) : [])]);
+      return [head, ...lines].join('\n');
     },
     stop: () => stopSandbox(info),
   };

@@ -34,6 +34,7 @@ async function start(opts: {
   clock: FakeClock;
   driftResult?: (client: string) => DriftResult | Promise<DriftResult | null> | null;
   applyResult?: (client: string, pending: PendingApply) => PendingApplyResult | Promise<PendingApplyResult | null> | null;
+  onFireComplete?: (fire: string) => Promise<void>;
 }): Promise<Harness> {
   const drifts: Harness['drifts'] = [];
   const applies: Harness['applies'] = [];
@@ -57,7 +58,7 @@ async function start(opts: {
     clock: opts.clock,
     loadConfig: () => loadDesiredState({ repo: opts.repoDir }),
     decoders: { gitlab: testDecoder('t'), github: testDecoder('t') },
-    wire: (core) => ({ onDelivery: () => undefined, due: operatorDue({ store: core.store, clock: core.clock, runDrift, runApply }) }),
+    wire: (core) => ({ onDelivery: () => undefined, due: operatorDue({ store: core.store, clock: core.clock, runDrift, runApply, ...(opts.onFireComplete ? { onDriftFireComplete: (fire) => opts.onFireComplete!(fire) } : {}) }) }),
   });
   return { op, clock: opts.clock, drifts, applies, log };
 }
@@ -99,6 +100,37 @@ test('scheduled drift fires at 06:00 Europe/Paris on both sides of the spring DS
     assert.is(h.drifts.length, 6);
     assert.is(h.op.store.state.drift.lastSuccessAt, '2025-03-30T04:00:00.000Z');
     assert.equal(Object.values(h.op.store.state.drift.clients).map((c) => c.fire), CLIENTS.map(() => '2025-03-30T04:00:00.000Z'));
+  } finally {
+    await h.op.stop();
+  }
+});
+
+test('a fire is reported complete once, after its last client answered (a failing check included)', async () => {
+  const { dir } = exampleRepo();
+  const clock = new FakeClock('2025-03-28T12:00:00Z');
+  const completed: { fire: string; answered: number }[] = [];
+  let h!: Harness;
+  h = await start({
+    stateDir: tempDir(), repoDir: dir, clock,
+    driftResult: (client) => {
+      if (client === 'boreal') throw new Error('boom');
+      return 'drifted';
+    },
+    onFireComplete: async (fire) => {
+      completed.push({ fire, answered: Object.values(h.op.store.state.drift.clients).filter((c) => c.fire === fire).length });
+    },
+  });
+  try {
+    await pass(h);
+    clock.set('2025-03-29T05:00:00Z');
+    await pass(h);
+    assert.equal(completed, [{ fire: '2025-03-29T05:00:00.000Z', answered: CLIENTS.length }]);
+    clock.set('2025-03-29T18:00:00Z');
+    await pass(h);
+    assert.is(completed.length, 1, 'not again without a new fire');
+    clock.set('2025-03-30T04:00:00Z');
+    await pass(h);
+    assert.equal(completed.map((c) => c.fire), ['2025-03-29T05:00:00.000Z', '2025-03-30T04:00:00.000Z']);
   } finally {
     await h.op.stop();
   }

@@ -20,6 +20,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { loadDesiredState } from '../../operator/desired/load.ts';
 import { maintainClient } from '../../operator/maintain/run.ts';
 import { APT_REPO_DIR, sandboxDown, sandboxExec, sandboxUp } from '../../operator/sandbox/index.ts';
+import { BACKUP_NOT_INSTALLED } from '../../operator/status/backups.ts';
 import type { FleetStatus } from '../../operator/status/types.ts';
 import type { SandboxInfo } from '../util/sandbox.ts';
 
@@ -91,7 +92,7 @@ t.after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-t('odoops status --json: one row per client with OS, instances, pending updates, reboot, windows, runs; backups and monitoring say unknown', async () => {
+t('odoops status --json: one row per client with OS, instances, pending updates, reboot, windows, runs, backups (not installed here), monitoring (NRPE missing here)', async () => {
   const r = spawnSync(process.execPath, [BIN, 'status', '--repo', info!.repoDir, '--json', '--ssh-key', info!.privateKeyPath], { encoding: 'utf8', timeout: 300_000 });
   assert.is(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout) as FleetStatus;
@@ -108,8 +109,11 @@ t('odoops status --json: one row per client with OS, instances, pending updates,
     assert.equal(c.instances.map((i) => i.name).sort(), ['production', 'test']);
     assert.ok(c.instances.every((i) => i.desired.image && i.desired.series), 'desired image and series');
     assert.equal(c.windows.map((w) => w.kind), ['security', 'os']);
-    assert.ok(c.backups.every((x) => x.state === 'unknown'));
-    assert.is(c.monitoring.state, 'unknown');
+    // These servers have neither the backup program nor NRPE's configuration installed: each column says so.
+    assert.ok(c.backups.length > 0, 'the examples declare backup destinations');
+    assert.equal(c.backups.map((x) => x.state === 'unknown' && x.reason), c.backups.map(() => BACKUP_NOT_INSTALLED));
+    assert.is(c.monitoring.state, 'drifted', JSON.stringify(c.monitoring));
+    assert.match(c.monitoring.state === 'drifted' ? c.monitoring.detail : '', /NRPE configuration differs from the inventory: \S+ \(missing\)/);
   }
   const text = spawnSync(process.execPath, [BIN, 'status', '--repo', info!.repoDir, '--client', sick, '--ssh-key', info!.privateKeyPath], { encoding: 'utf8', timeout: 300_000 });
   assert.is(text.status, 0, text.stderr);
@@ -152,6 +156,8 @@ t('odoops serve: the page at / in chromium-headless-shell on a phone, the client
   assert.match(await row.innerText(), /reboot required/);
   assert.match(await row.innerText(), /1 security, 0 other/);
   assert.match(await row.innerText(), /debian-12/);
+  assert.match(await row.locator('td[data-label="monitoring"]').innerText(), /NRPE DRIFTED \(\d+ checks?\)/);
+  assert.match(await row.locator('td[data-label="backups"]').innerText(), /: unknown/);
   // Readable on a phone: the table became cards, nothing wider than the screen.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
@@ -168,6 +174,8 @@ t('odoops serve: the page at / in chromium-headless-shell on a phone, the client
   assert.ok(desiredImage && production.includes(desiredImage), `desired image ${desiredImage} in: ${production}`);
   assert.match(production, /running\s+yes\s+not deployed/, 'live: nothing deployed on this server');
   assert.match(await page.locator('table.runs').innerText(), /maintenance[\s\S]*maintenance-security[\s\S]*done/);
+  assert.match(await page.locator('table.summary').innerText(), /not installed/, 'why the backups are unknown');
+  assert.match(await page.locator('table.summary').innerText(), /NRPE configuration differs from the inventory/);
   const clientShot = path.join(ARTIFACTS, 'status-client.png');
   await page.screenshot({ path: clientShot, fullPage: true });
 

@@ -5,7 +5,7 @@
  */
 import type { AccessInfo, MergeRequestInfo } from '../../forge/types.ts';
 
-export type RefusalCode = 'no-access' | 'not-open' | 'draft' | 'not-approved' | 'not-mergeable' | 'plan-missing' | 'plan-outdated' | 'held';
+export type RefusalCode = 'no-access' | 'not-open' | 'draft' | 'not-approved' | 'not-mergeable' | 'plan-missing' | 'plan-outdated' | 'held' | 'unknown-instance';
 
 export interface Refusal {
   code: RefusalCode;

@@ -29,7 +29,7 @@ import type { JobContext } from '../queue.ts';
 import { mrKey, mrLabel, sameMr, type MrClientApply, type MrRecord, type MrRef, type WaitingInstance } from '../state.ts';
 import type { Delivery } from '../webhooks.ts';
 import { applyRefusal, type Refusal } from './commands.ts';
-import { applyStatus, clientApplyView, planStatus } from './views.ts';
+import { applyStatus, clientApplyView, planStatus, queuedBehindText } from './views.ts';
 
 /** A transiently refused apply (server unreachable, lock held) is tried again after this long. */
 export const RETRY_AFTER_MS = 5 * 60_000;
@@ -209,7 +209,6 @@ export class MrFlow {
     if (mr.state !== 'open') return 'not-open';
     const ref = this.ref(number, mr.url);
     const sha = mr.headSha;
-    await this.forge.setStatus({ sha, context: 'odoops/plan', state: 'pending', description: 'planning' });
     const at = await this.desiredAt(sha);
     if (!at.ok) {
       await this.forge.ensureComment({ mr: number, topic: 'plan', body: renderMrPlan({ revision: sha, plans: [], removed: [], queuedBehind: {}, timeZones: {}, invalid: at.invalid }) });
@@ -223,8 +222,11 @@ export class MrFlow {
     const removed = touched.filter((c) => !present.has(c) && wanted.includes(c));
     const unknown = wanted.filter((c) => !present.has(c) && !touched.includes(c));
     const target: Target = { desired, clients: desired.clients.filter((c) => wanted.includes(c.name)) };
-    const run = await runPlan(target, this.settings(ctx));
     const queuedBehind = this.heldByOthers(ref, target.clients.map((c) => c.name));
+    const behind = [...new Set(Object.values(queuedBehind))];
+    // GitLab refuses pending -> pending and keeps the first description: a queued plan says so from the start.
+    await this.forge.setStatus({ sha, context: 'odoops/plan', state: 'pending', description: behind.length ? queuedBehindText(behind) : 'planning' });
+    const run = await runPlan(target, this.settings(ctx));
     let body = renderMrPlan({
       revision: sha,
       plans: run.plans,
@@ -239,7 +241,7 @@ export class MrFlow {
       r.headSha = sha;
       r.plan = { headSha: sha, clients: target.clients.map((c) => c.name), at: this.now().toISOString() };
     });
-    const status = planStatus(run.results, [...new Set(Object.values(queuedBehind))]);
+    const status = planStatus(run.results, behind);
     await this.forge.setStatus({ sha, context: 'odoops/plan', ...status });
     return status.state === 'success' ? (run.results.some((r) => r.status === 'changes') ? 'changes' : 'no-changes') : status.state;
   }
@@ -381,9 +383,6 @@ export class MrFlow {
     const record = this.core.store.mrRecord(ref);
     const refusal = applyRefusal({ access, mr, plannedAt: record?.plan?.headSha ?? null, platform: this.forge.platform });
     if (refusal) return this.reply(number, e.comment, refusal);
-    if (instances.length) {
-      return this.reply(number, e.comment, { code: 'plan-missing', message: '`-i INSTANCE` is not supported by `odoops apply` (it applies whole clients, test before production); use `-c CLIENT`' });
-    }
     const planned = record!.plan!.clients;
     const clients = only.length ? only : planned;
     const notPlanned = clients.filter((c) => !planned.includes(c));
@@ -392,16 +391,32 @@ export class MrFlow {
     const others = this.heldByOthers(ref, clients);
     const heldClient = Object.keys(others)[0];
     if (heldClient) return this.reply(number, e.comment, { code: 'held', message: `\`${heldClient}\` is held by ${others[heldClient]} (applied before its merge): wait until that MR is merged or closed` });
-    for (const c of clients) this.core.store.hold(c, ref, actor.username);
     const at = await this.desiredAt(mr.headSha);
     if (!at.ok) return this.reply(number, e.comment, { code: 'plan-outdated', message: `the config repo does not validate at ${mr.headSha.slice(0, 12)}` });
-    const target: Target = { desired: at.desired, clients: at.desired.clients.filter((c) => clients.includes(c.name)) };
+    const selected = at.desired.clients.filter((c) => clients.includes(c.name));
+    // `-i INSTANCE`: only those instances of the selected clients (the others are left as they are).
+    const unknownInstances = instances.filter((i) => !selected.some((c) => c.instances.some((x) => x.name === i)));
+    if (unknownInstances.length) {
+      const known = [...new Set(selected.flatMap((c) => c.instances.map((i) => i.name)))];
+      return this.reply(number, e.comment, { code: 'unknown-instance', message: `no instance ${unknownInstances.map((i) => `\`${i}\``).join(', ')} in ${clients.map((c) => `\`${c}\``).join(', ')} (instances: ${known.join(', ') || 'none'})` });
+    }
+    for (const c of clients) {
+      const held = this.core.store.hold(c, ref, actor.username);
+      if (!held.held) return this.reply(number, e.comment, { code: 'held', message: `\`${c}\` is held by ${mrLabel(held.holder.mr)} (applied before its merge): wait until that MR is merged or closed` });
+    }
+    const target: Target = {
+      desired: at.desired,
+      clients: instances.length ? selected.map((c) => ({ ...c, instances: c.instances.filter((i) => instances.includes(i.name)) })).filter((c) => c.instances.length > 0) : selected,
+    };
     if (ctx.signal.aborted) return 'stopped';
     const run = await runApply(target, this.settings(ctx));
     const now = this.now();
     const views: Record<string, MrClientApply> = {};
     run.applies.forEach((apply, i) => {
-      views[apply.client] = clientApplyView(apply, run.results[i]!, run.waiting[apply.client] ?? [], now);
+      const view = clientApplyView(apply, run.results[i]!, run.waiting[apply.client] ?? [], now);
+      // Instances left out by `-i` stay in view: the MR is not applied until they are too.
+      const left = instances.length ? selected.find((c) => c.name === apply.client)!.instances.filter((x) => !instances.includes(x.name)) : [];
+      views[apply.client] = { ...view, instances: [...view.instances, ...left.map((x) => ({ instance: x.name, outcome: 'skipped' as const, detail: 'not selected (odoops apply -i)' }))] };
     });
     const updated = this.core.store.updateMr(ref, this.initRecord(ref, mr.headSha), (r) => {
       r.headSha = mr.headSha;

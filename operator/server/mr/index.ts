@@ -5,21 +5,16 @@
  */
 import type { Logger } from 'pino';
 import { loadDesiredState } from '../../desired/load.ts';
-import type { ClientSpec } from '../../desired/types.ts';
 import { forgeDecoder } from '../../forge/decoder.ts';
 import type { Forge, ForgeUser } from '../../forge/types.ts';
 import type { ForgeEvent } from '../../forge/webhooks/types.ts';
-import { clientDriftResult } from '../../drift/classify.ts';
-import { runDrift, type ApplySettings } from '../../runners/index.ts';
+import type { ApplySettings } from '../../runners/index.ts';
 import { errorMessage } from '../../util/errors.ts';
 import type { Clock } from '../clock.ts';
-import type { ConfigSnapshot } from '../config-source.ts';
-import type { RunDrift } from '../drift-schedule.ts';
 import { operatorDue } from '../due.ts';
 import { startOperator, type RunningOperator } from '../index.ts';
-import type { JobContext } from '../queue.ts';
-import type { DriftResult } from '../state.ts';
 import type { Decoder, Platform } from '../webhooks.ts';
+import { ScheduledDrift } from './drift.ts';
 import { MrFlow } from './flow.ts';
 
 export { MrFlow } from './flow.ts';
@@ -48,17 +43,6 @@ export interface MrOperator extends RunningOperator {
   flow: MrFlow;
 }
 
-/** Report-only drift of one client through the drift runner; stops before connecting when asked. */
-export function driftRunner(settings: ApplySettings, now: () => Date): RunDrift {
-  return async (client: ClientSpec, config: ConfigSnapshot, ctx: JobContext): Promise<DriftResult | null> => {
-    if (ctx.signal.aborted) return null;
-    const run = await runDrift({ desired: config.desired, clients: [client] }, { ...settings, now, runId: ctx.id });
-    // Drift means the server moved since odoops applied; a change waiting for its window is pending.
-    const status = run.status.clients[0];
-    return status ? clientDriftResult(status) : 'unreachable';
-  };
-}
-
 export async function startMrOperator(opts: MrOperatorOptions): Promise<MrOperator> {
   let botUser: ForgeUser | undefined;
   try {
@@ -85,9 +69,10 @@ export async function startMrOperator(opts: MrOperatorOptions): Promise<MrOperat
     decoders,
     wire: (core) => {
       flow = new MrFlow({ forge: opts.forge, core, repo: opts.repo, settings: opts.settings });
+      const drift = new ScheduledDrift({ settings: opts.settings, store: core.store, forge: opts.forge, now: () => core.clock.now(), log: core.log });
       return {
         onDelivery: flow.onDelivery,
-        due: operatorDue({ store: core.store, clock: core.clock, runDrift: driftRunner(opts.settings, () => core.clock.now()), runApply: flow.runPendingApply }),
+        due: operatorDue({ store: core.store, clock: core.clock, runDrift: drift.check, runApply: flow.runPendingApply, onDriftFireComplete: drift.publish }),
       };
     },
   });

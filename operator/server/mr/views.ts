@@ -45,13 +45,18 @@ export function clientApplyView(apply: ApplyResult, result: ClientResult, waitin
   };
 }
 
+/** The status description of a plan whose clients another MR holds. */
+export function queuedBehindText(mrs: string[]): string {
+  return `queued behind ${mrs.join(', ')}`;
+}
+
 /** The plan status: failed when a server could not be read or something is blocked for good. */
 export function planStatus(results: ClientResult[], queuedBehind: string[]): { state: StatusState; description: string } {
   const bad = results.filter((r) => (r.status === 'unreachable' || r.status === 'blocked') && !r.transient);
   if (bad.length) return { state: 'failed', description: `${bad.map((r) => `${r.client}: ${r.reasons[0]?.code ?? r.status}`).join(', ')}` };
   const unknown = results.filter((r) => r.status === 'unreachable');
   if (unknown.length) return { state: 'failed', description: `cannot read ${unknown.map((r) => r.client).join(', ')} (retried on the next push or "odoops plan")` };
-  if (queuedBehind.length) return { state: 'pending', description: `queued behind ${queuedBehind.join(', ')}` };
+  if (queuedBehind.length) return { state: 'pending', description: queuedBehindText(queuedBehind) };
   const changes = results.filter((r) => r.status === 'changes').length;
   return { state: 'success', description: changes ? `${changes} client(s) with changes` : 'no changes' };
 }

@@ -381,14 +381,48 @@ function table(head, rows) {
 }
 
 async function composeLogs(args, load) {
-  const { pos } = parseFlags(args, { follow: { short: 'f' }, tail: { short: 'n', value: true }, timestamps: { short: 't' }, 'no-color': {}, 'no-log-prefix': {} }, { cmdPath: 'docker compose logs', composeStyle: true });
+  const { flags, pos } = parseFlags(args, { follow: { short: 'f' }, tail: { short: 'n', value: true }, timestamps: { short: 't' }, since: { value: true }, 'no-color': {}, 'no-log-prefix': {} }, { cmdPath: 'docker compose logs', composeStyle: true });
+  const sinceMs = flags.since === undefined ? null : parseSince(flags.since);
+  const tail = flags.tail === undefined || flags.tail === 'all' ? null : Number(flags.tail);
+  if (tail !== null && !(Number.isInteger(tail) && tail >= 0)) throw new DockerError(`invalid value for "tail": ${flags.tail}`, 1);
   const project = load();
   for (const c of selectContainers(project, pos)) {
-    let text = '';
-    try { text = fs.readFileSync(logFile(c.Name), 'utf8'); } catch { /* no log */ }
-    for (const l of text.split('\n').filter(Boolean)) out(`${c.Service}-1  | ${l}`);
+    let buf = Buffer.alloc(0);
+    try { buf = fs.readFileSync(logFile(c.Name)); } catch { /* no log */ }
+    let lines = sinceMs === null ? buf.toString('utf8').split('\n').filter(Boolean) : linesSince(buf, c.LogStarts ?? [], sinceMs);
+    if (tail !== null) lines = tail === 0 ? [] : lines.slice(-tail);
+    for (const l of lines) out(`${c.Service}-1  | ${l}`);
   }
   return 0;
+}
+
+/** `--since`: RFC 3339 (e.g. 2026-12-01T10:00:00.123456789Z), Unix seconds, or a duration back from now (42m, 1h30m). */
+function parseSince(v) {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const dur = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(v);
+  if (dur && v !== '') return Date.now() - ((Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60 + Number(dur[3] ?? 0)) * 1000;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new DockerError(`invalid value for "since": failed to parse value as time or duration: "${v}"`, 1);
+  return ms;
+}
+
+const ODOO_STAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),(\d{3}) /;
+
+/**
+ * The lines a real engine received at or after `sinceMs`. A real engine stamps each line on
+ * receipt; the stand-in knows when each run of the container's server began (LogStarts: time
+ * and byte offset): every line of a run begun at or after `since` counts; of earlier runs, the
+ * lines from the first one whose own Odoo stamp (UTC: odoo-bin sets TZ=UTC) is at or after it.
+ */
+function linesSince(buf, starts, sinceMs) {
+  const first = starts.find((s) => Date.parse(s.at) >= sinceMs && s.offset <= buf.length);
+  const before = (first ? buf.subarray(0, first.offset) : buf).toString('utf8').split('\n').filter(Boolean);
+  const after = first ? buf.subarray(first.offset).toString('utf8').split('\n').filter(Boolean) : [];
+  const i = before.findIndex((l) => {
+    const m = ODOO_STAMP.exec(l);
+    return m !== null && Date.parse(`${m[1]}T${m[2]}.${m[3]}Z`) >= sinceMs;
+  });
+  return [...(i < 0 ? [] : before.slice(i)), ...after];
 }
 
 const envToObj = (arr) => Object.fromEntries(arr.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));

@@ -253,6 +253,9 @@ export async function startContainer(c) {
     const port = pub ? pub.hostPort : 0;
     fs.mkdirSync(containersDir(), { recursive: true });
     const logFd = fs.openSync(logFile(c.Name), 'a');
+    // Where this run of the server begins in the log, and when: what `logs --since` needs
+    // (a real engine stamps every line it receives; the stand-in knows each run's start).
+    c.LogStarts = [...(c.LogStarts ?? []), { at: new Date().toISOString(), offset: fs.fstatSync(logFd).size }].slice(-50);
     // The emulated Odoo server, or real odoo-bin in the real-Odoo tier (odoo-server.mjs).
     const launch = odooServerLaunch(c, { host, port, readyFd: 3 });
     const child = spawn(launch.command, launch.args, {
@@ -293,6 +296,20 @@ export async function startContainer(c) {
   saveContainer(c);
 }
 
+/**
+ * Once a container's main process is gone nothing of the container remains (its PID namespace
+ * ends): the rest of its process group — real Odoo's prefork workers and gevent process, which
+ * hold the listening socket, or the stand-in's psql children — is killed, as a real engine does,
+ * and the port is free when `stop` returns. The main process leads its group (spawned detached).
+ */
+async function endContainerProcesses(group) {
+  const alive = () => { try { process.kill(-group, 0); return true; } catch { return false; } };
+  if (!group || !alive()) return;
+  try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
+  const until = Date.now() + 5000;
+  while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+}
+
 export async function stopContainer(c, timeoutS = 10) {
   if (c.Role === 'odoo' && pidAlive(c.Pid, c.Id)) {
     try { process.kill(c.Pid, 'SIGTERM'); } catch { /* gone */ }
@@ -303,6 +320,7 @@ export async function stopContainer(c, timeoutS = 10) {
       c.ExitCode = 137;
     } else c.ExitCode = 0;
   }
+  if (c.Role === 'odoo') await endContainerProcesses(c.Pid);
   if (c.Status === 'running') logEvent('container', 'stop', c.Id, { name: c.Name, image: c.Image });
   c.Status = 'exited';
   c.Pid = 0;

@@ -197,18 +197,19 @@ class Registry:
         installed = sorted(r[1] for r in rows if r[0] == 'mod')
         log('INFO', 'odoo.modules.loading', 'loading 1 modules...', self.db)
         log('INFO', 'odoo.modules.loading', '1 modules loaded in 0.01s, 0 queries (+0 extra)', self.db)
-        log('INFO', 'odoo.modules.loading', 'loading %d modules...' % len(installed), self.db)
+        # Odoo's graph reads each installed module's manifest at every load: one gone from the
+        # addons path is skipped with a WARNING, and reported as an ERROR once the rest is loaded.
+        missing = [name for name in installed if name not in CORE_NAMES and module_dir(name) is None]
+        for name in missing:
+            log('WARNING', 'odoo.modules.graph', 'module %s: not installable, skipped' % name, self.db)
+        log('INFO', 'odoo.modules.loading', 'loading %d modules...' % (len(installed) - len(missing)), self.db)
         models = {m: {'table': m.replace('.', '_'), 'columns': list(cols)} for m, cols in CORE_MODELS.items()}
-        missing = []
         with _import_lock:
             for name in installed:
-                if name in CORE_NAMES:
+                if name in CORE_NAMES or name in missing:
                     continue
                 if name not in IMPORTED:
                     d = module_dir(name)
-                    if d is None:
-                        missing.append(name)
-                        continue
                     try:
                         IMPORTED[name] = odoo_fields.module_models(d)
                     except SyntaxError as e:  # the module's import fails: so does the registry
