@@ -164,6 +164,7 @@ async function finish(info: { privateKeyPath: string; repoDir: string }, failure
     return 1;
   }
   process.stdout.write(`\n${bold('demo finished: every step behaved as expected')}\n`);
+  process.stdout.write('Next: a config repo of your own: README.md, "Writing a config repo" (start from examples/minimal/),\nthen "Preparing a server" (docs/preparing-a-server.md) before `plan` against a real one.\n');
   return 0;
 }
 

@@ -5,7 +5,8 @@
  * else 0. The exit code comes from outcomes and reason codes (the apply runner), never text.
  */
 import { Option, type Command } from 'commander';
-import { renderApplyText, toJson } from '../report/index.ts';
+import { applyJson, renderApplyText, toJson } from '../report/index.ts';
+import { cliClock } from './clock.ts';
 import { monitoringText } from '../report/managed.ts';
 import { pendingOnly } from '../drift/classify.ts';
 import { runApply, runDrift } from '../runners/index.ts';
@@ -28,15 +29,18 @@ export function register(program: Command): void {
         unreadSkipped = left.some((l) => l.state === 'unreachable');
         for (const l of left) process.stderr.write(`odoops: ${l.client}: ${l.state}, not applied (--only-pending; see odoops drift)\n`);
         if (apply.length === 0) {
-          process.stdout.write(opts.json ? '[]\n' : 'Nothing pending to apply.\n');
+          process.stdout.write(opts.json ? `${toJson(applyJson([], { revision: seen.status.revision, at: cliClock(process.env, () => {})() }))}\n` : 'Nothing pending to apply.\n');
           process.exitCode = unreadSkipped ? 1 : 0;
           return;
         }
-        opts = { ...opts, client: apply, shard: undefined, changedSince: undefined };
+        // Keep a `CLIENT/INSTANCE` selection for the clients that are pending.
+        const named = (opts.client ?? []).filter((c) => apply.includes(c.split('/')[0]!));
+        opts = { ...opts, client: opts.client?.length ? named : apply, shard: undefined, changedSince: undefined };
       }
       const run = await withFleet(opts, 'apply', (target, settings) => runApply(target, { ...settings, ignoreWindows: !!opts.ignoreWindows, lockWaitMs }));
       const { applies: results, monitoring } = run;
-      process.stdout.write(opts.json ? `${toJson(monitoring ? { results, monitoring } : results, { indent: 2 })}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'apply', !!process.stdout.isTTY));
+      const at = cliClock(process.env, () => {})();
+      process.stdout.write(opts.json ? `${toJson(applyJson(results, { revision: run.revision, at, monitoring }))}\n` : renderApplyText(results, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'apply', !!process.stdout.isTTY));
       // A server that could not even be read is an error, as in a plain apply.
       process.exitCode = unreadSkipped ? 1 : run.exitCode;
     });

@@ -9,6 +9,7 @@ import type { ClientSpec, DesiredState, ServerSpec } from '../desired/types.ts';
 import { connectSsh, type HostSession } from '../live/ssh.ts';
 import { UsageError } from '../util/errors.ts';
 import { positiveNumber } from './fleet.ts';
+import { unknownClientMessage } from '../desired/unknown-client.ts';
 
 export interface ClientCommandOptions {
   repo?: string;
@@ -30,7 +31,7 @@ export function addClientOptions(cmd: Command): Command {
 export async function loadClient(opts: ClientCommandOptions, client: string): Promise<{ desired: DesiredState; spec: ClientSpec }> {
   const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
   const spec = desired.clients.find((c) => c.name === client);
-  if (!spec) throw new UsageError(`unknown client "${client}" (known: ${desired.clients.map((c) => c.name).join(', ') || 'none'})`);
+  if (!spec) throw new UsageError(unknownClientMessage([client], desired.clients.map((c) => c.name)));
   return { desired, spec };
 }
 

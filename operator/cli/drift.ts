@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { reportDriftIssue } from '../drift/issue.ts';
-import { toJson } from '../report/index.ts';
+import { driftJson, toJson } from '../report/index.ts';
 import { renderDriftStatusText } from '../report/drift-status.ts';
 import { monitoringText } from '../report/managed.ts';
 import { runDrift } from '../runners/index.ts';
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .action(async (opts: DriftOptions) => {
       const run = await withFleet(opts, 'plan', runDrift);
       const { status, monitoring, fleet } = run;
-      process.stdout.write(opts.json ? `${toJson(monitoring ? { ...status, monitoring } : status, { indent: 2 })}\n` : renderDriftStatusText(status, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'drift', !!process.stdout.isTTY));
+      process.stdout.write(opts.json ? `${toJson(driftJson(status, monitoring))}\n` : renderDriftStatusText(status, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'drift', !!process.stdout.isTTY));
       if (opts.report) {
         const res = await reportDriftIssue(fleet.operator.forge, status, process.env.CI_JOB_URL ? { runUrl: process.env.CI_JOB_URL } : {});
         const where = res.issue ? ` ${res.issue.url}` : '';

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { describeSource } from '../desired/source.ts';
 import { readFileSync } from 'node:fs';
 import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
-import { loadTarget, type RunSettings, type Target } from '../runners/index.ts';
+import { loadTarget, selectsInstances, type RunSettings, type Target } from '../runners/index.ts';
 import { parseShard } from '../runners/shard.ts';
 import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
 import { cliClock } from './clock.ts';
@@ -32,7 +32,7 @@ export function addFleetOptions(cmd: Command): Command {
   return cmd
     .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
     .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD; plan and drift read the working tree when it has uncommitted changes)')
-    .option('--client <name...>', 'only these clients (repeatable)')
+    .option('--client <name...>', 'only these clients (repeatable); CLIENT/INSTANCE for one instance (e.g. shop/test)')
     .option('--changed-since <rev>', 'only clients whose resolved desired state differs from REV (e.g. the MR target)')
     .option('--json', 'print the result as JSON')
     .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
@@ -70,6 +70,8 @@ export function fleetSettings(opts: FleetCommandOptions): { ssh: ConnectOptions;
   const concurrency = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
   const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
   if (opts.shard !== undefined) parseShard(opts.shard);
+  // The files kept on a server (Traefik routes, NRPE checks) cover all its instances: rendered from one instance they would drop the others'.
+  if (opts.managedFiles && selectsInstances(opts.client)) throw new UsageError('--managed-files works on whole clients: name clients without /INSTANCE');
   const keyPath = sshKeyPath(opts.sshKey);
   try {
     readFileSync(keyPath);

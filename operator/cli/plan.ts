@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { parseMrNumber, postPlanComment } from '../ci/plan-comment.ts';
-import { renderPlanText, toJson } from '../report/index.ts';
+import { planJson, renderPlanText, toJson } from '../report/index.ts';
+import { cliClock } from './clock.ts';
 import { monitoringText } from '../report/managed.ts';
 import { runPlan } from '../runners/index.ts';
 import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
@@ -19,8 +20,9 @@ export function register(program: Command): void {
     .action(async (opts: FleetCommandOptions & { detailedExitcode?: boolean; commentMr?: string }) => {
       const mr = opts.commentMr === undefined ? undefined : parseMrNumber(opts.commentMr);
       const run = await withFleet(opts, 'plan', runPlan);
+      const at = cliClock(process.env, () => {})();
       const { plans, monitoring } = run;
-      process.stdout.write(opts.json ? `${toJson(monitoring ? { plans, monitoring } : plans, { indent: 2 })}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'plan', !!process.stdout.isTTY));
+      process.stdout.write(opts.json ? `${toJson(planJson(plans, { revision: run.revision, at, monitoring }))}\n` : renderPlanText(plans, { color: !!process.stdout.isTTY }) + monitoringText(monitoring, 'plan', !!process.stdout.isTTY));
       if (mr !== undefined) {
         const res = await postPlanComment(run.fleet.operator.forge, mr, plans);
         process.stderr.write(`odoops: plan comment on merge request ${mr} ${res.action}\n`);

@@ -16,6 +16,8 @@ import type { ProvisionMarker } from '../provision/types.ts';
 import { connectSsh } from '../live/ssh.ts';
 import { OdoopsError, UsageError } from '../util/errors.ts';
 import { positiveNumber } from './fleet.ts';
+import { unknownClientMessage } from '../desired/unknown-client.ts';
+import { unknownInstanceMessage } from '../runners/target.ts';
 
 interface ResolveOptions {
   repo?: string;
@@ -66,9 +68,9 @@ export function register(program: Command): void {
     .action(async (client: string, instance: string, opts: ResolveOptions) => {
       const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
       const spec = desired.clients.find((c) => c.name === client);
-      if (!spec) throw new UsageError(`unknown client "${client}" (known: ${desired.clients.map((c) => c.name).join(', ') || 'none'})`);
+      if (!spec) throw new UsageError(unknownClientMessage([client], desired.clients.map((c) => c.name)));
       if (!spec.instances.some((i) => i.name === instance)) {
-        throw new UsageError(`unknown instance "${instance}" of ${client} (known: ${spec.instances.map((i) => i.name).join(', ')})`);
+        throw new UsageError(unknownInstanceMessage(spec, instance));
       }
       const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
       const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;

@@ -4,4 +4,5 @@ export { changeLines, fmtBytes, fmtOption, fmtSeconds, stepsText } from './chang
 export { renderApplyText, renderApplyMarkdown, applySummaryLine, applyExitCode, countApply, APPLY_MARKER, type ApplyCounts } from './apply.ts';
 export { renderDriftText, renderDriftMarkdown, driftSummaryLine, DRIFT_MARKER } from './drift.ts';
 export { toJson } from './json.ts';
+export { JSON_FORMAT, planJson, applyJson, driftJson, type JsonReport, type JsonCommand } from './envelope.ts';
 export { describeAction, headline, redactUrls } from './format.ts';

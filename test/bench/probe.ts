@@ -57,7 +57,7 @@ for (const n of process.argv.slice(2).map(Number).filter((x) => x > 0).length ? 
       const r = runNode([bin, 'plan', '--repo', info.repoDir, '--json', '--concurrency', String(n)], { ODOOPS_SSH_KEY: info.privateKeyPath });
       if (r.code !== 0) throw new Error(`odoops plan exited ${r.code}`);
       const after = await serverSideMs(dir);
-      const plans = JSON.parse(r.stdout) as { unreachable?: unknown }[];
+      const plans = (JSON.parse(r.stdout) as { clients: { unreachable?: unknown }[] }).clients;
       if (plans.some((p) => p.unreachable)) throw new Error('a sandbox server was not read');
       if (i === 0) continue; // warm-up: first connections, caches
       perServer.push(after.reduce((s, a, k) => s + (a - before[k]!), 0) / n);

@@ -6,37 +6,18 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
+import { commitAll, runOdoops } from '../util/cli.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const hk = suite<{ info?: SandboxInfo }>('host key mismatch and progress through the CLI');
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
-function odoops(info: SandboxInfo, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // stdio pipes: not a terminal, as in CI.
-    const child = spawn(process.execPath, [bin, ...args, '--repo', info.repoDir], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-function commit(repo: string, message: string): void {
-  for (const args of [['add', '-A'], ['-c', 'user.email=t@odoops.invalid', '-c', 'user.name=t', 'commit', '-qm', message]]) {
-    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  }
-}
+const commit = commitAll;
+const odoops = (info: SandboxInfo, args: string[]) => runOdoops(info, [...args, '--repo', info.repoDir]);
 
 /** Pins another server's key in CLIENT's file (as after a reinstall, or a man in the middle). */
 function pinWrongKey(info: SandboxInfo, client: string): () => void {
@@ -65,7 +46,7 @@ hk('plan, drift and apply: a host key mismatch has its own line and count, exit 
   try {
     const json = await odoops(info!, ['plan', '--json']);
     assert.is(json.code, 1, json.stderr);
-    const plans = JSON.parse(json.stdout) as { client: string; unreachable?: { code: string } }[];
+    const plans = (JSON.parse(json.stdout) as { clients: { client: string; unreachable?: { code: string } }[] }).clients;
     assert.is(plans.find((p) => p.client === 'boreal')!.unreachable?.code, 'host-key-mismatch');
     assert.is(plans.find((p) => p.client === 'acme')!.unreachable, undefined, 'acme is read');
 

@@ -7,17 +7,15 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { FleetDriftStatus } from '../../operator/drift/types.ts';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { startFakeForge, type FakeForge } from '../forge/fake/index.ts';
+import { commitAll, runOdoops, type CliRun } from '../util/cli.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const TUESDAY = '2026-12-01T10:00:00+01:00'; // test open (weekdays 08-18), production closed
 const SUNDAY = '2026-12-06T02:30:00+01:00'; // production open (Sunday 02-05 Europe/Paris), test closed
 const MONDAY_NIGHT = '2026-12-07T22:00:00+01:00'; // both closed
@@ -26,27 +24,11 @@ const NEXT_SUNDAY = '2026-12-06T01:00:00.000Z';
 interface Ctx { info?: SandboxInfo; fake?: FakeForge }
 const t = suite<Ctx>('drift: pending vs drift on the sandbox');
 
-interface Run { code: number | null; stdout: string; stderr: string }
-function odoops(info: SandboxInfo, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-function commit(repo: string, message: string): void {
-  for (const args of [['add', '-A'], ['-c', 'user.email=t@odoops.invalid', '-c', 'user.name=t', 'commit', '-qm', message]]) {
-    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  }
-}
+const commit = commitAll;
+const odoops = runOdoops;
 
-async function drift(info: SandboxInfo, now: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ run: Run; status: FleetDriftStatus }> {
+async function drift(info: SandboxInfo, now: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ run: CliRun; status: FleetDriftStatus }> {
   const run = await odoops(info, ['drift', '--repo', info.repoDir, '--client', 'acme', '--json', '--detailed-exitcode', ...extra], { ODOOPS_NOW: now, ...env });
   let status: FleetDriftStatus;
   try {
@@ -90,7 +72,7 @@ t.after(async (ctx) => {
 t('after a normal apply with production\'s window closed, drift says pending with the next window, not drift', async ({ info }) => {
   const apply = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--json'], { ODOOPS_NOW: TUESDAY });
   assert.is(apply.code, 0, apply.stdout + apply.stderr);
-  const results = JSON.parse(apply.stdout) as { instances: { instance: string; outcome: string }[] }[];
+  const results = (JSON.parse(apply.stdout) as { clients: { instances: { instance: string; outcome: string }[] }[] }).clients;
   const outcomes = Object.fromEntries(results[0]!.instances.map((i) => [i.instance, i.outcome]));
   assert.is(outcomes.test, 'applied');
   assert.is.not(outcomes.production, 'applied');
@@ -159,7 +141,7 @@ t('a hand edit of odoo.conf is drift (exit 2), production stays pending; --repor
 t('both at once on one instance: a hand edit and a merged change waiting for Sunday', async ({ info, fake }) => {
   const sunday = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--json'], { ODOOPS_NOW: SUNDAY });
   assert.is(sunday.code, 0, sunday.stdout + sunday.stderr);
-  const outcomes = Object.fromEntries((JSON.parse(sunday.stdout) as { instances: { instance: string; outcome: string }[] }[])[0]!.instances.map((i) => [i.instance, i.outcome]));
+  const outcomes = Object.fromEntries(((JSON.parse(sunday.stdout) as { clients: { instances: { instance: string; outcome: string }[] }[] }).clients)[0]!.instances.map((i) => [i.instance, i.outcome]));
   assert.is(outcomes.production, 'applied');
   const clean = await drift(info!, SUNDAY);
   assert.is(clean.run.code, 0, clean.run.stdout);

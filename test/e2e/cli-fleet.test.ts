@@ -5,39 +5,19 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument, type YAMLSeq } from 'yaml';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
+import { commitAll, runOdoops } from '../util/cli.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const e2e = suite<{ info?: SandboxInfo }>('cli fleet end to end');
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
-// Async spawn: the sandbox's servers live in this process's event loop only through their own
-// processes, but a blocking spawnSync would freeze timers of the test harness for long runs.
-function odoops(info: SandboxInfo, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-function commit(repo: string, message: string): void {
-  for (const args of [['add', '-A'], ['-c', 'user.email=t@odoops.invalid', '-c', 'user.name=t', 'commit', '-qm', message]]) {
-    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  }
-}
+const commit = commitAll;
+const odoops = runOdoops;
 
 e2e.before(async (ctx) => {
   ctx.info = await startSandbox(2);
@@ -53,10 +33,23 @@ e2e('validate accepts the sandbox config repo', async ({ info }) => {
   assert.match(r.stdout, /^valid \(/m);
 });
 
+e2e("the sandbox config repo's README prints commands that work as printed", async ({ info }) => {
+  const readme = readFileSync(path.join(info!.repoDir, 'README.md'), 'utf8');
+  assert.not.match(readme, /examples\/fleet --|npx odoops/, 'not the README of examples/fleet');
+  const lines = readme.split('\n').filter((l) => / (validate|show|sandbox status) /.test(`${l} `) && !l.startsWith('#'));
+  assert.is(lines.length, 3, readme);
+  for (const line of lines) {
+    const argv = line.replace(/\s+#.*$/, '').trim().split(/\s+/);
+    assert.match(argv[0]!, /(^odoops$|bin\/odoops\.mjs$)/);
+    const r = await odoops(info!, argv.slice(1));
+    assert.is(r.code, 0, `${line}\n${r.stdout}${r.stderr}`);
+  }
+});
+
 e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', async ({ info }) => {
   const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--json', '--detailed-exitcode']);
   assert.is(r.code, 2, r.stderr);
-  const plans = JSON.parse(r.stdout) as { client: string; instances: { instance: string; actions: { kind: string; modules?: string[] }[] }[] }[];
+  const plans = (JSON.parse(r.stdout) as { clients: { client: string; instances: { instance: string; actions: { kind: string; modules?: string[] }[] }[] }[] }).clients;
   assert.equal(plans.map((p) => p.client).sort(), info!.servers.map((s) => s.client).sort());
   const acmeTest = plans.find((p) => p.client === 'acme')!.instances.find((i) => i.instance === 'test')!;
   const kinds = acmeTest.actions.map((a) => a.kind);
@@ -69,10 +62,24 @@ e2e('plan on fresh servers: changes pending (exit 2), JSON names the actions', a
   assert.ok(install.modules!.includes('integrator_base'));
 });
 
+e2e('--client CLIENT/INSTANCE plans that instance only; an unknown instance names the client\'s', async ({ info }) => {
+  const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme/test', '--json', '--detailed-exitcode']);
+  assert.is(r.code, 2, r.stderr);
+  const doc = JSON.parse(r.stdout) as { format: number; command: string; clients: { client: string; instances: { instance: string }[] }[] };
+  assert.is(doc.format, 2);
+  assert.is(doc.command, 'plan');
+  assert.equal(doc.clients.map((p) => `${p.client}:${p.instances.map((i) => i.instance).join(',')}`), ['acme:test']);
+  const both = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme/test', '--client', 'acme', '--json']);
+  assert.equal((JSON.parse(both.stdout) as typeof doc).clients[0]!.instances.map((i) => i.instance), ['test', 'production']);
+  const bad = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme/staging']);
+  assert.is(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /unknown instance "acme\/staging" \(acme has: test, production\)/);
+});
+
 e2e('apply --ignore-windows converges one client; drift is clean; a second apply changes nothing', async ({ info }) => {
   const apply = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
   assert.is(apply.code, 0, apply.stdout + apply.stderr);
-  const results = JSON.parse(apply.stdout) as { client: string; instances: { instance: string; outcome: string }[] }[];
+  const results = (JSON.parse(apply.stdout) as { clients: { client: string; instances: { instance: string; outcome: string }[] }[] }).clients;
   assert.equal(results.map((r) => r.client), ['acme']);
   assert.equal(results[0]!.instances.map((i) => `${i.instance}:${i.outcome}`), ['test:applied', 'production:applied']);
 
@@ -88,7 +95,7 @@ e2e('apply --ignore-windows converges one client; drift is clean; a second apply
 
   const again = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
   assert.is(again.code, 0, again.stderr);
-  const second = JSON.parse(again.stdout) as { instances: { outcome: string; actions: unknown[] }[] }[];
+  const second = (JSON.parse(again.stdout) as { clients: { instances: { outcome: string; actions: unknown[] }[] }[] }).clients;
   assert.ok(second[0]!.instances.every((i) => i.outcome === 'unchanged' && i.actions.length === 0), again.stdout);
   const plan = await odoops(info!, ['plan', '--repo', info!.repoDir, '--client', 'acme', '--detailed-exitcode']);
   assert.is(plan.code, 0, plan.stdout);
@@ -128,12 +135,12 @@ e2e('an unreachable server is reported (typed), the other server is still planne
     // The connect timeout ends the attempt: the run finishes (no wall-clock assertion needed).
     const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--connect-timeout', '2', '--detailed-exitcode', '--json']);
     assert.is(r.code, 1, 'unknown state is an error, never "no changes"');
-    const plans = JSON.parse(r.stdout) as { client: string; unreachable?: { code: string } }[];
+    const plans = (JSON.parse(r.stdout) as { clients: { client: string; unreachable?: { code: string } }[] }).clients;
     assert.is(plans.find((p) => p.client === 'boreal')!.unreachable?.code, 'unreachable', 'boreal unreachable');
     assert.is(plans.find((p) => p.client === 'acme')!.unreachable, undefined, 'acme still read');
     const a = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'boreal', '--connect-timeout', '2', '--json']);
     assert.is(a.code, 1, a.stdout + a.stderr);
-    assert.is((JSON.parse(a.stdout) as { error?: { code: string } }[])[0]!.error?.code, 'unreachable');
+    assert.is(((JSON.parse(a.stdout) as { clients: { error?: { code: string } }[] }).clients)[0]!.error?.code, 'unreachable');
   } finally {
     await sandboxFault({ dir: info!.dir, client: 'boreal', fault: 'link-up' });
   }
@@ -146,7 +153,7 @@ e2e('a blocked apply exits 1 and says blocked, never "unchanged" (PostgreSQL dow
   try {
     const r = await odoops(info!, ['apply', '--repo', info!.repoDir, '--client', 'acme', '--ignore-windows', '--json']);
     assert.is(r.code, 1, r.stdout + r.stderr);
-    const results = JSON.parse(r.stdout) as { instances: { instance: string; outcome: string; reason?: { code: string } }[] }[];
+    const results = (JSON.parse(r.stdout) as { clients: { instances: { instance: string; outcome: string; reason?: { code: string } }[] }[] }).clients;
     const byName = Object.fromEntries(results[0]!.instances.map((i) => [i.instance, i]));
     assert.is(byName.test?.outcome, 'blocked');
     assert.is(byName.test?.reason?.code, 'live-incomplete');
@@ -167,7 +174,7 @@ e2e('odoops resolve: clears a needs-manual-restore marker under the lock; withou
   assert.match(none.stderr, /^odoops: acme\/test has no needs-manual-restore marker$/m);
   const bad = await odoops(info!, ['resolve', 'acme', 'nosuch', '--repo', info!.repoDir]);
   assert.is(bad.code, 2);
-  assert.match(bad.stderr, /unknown instance "nosuch" of acme \(known: /);
+  assert.match(bad.stderr, /unknown instance "acme\/nosuch" \(acme has: test, production\)/);
   // A marker as a failed rollback leaves it (written the way the product writes it is covered in test/apply).
   const marker = JSON.stringify({ code: 'needs-manual-restore', reason: 'rollback failed: test', snapshot: null });
   const put = await sandboxExec(info!, 'acme', ['sh', '-c', 'mkdir -p /var/lib/odoops/blocked && cat > /var/lib/odoops/blocked/test.json'], { input: marker });
@@ -204,7 +211,7 @@ e2e('--changed-since plans only the clients a commit touched (the MR pipeline ca
   commit(info!.repoDir, 'acme: comment only');
   const none = await odoops(info!, ['plan', '--repo', info!.repoDir, '--changed-since', 'HEAD~1', '--json']);
   assert.is(none.code, 0, none.stderr);
-  assert.equal(JSON.parse(none.stdout), [], 'a comment-only change touches no client');
+  assert.equal((JSON.parse(none.stdout) as { clients: unknown[] }).clients, [], 'a comment-only change touches no client');
 
   const doc = parseDocument(readFileSync(file, 'utf8'));
   (doc.getIn(['instances', 'test', 'modules']) as YAMLSeq).add('crm');
@@ -212,7 +219,7 @@ e2e('--changed-since plans only the clients a commit touched (the MR pipeline ca
   commit(info!.repoDir, 'acme: add crm');
   const r = await odoops(info!, ['plan', '--repo', info!.repoDir, '--changed-since', 'HEAD~1', '--json', '--detailed-exitcode']);
   assert.is(r.code, 2, r.stderr);
-  const plans = JSON.parse(r.stdout) as { client: string; instances: { actions: { kind: string; modules?: string[] }[] }[] }[];
+  const plans = (JSON.parse(r.stdout) as { clients: { client: string; instances: { actions: { kind: string; modules?: string[] }[] }[] }[] }).clients;
   assert.equal(plans.map((p) => p.client), ['acme']);
   assert.ok(plans[0]!.instances.some((i) => i.actions.some((a) => a.kind === 'install-modules' && a.modules!.includes('crm'))));
 });

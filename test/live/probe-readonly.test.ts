@@ -52,7 +52,7 @@ test('drift and plan create no container and pull no image', async () => {
   const during = (await events()).slice(before);
   assert.equal(describeEvents(during), [], 'nothing happened in the docker engine');
   // The series still comes through: from the image's metadata.
-  const plans = JSON.parse(plan.stdout) as { instances: { instance: string; blocked?: { code: string } }[] }[];
+  const plans = (JSON.parse(plan.stdout) as { clients: { instances: { instance: string; blocked?: { code: string } }[] }[] }).clients;
   assert.ok(plans[0]!.instances.every((i) => i.blocked?.code !== 'series-unknown'), plan.stdout);
 });
 

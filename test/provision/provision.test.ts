@@ -140,7 +140,7 @@ t('acme from bare to both instances running: plan and drift then report nothing;
   // The CLI says the same of the instances. (It also plans the files odoops keeps on the
   // server, operator/managed/, which a bare sandbox server cannot activate: no systemd.)
   const p = await odoops(['plan', '--repo', info!.repoDir, '--client', 'acme', '--json']);
-  const plans = JSON.parse(p.stdout) as { client: string; instances: { instance: string; actions: unknown[]; blocked?: unknown; changes: unknown[] }[] }[];
+  const plans = (JSON.parse(p.stdout) as { clients: { client: string; instances: { instance: string; actions: unknown[]; blocked?: unknown; changes: unknown[] }[] }[] }).clients;
   for (const ip of plans[0]!.instances) assert.equal([ip.instance, ip.actions, ip.blocked, ip.changes], [ip.instance, [], undefined, []], p.stderr);
   const d = await odoops(['drift', '--repo', info!.repoDir, '--client', 'acme', '--json']);
   // Drift's status (operator/drift/): every instance in sync, nothing differs from what odoops applied.

@@ -92,7 +92,7 @@ t('bare: the generated config repo validates; the plan provisions every instance
   const v = await odoops(['validate', '--repo', info!.repoDir]);
   assert.is(v.code, 0, v.stdout + v.stderr);
   const p = await odoops(['plan', '--repo', info!.repoDir, '--json']);
-  const plans = JSON.parse(p.stdout) as { client: string; instances: { instance: string; blocked?: unknown; actions: { kind: string }[] }[] }[];
+  const plans = (JSON.parse(p.stdout) as { clients: { client: string; instances: { instance: string; blocked?: unknown; actions: { kind: string }[] }[] }[] }).clients;
   assert.equal(plans.map((c) => c.client).sort(), info!.servers.map((s) => s.client).sort());
   for (const c of plans) {
     for (const i of c.instances) {
