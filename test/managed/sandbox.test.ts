@@ -108,6 +108,9 @@ async function prepareServer(name: string): Promise<void> {
   });
   await put(name, '/etc/fail2ban/fail2ban.local', '[Definition]\nlogtarget = /var/log/fail2ban.log\nsocket = /var/spool/fail2ban/fail2ban.sock\npidfile = /var/spool/fail2ban/fail2ban.pid\ndbfile = /var/spool/fail2ban/fail2ban.sqlite3\n');
   await unit(name, 'fail2ban', { exec: ['fail2ban-client', '-f', '-x', 'start'], reload: ['fail2ban-client', 'reload'] });
+  // NRPE's pid file is /run/nagios/nrpe.pid (as on Debian), and /run is the machine's: an NRPE
+  // of another sandbox would make this one exit 2 ("already running"). This server's own copy.
+  await must(name, 'mkdir -p /var/spool/odoops-standin/run-nagios /run/nagios && chown nagios:nagios /var/spool/odoops-standin/run-nagios && mount --bind /var/spool/odoops-standin/run-nagios /run/nagios');
   await unit(name, 'nagios-nrpe-server', { exec: ['/usr/sbin/nrpe', '-c', '/etc/nagios/nrpe.cfg', '-f'], reload: 'HUP' });
   await put(name, '/etc/rsyslog.conf', 'global(workDirectory="/var/spool/rsyslog")\ninclude(file="/etc/rsyslog.d/*.conf" mode="optional")\n');
   await unit(name, 'rsyslog', { exec: ['rsyslogd', '-n', '-f', '/etc/rsyslog.conf', '-i', '/var/spool/rsyslog/rsyslogd.pid'] });
