@@ -23,6 +23,10 @@ import { APT_REPO_DIR, sandboxDown, sandboxExec, sandboxUp } from '../../operato
 import { BACKUP_NOT_INSTALLED } from '../../operator/status/backups.ts';
 import type { FleetStatus } from '../../operator/status/types.ts';
 import type { SandboxInfo } from '../util/sandbox.ts';
+import { parseDocument } from 'yaml';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { startFakeForge, type FakeForge } from '../forge/fake/index.ts';
+import { commitAll } from '../util/cli.ts';
 
 const t = suite('status: odoops status and the page of odoops serve, in a real browser');
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,6 +42,7 @@ let maintained = '';
 let serve: ChildProcess | undefined;
 let browser: Browser | undefined;
 let url = '';
+let forge: FakeForge | undefined;
 
 async function onServer(client: string, script: string): Promise<string> {
   const r = await sandboxExec(info!, client, ['sh', '-c', script], { timeoutMs: 300_000 });
@@ -89,6 +94,7 @@ t.after(async () => {
     await new Promise((r) => serve!.once('exit', r));
   }
   if (info) await sandboxDown({ dir: info.dir });
+  await forge?.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -123,8 +129,15 @@ t('odoops status --json: one row per client with OS, instances, pending updates,
 
 t('odoops serve: the page at / in chromium-headless-shell on a phone, the client page, escaped, refreshing itself', async () => {
   const stateDir = await mkdtemp(path.join(work, 'state-'));
+  // odoops serve answers a forge's webhooks: a local fake GitLab, named by the config repo.
+  forge = await startFakeForge({ platform: 'gitlab' });
+  const fleetFile = path.join(info!.repoDir, 'fleet.yaml');
+  const doc = parseDocument(readFileSync(fleetFile, 'utf8'));
+  doc.setIn(['operator', 'forge'], doc.createNode({ kind: 'gitlab', url: forge.url, project: forge.project, token: 'env:STATUS_TEST_FORGE_TOKEN', webhookSecret: 'env:ODOOPS_WEBHOOK_SECRET' }));
+  writeFileSync(fleetFile, doc.toString({ lineWidth: 0 }));
+  commitAll(info!.repoDir, 'forge: the local fake GitLab');
   serve = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--repo', info!.repoDir, '--state-dir', stateDir, '--ssh-key', info!.privateKeyPath, '--interval', '3600'], {
-    env: { ...process.env, ODOOPS_WEBHOOK_SECRET: 'status-test-secret' }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ODOOPS_WEBHOOK_SECRET: 'status-test-secret', STATUS_TEST_FORGE_TOKEN: forge.botToken }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   serve.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
