@@ -153,6 +153,8 @@ async function openRemote(url: string, commits: readonly string[]): Promise<Conf
     // mirror directory exists only once fully cloned.
     if (await mirrorHolds(dir, commits)) return { label, gitdir: dir, repoPath: dir, worktree: null, prefix: '' };
     await withMirrorLock(dir, async () => {
+      // Another reader may have fetched them while this one waited for the lock.
+      if (await mirrorHolds(dir, commits)) return;
       if (fs.existsSync(path.join(dir, 'HEAD'))) {
         await sg(dir).fetch(['--prune', '--quiet', 'origin']);
         return;

@@ -78,10 +78,17 @@ export async function reconcile(spec: ClientSpec, revision: string, opts: Reconc
   try {
     await progress('probe', 'start', 'reading live state');
     const observe = async (): Promise<{ live: LiveState; plan: Plan; managed: ManagedState | null }> => {
-      const l = await probeLive(session, spec, { secrets });
+      // Three independent readings, one channel each on the same connection, at once (a
+      // server answers them in parallel; in turn they cost a round trip and a process start
+      // each). The others count only when the probe reached the server, as before.
+      const [l, managedReading, backupReading] = await Promise.all([
+        probeLive(session, spec, { secrets }),
+        opts.fleet ? settled(observeManaged(session, spec, opts.fleet, { ...(opts.env ? { env: opts.env } : {}) })) : null,
+        settled(observeBackups(session, spec, now())),
+      ]);
+      const m = l.reachable && managedReading ? valueOf(managedReading) : null;
+      const b = l.reachable ? valueOf(backupReading) : undefined;
       const p = planClient(spec, l, planOpts());
-      const m = opts.fleet && l.reachable ? await observeManaged(session, spec, opts.fleet, { ...(opts.env ? { env: opts.env } : {}) }) : null;
-      const b = l.reachable ? await observeBackups(session, spec, now()) : undefined;
       return { live: l, plan: { ...p, ...(m ? { managed: m.plan } : {}), ...(b ? { backups: b } : {}) }, managed: m };
     };
     let { live, plan, managed } = await observe();
@@ -166,4 +173,19 @@ export async function reconcileFleet(
   };
   await Promise.all(Array.from({ length: Math.min(limit, clients.length) }, worker));
   return out;
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise's outcome as a value, so one failing reading does not abandon the others mid-flight. */
+function settled<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function valueOf<T>(r: Settled<T>): T {
+  if (!r.ok) throw r.error;
+  return r.value;
 }

@@ -209,6 +209,10 @@ export class MrFlow {
     if (mr.state !== 'open') return 'not-open';
     const ref = this.ref(number, mr.url);
     const sha = mr.headSha;
+    // Both read the mirror: the second waits for the first's fetch, then finds both commits
+    // there. What was touched matters only when the config validates.
+    const touchedReading = this.touched(mr);
+    touchedReading.catch(() => undefined);
     const at = await this.desiredAt(sha);
     if (!at.ok) {
       await this.forge.ensureComment({ mr: number, topic: 'plan', body: renderMrPlan({ revision: sha, plans: [], removed: [], queuedBehind: {}, timeZones: {}, invalid: at.invalid }) });
@@ -216,7 +220,7 @@ export class MrFlow {
       return 'invalid';
     }
     const desired = at.desired;
-    const touched = await this.touched(mr);
+    const touched = await touchedReading;
     const present = new Set(desired.clients.map((c) => c.name));
     const wanted = filter.clients?.length ? filter.clients : touched;
     const removed = touched.filter((c) => !present.has(c) && wanted.includes(c));
