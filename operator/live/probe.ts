@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientSpec, InstanceSpec } from '../desired/types.ts';
-import { TIMEOUTS } from '../host/command.ts';
+import { TIMEOUTS, type HostCommand } from '../host/command.ts';
 import { probe, secretDigest } from '../host/commands.ts';
 import { isSecretOption } from '../plan/diff.ts';
 import { NO_SECRETS, type ResolvedSecrets } from '../reconcile/secrets.ts';
@@ -25,7 +25,8 @@ export interface ProbeOptions {
   secrets?: ResolvedSecrets;
 }
 
-interface RawInstance {
+/** One instance of the probe's answer (operator/host/probe.py), as it comes. */
+export interface RawInstance {
   present: boolean;
   image: string | null;
   imagePresent: boolean | null;
@@ -45,7 +46,8 @@ interface RawInstance {
   provision?: ProvisionFacts;
 }
 
-interface RawProbe {
+/** The probe's answer (operator/host/probe.py), as it comes. */
+export interface RawProbe {
   host: HostFacts;
   state: { instances?: Record<string, { revision?: string; at?: string; applied?: unknown }> } | null;
   instances: Record<string, RawInstance>;
@@ -57,12 +59,11 @@ function chosen(spec: ClientSpec, opts: ProbeOptions): InstanceSpec[] {
   return opts.instances ? spec.instances.filter((i) => opts.instances!.includes(i.name)) : spec.instances;
 }
 
-/** Probe over an open session. Transport failures become `reachable: false`, never a throw. */
-export async function probeLive(session: HostSession, spec: ClientSpec, opts: ProbeOptions = {}): Promise<LiveState> {
+/** The probe of the chosen instances, secret options digested with `key`. */
+export function probeCommand(spec: ClientSpec, opts: ProbeOptions, key: string): HostCommand {
   const secrets = opts.secrets ?? NO_SECRETS;
-  const key = randomBytes(32).toString('hex');
   const instances = chosen(spec, opts);
-  const command = probe(
+  return probe(
     instances.map((i) => ({
       name: i.name,
       database: i.database,
@@ -76,6 +77,13 @@ export async function probeLive(session: HostSession, spec: ClientSpec, opts: Pr
     })),
     { commandTimeoutMs: opts.commandTimeoutMs ?? TIMEOUTS.probeCommand, secretKey: key },
   );
+}
+
+/** Probe over an open session. Transport failures become `reachable: false`, never a throw. */
+export async function probeLive(session: HostSession, spec: ClientSpec, opts: ProbeOptions = {}): Promise<LiveState> {
+  const secrets = opts.secrets ?? NO_SECRETS;
+  const key = randomBytes(32).toString('hex');
+  const command = probeCommand(spec, opts, key);
   let raw: RawProbe;
   try {
     const res = await session.exec(command);
@@ -87,20 +95,31 @@ export async function probeLive(session: HostSession, spec: ClientSpec, opts: Pr
   } catch (err) {
     return { client: spec.name, reachable: false, code: 'unreachable', reason: errorMessage(err) };
   }
-  return { client: spec.name, reachable: true, host: raw.host, instances: toInstances(raw, secrets, key) };
+  return liveFromProbe(spec.name, raw, secrets, key);
+}
+
+/** The live state in a probe's answer (parsed JSON); `key` is the one the probe digested secret options with. */
+export function liveFromProbe(client: string, raw: RawProbe, secrets: ResolvedSecrets, key: string): LiveState {
+  return { client, reachable: true, host: raw.host, instances: toInstances(raw, secrets, key) };
 }
 
 function toInstances(raw: RawProbe, secrets: ResolvedSecrets, key: string): Record<string, LiveInstance> {
   const out: Record<string, LiveInstance> = {};
   for (const [name, r] of Object.entries(raw.instances)) {
+    // Every module of the server's Odoo (hundreds per instance): a plain loop, one object each.
     const modules: Record<string, LiveModule> = {};
-    for (const [m, [state, version]] of Object.entries(r.modules ?? {})) {
-      modules[m] = {
-        state: MODULE_STATES.has(state as ModuleState) ? (state as ModuleState) : 'uninstallable',
-        installedVersion: version,
-        manifestVersion: r.manifests?.[m] ?? null,
-        ...(r.checksums?.[m] ? { checksum: r.checksums[m][0], appliedChecksum: r.checksums[m][1] } : {}),
-      };
+    const raws = r.modules ?? {};
+    const manifests = r.manifests ?? {};
+    const checksums = r.checksums ?? {};
+    for (const m in raws) {
+      const [state, version] = raws[m]!;
+      const lm: LiveModule = { state: MODULE_STATES.has(state as ModuleState) ? (state as ModuleState) : 'uninstallable', installedVersion: version, manifestVersion: manifests[m] ?? null };
+      const sums = checksums[m];
+      if (sums) {
+        lm.checksum = sums[0];
+        lm.appliedChecksum = sums[1];
+      }
+      modules[m] = lm;
     }
     const options = { ...(r.options ?? {}) };
     // A secret option reads "(secret)" when the server holds the desired value, "(secret, differs)" otherwise.

@@ -18,8 +18,11 @@ export interface UpgradeDecision {
 /** Installed modules to upgrade (installs and uninstalls excluded), by name, each with its cause. */
 export function decideUpgrades(live: LiveInstance, opts: { exclude: readonly string[]; imageChanged: boolean }): UpgradeDecision {
   const upgrade: ModuleUpgrade[] = [];
-  for (const [name, m] of Object.entries(live.modules).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (m.state !== 'installed' || opts.exclude.includes(name)) continue;
+  // Hundreds of modules, a few installed: filter, then sort what is left by name.
+  const installed: string[] = [];
+  for (const name in live.modules) if (live.modules[name]!.state === 'installed' && !opts.exclude.includes(name)) installed.push(name);
+  for (const name of installed.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const m = live.modules[name]!;
     if (m.manifestVersion !== null && m.installedVersion !== null && m.manifestVersion !== m.installedVersion) {
       upgrade.push({ module: name, cause: 'version', from: m.installedVersion, to: m.manifestVersion });
     } else if (m.checksum && m.appliedChecksum && m.checksum !== m.appliedChecksum) {
@@ -51,6 +54,9 @@ export function withUpgradeReasons(changes: Change[], d: UpgradeDecision): Chang
 /** What record-revision writes: the checksum of every module on disk at the commit checked out. */
 export function moduleChecksums(live: LiveInstance): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, m] of Object.entries(live.modules)) if (m.checksum) out[name] = m.checksum;
+  for (const name in live.modules) {
+    const checksum = live.modules[name]!.checksum;
+    if (checksum) out[name] = checksum;
+  }
   return out;
 }
