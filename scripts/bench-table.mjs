@@ -72,7 +72,7 @@ if (drift) {
   const row = (servers, tool) => drift.rows.find((r) => r.servers === servers && r.tool === tool);
   const ratioOf = (servers, tool) => drift.ratios.find((r) => r.servers === servers && r.tool === tool);
   const run = (r) => `wall ${s(r.wallMs.median)} (${s(r.wallMs.min)}–${s(r.wallMs.max)}), CPU ${s(r.cpuMs.median)}, tree ${mb(r.peakTreeRssMb.max)}`;
-  const cut = drift.stoppedEarly ? ` (cut short: ${drift.stoppedEarly})` : '';
+  const cut = drift.stoppedEarly ? ` (cut short: ${drift.stoppedEarly})` : drift.complete === false ? ' (interrupted: partial results)' : '';
   for (const servers of [...new Set(drift.rows.map((r) => r.servers))].sort((a, b) => a - b)) {
     const a = row(servers, 'odoops');
     const b = row(servers, 'ansible-probe');

@@ -28,6 +28,7 @@ import { ansibleCfg, commandStep, knownHostsFor, probeInventory, usualInventory,
 import { driftCommands } from './lib/drift-commands.ts';
 import { machine, spread, table, writeJson, type Spread } from './lib/stats.ts';
 import { runTree, type TreeSample } from './lib/tree.ts';
+import { summarize, TOOLS, type Size, type Tool } from './lib/drift-summary.ts';
 
 const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const playbooks = fileURLToPath(new URL('./ansible/', import.meta.url));
@@ -37,18 +38,18 @@ const MAX_CONCURRENCY = 20;
 const argSizes = process.argv.slice(2).map(Number).filter((x) => Number.isInteger(x) && x > 0);
 const sizes = argSizes.length ? argSizes : [10, 30];
 
-type Tool = 'odoops' | 'ansible-probe' | 'ansible-usual';
-const TOOLS: Tool[] = ['odoops', 'ansible-probe', 'ansible-usual'];
 const TOOL_TITLE: Record<Tool, string> = { odoops: 'A odoops drift', 'ansible-probe': "B Ansible, odoops' probe", 'ansible-usual': 'C Ansible, usual playbook' };
 
-// --- time budget: per-run costs seen on the sandbox of the shared 2-core machine under load
-// (seconds; a usual-playbook module call costs about 2 s of wall and 0.6 s of controller CPU there) ---
+// --- time budget: wall of each step seen on the sandbox of this shared 2-core machine at a load
+// average of about 25 (seconds; a usual-playbook module call costs about 2 s of wall there).
+// Before each run, the next run's expected wall (its median so far at this size, else this
+// estimate) must end within the budget, or no further run starts. ---
 const estimateS = {
-  up: (n: number) => 30 + 4 * n,
+  up: (n: number) => 15 + 11.5 * n,
   down: (n: number) => 5 + 0.5 * n,
-  odoops: (n: number) => 8 + 0.5 * n,
-  'ansible-probe': (n: number) => 15 + 0.8 * n,
-  'ansible-usual': (n: number) => 60 + 12 * n,
+  odoops: (n: number) => 5 + 1.3 * n,
+  'ansible-probe': (n: number) => 25 + 3 * n,
+  'ansible-usual': (n: number) => 40 + 43 * n,
 };
 const usualAt = (n: number) => n <= usualMax;
 function estimateFor(n: number): number {
@@ -57,14 +58,14 @@ function estimateFor(n: number): number {
   return estimateS.up(n) + estimateS.down(n) + runs * perRound + estimateS.odoops(n) + estimateS['ansible-probe'](n);
 }
 const estimate = sizes.reduce((s, n) => s + estimateFor(n), 0);
-const budgetS = Number(process.env.ODOOPS_BENCH_BUDGET_S ?? Math.ceil(estimate * 2));
+const budgetS = Number(process.env.ODOOPS_BENCH_BUDGET_S ?? Math.ceil(estimate * 1.25));
 const started = Date.now();
 const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
 const elapsedS = () => (Date.now() - started) / 1000;
 const fmtMin = (s: number) => `${(s / 60).toFixed(1)} min`;
 
 console.log(`drift vs Ansible over ${sizes.join(', ')} sandbox servers, ${runs} run(s) of each tool per size (usual playbook up to ${usualMax} servers)`);
-console.log(`time budget: about ${fmtMin(estimate)} estimated (${sizes.map((n) => `${n} servers ~${fmtMin(estimateFor(n))}`).join(', ')}); no new run starts after ${fmtMin(budgetS)} (ODOOPS_BENCH_BUDGET_S=${budgetS})`);
+console.log(`time budget: about ${fmtMin(estimate)} estimated (${sizes.map((n) => `${n} servers ~${fmtMin(estimateFor(n))}`).join(', ')}); no run starts that would end after ${fmtMin(budgetS)} (ODOOPS_BENCH_BUDGET_S=${budgetS})`);
 const ansibleVersion = ensureAnsible();
 console.log(`${ansibleVersion}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
@@ -172,18 +173,32 @@ function checkAnsible(r: TreeSample, hosts: AnsibleHost[], task: string, check: 
 }
 
 // --- the runs ---
-interface Size {
-  servers: number;
-  concurrency: number;
-  samples: Record<Tool, TreeSample[]>;
-  sandboxUpS: number;
-}
 const done: Size[] = [];
 let stopped: string | null = null;
 
+/** Expected wall of a run: the median so far of this tool at this size, else the estimate. */
+function expectedS(t: Tool, size: Size): number {
+  const v = size.samples[t];
+  return v.length ? spread(v.map((r) => r.wallMs)).median / 1000 : estimateS[t](size.servers);
+}
+
+/** The JSON, rewritten after every run: an interrupted bench leaves what it measured (`complete: false`). */
+function save(complete: boolean): string {
+  return writeJson('drift-ansible', {
+    bench: 'drift-ansible', complete, runs, sizes, usualMax, ansible: ansibleVersion, maxConcurrency: MAX_CONCURRENCY,
+    machine: machine(), elapsedS: Math.round(elapsedS()), budgetS, estimateS: Math.round(estimate), stoppedEarly: stopped,
+    sandboxUpS: done.map((s) => ({ servers: s.servers, seconds: Number(s.sandboxUpS.toFixed(1)) })),
+    loadAverageAtStart: loadAtStart, ...summarize(done),
+    samples: done.flatMap((s) => TOOLS.flatMap((t) => s.samples[t].map((r, i) => ({
+      servers: s.servers, tool: t, round: i + 1, wallMs: Math.round(r.wallMs), cpuMs: Math.round(r.cpuMs), peakTreeRssMb: Math.round(r.peakTreeRssMb), peakProcesses: r.peakProcesses,
+    })))),
+  });
+}
+
 for (const n of sizes) {
-  if (elapsedS() > budgetS) {
-    stopped = `over the time budget (${fmtMin(elapsedS())} > ${fmtMin(budgetS)}) before ${n} servers`;
+  const upS = estimateS.up(n);
+  if (elapsedS() + upS > budgetS) {
+    stopped = `time budget: ${n} servers would not even be up (~${fmtMin(upS)}) before ${fmtMin(budgetS)} (at ${fmtMin(elapsedS())})`;
     console.log(`stopping: ${stopped}`);
     break;
   }
@@ -194,6 +209,7 @@ for (const n of sizes) {
   try {
     const up = await upSandbox({ clients: n, dir });
     size.sandboxUpS = up.seconds;
+    done.push(size);
     console.log(`\n${n} servers up in ${up.seconds.toFixed(0)} s; concurrency/forks ${concurrency}`);
     const p = await prepare(up.info, work, concurrency);
     const tools = TOOLS.filter((t) => t !== 'ansible-usual' || usualAt(n));
@@ -202,17 +218,18 @@ for (const n of sizes) {
     rounds: for (let i = 0; i < runs; i++) {
       for (const t of tools) {
         // Checked before every run, so a round cut short still leaves its odoops/Ansible pairs.
-        if (elapsedS() > budgetS) {
-          stopped = `over the time budget (${fmtMin(elapsedS())} > ${fmtMin(budgetS)}) in round ${i + 1} at ${n} servers, before ${TOOL_TITLE[t]}`;
+        const next = expectedS(t, size);
+        if (elapsedS() + next > budgetS) {
+          stopped = `time budget: round ${i + 1} of ${TOOL_TITLE[t]} at ${n} servers (~${fmtMin(next)}) would end after ${fmtMin(budgetS)} (at ${fmtMin(elapsedS())})`;
           console.log(`stopping: ${stopped}`);
           break rounds;
         }
         const r = await p.run(t);
         size.samples[t].push(r);
+        save(false);
         console.log(`  round ${i + 1} ${TOOL_TITLE[t].padEnd(26)} wall ${(r.wallMs / 1000).toFixed(1)} s, CPU ${(r.cpuMs / 1000).toFixed(2)} s, tree ${r.peakTreeRssMb.toFixed(0)} MB (${r.peakProcesses} processes)`);
       }
     }
-    done.push(size);
   } finally {
     await sandboxDown({ dir });
     await rm(work, { recursive: true, force: true });
@@ -221,35 +238,7 @@ for (const n of sizes) {
   if (stopped) break;
 }
 
-// --- summary ---
-interface Row { servers: number; tool: Tool; runs: number; wallMs: Spread; cpuMs: Spread; peakTreeRssMb: Spread; peakProcesses: number }
-interface RatioRow { servers: number; tool: Exclude<Tool, 'odoops'>; pairs: number; wall: Spread; cpu: Spread; treeMemory: Spread }
-interface PerServerRow { tool: Tool; from: number; to: number; cpuMsPerServer: number; wallMsPerServer: number }
-const rows: Row[] = [];
-const ratios: RatioRow[] = [];
-for (const s of done) {
-  for (const t of TOOLS) {
-    const v = s.samples[t];
-    if (v.length) rows.push({ servers: s.servers, tool: t, runs: v.length, wallMs: spread(v.map((x) => x.wallMs)), cpuMs: spread(v.map((x) => x.cpuMs)), peakTreeRssMb: spread(v.map((x) => x.peakTreeRssMb)), peakProcesses: Math.max(...v.map((x) => x.peakProcesses)) });
-  }
-  for (const t of ['ansible-probe', 'ansible-usual'] as const) {
-    const pairs = s.samples[t].map((b, i) => [s.samples.odoops[i]!, b] as const).filter(([a]) => a);
-    if (!pairs.length) continue;
-    ratios.push({
-      servers: s.servers, tool: t, pairs: pairs.length,
-      wall: spread(pairs.map(([a, b]) => b.wallMs / a.wallMs)), cpu: spread(pairs.map(([a, b]) => b.cpuMs / a.cpuMs)), treeMemory: spread(pairs.map(([a, b]) => b.peakTreeRssMb / a.peakTreeRssMb)),
-    });
-  }
-}
-const perAddedServer: PerServerRow[] = [];
-for (const t of TOOLS) {
-  const r = rows.filter((x) => x.tool === t).sort((a, b) => a.servers - b.servers);
-  for (let i = 1; i < r.length; i++) {
-    const [a, b] = [r[i - 1]!, r[i]!];
-    perAddedServer.push({ tool: t, from: a.servers, to: b.servers, cpuMsPerServer: (b.cpuMs.median - a.cpuMs.median) / (b.servers - a.servers), wallMsPerServer: (b.wallMs.median - a.wallMs.median) / (b.servers - a.servers) });
-  }
-}
-
+const { rows, ratios, perAddedServer } = summarize(done);
 const sec = (ms: number) => (ms / 1000).toFixed(2);
 const x = (s: Spread) => `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 console.log(`\n${table(
@@ -269,14 +258,6 @@ if (perAddedServer.length) {
   )}`);
 }
 if (stopped) console.log(`\nstopped early: ${stopped}`);
-const file = writeJson('drift-ansible', {
-  bench: 'drift-ansible', runs, sizes, usualMax, ansible: ansibleVersion, maxConcurrency: MAX_CONCURRENCY,
-  machine: machine(), elapsedS: Math.round(elapsedS()), budgetS, estimateS: Math.round(estimate), stoppedEarly: stopped,
-  sandboxUpS: done.map((s) => ({ servers: s.servers, seconds: Number(s.sandboxUpS.toFixed(1)) })),
-  loadAverageAtStart: loadAtStart, rows, ratios, perAddedServer,
-  samples: done.flatMap((s) => TOOLS.flatMap((t) => s.samples[t].map((r, i) => ({
-    servers: s.servers, tool: t, round: i + 1, wallMs: Math.round(r.wallMs), cpuMs: Math.round(r.cpuMs), peakTreeRssMb: Math.round(r.peakTreeRssMb), peakProcesses: r.peakProcesses,
-  })))),
-});
+const file = save(true);
 console.log(`\n${fmtMin(elapsedS())} in all; JSON: ${file}`);
-if (!done.length) process.exitCode = 1;
+if (!rows.length) process.exitCode = 1;
