@@ -34,7 +34,13 @@ def main():
         sys.exit("reaper.py: prctl(PR_SET_CHILD_SUBREAPER): errno %d" % ctypes.get_errno())
     t0 = time.monotonic()
     child = subprocess.Popen(argv)
-    code = child.wait()
+    # Reap whatever dies meanwhile (ControlPersist masters exit after their idle time): no
+    # zombies pile up, and their CPU is counted as they go.
+    while True:
+        pid, status = os.wait()
+        if pid == child.pid:
+            code = os.waitstatus_to_exitcode(status)
+            break
     wall = time.monotonic() - t0
     # What the command left behind (ssh ControlPersist masters): stop it so its CPU is counted
     # and nothing of the run outlives it.

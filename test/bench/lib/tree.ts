@@ -35,6 +35,7 @@ export interface TreeSample {
 interface ProcStat {
   ppid: number;
   rssKb: number;
+  zombie: boolean;
 }
 
 function readStat(pid: number): ProcStat | null {
@@ -46,7 +47,7 @@ function readStat(pid: number): ProcStat | null {
   }
   // Fields after the command name (which may hold spaces and parentheses): state is [0], ppid [1], rss [21].
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), rssKb: Number(f[21]) * PAGE_KB };
+  return { ppid: Number(f[1]), rssKb: Number(f[21]) * PAGE_KB, zombie: f[0] === 'Z' };
 }
 
 /**
@@ -90,7 +91,7 @@ export class TreeMemorySampler {
     const todo = [...(children.get(this.root) ?? [])];
     while (todo.length) {
       const pid = todo.pop()!;
-      inTree.add(pid);
+      if (!stats.get(pid)!.zombie) inTree.add(pid);
       todo.push(...(children.get(pid) ?? []));
     }
     let rss = 0;
