@@ -11,7 +11,7 @@
 // nagios4 state paths moved off the machine-wide /run and /var/lib.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -33,6 +33,7 @@ import { rendering } from '../../operator/render/digest.ts';
 import { NFTABLES_FILE, NFT_TABLE, nftablesValidate } from '../../operator/render/nftables.ts';
 import { SSHD_DROPIN, SSHD_VALIDATE } from '../../operator/render/sshd.ts';
 import { sandboxDown, sandboxExec, sandboxUp, type SandboxInfo } from '../../operator/sandbox/index.ts';
+import { runOdoops } from '../util/cli.ts';
 
 const t = suite('managed files on sandbox hosts');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,6 +45,8 @@ let info: SandboxInfo | undefined;
 let desired: DesiredState;
 let client: ClientSpec;
 let env: NodeJS.ProcessEnv;
+/** The secrets the client spec names (env:NAME), as the CLI's environment adds them. */
+let secretsEnv: Record<string, string>;
 let machineBefore = '';
 const ssh = () => ({ privateKeyPath: info!.privateKeyPath, readyTimeoutMs: 5000 });
 
@@ -163,8 +166,9 @@ t.before(async () => {
       checks: [...base.monitoring.checks.filter((c) => c.command === 'check_load' || c.command === 'check_disk'), { name: 'check_forced_failure', command: 'check_dummy', args: ['2', 'forced failure'] }],
     },
   };
-  env = { ...process.env };
-  for (const p of Object.values(client.proxy.protect)) if (p.basicAuth) env[p.basicAuth.usersSecret.slice(4)] = HTPASSWD;
+  secretsEnv = {};
+  for (const p of Object.values(client.proxy.protect)) if (p.basicAuth) secretsEnv[p.basicAuth.usersSecret.slice(4)] = HTPASSWD;
+  env = { ...process.env, ...secretsEnv };
   // The sshd odoops talks to in these tests is listening before anything else runs.
   const first = await waitUntil('sshd on port 2222', async () => connectSsh(client.name, client.server, ssh()).catch(() => null));
   await first.close();
@@ -340,18 +344,7 @@ t('rsyslog forwards an Odoo log line to the log host over TLS', async () => {
   assert.match(await must('log', 'grep -c "" "$1"', central), /\d+/);
 });
 
-function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bin = path.join(here, '../../bin/odoops.mjs');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ODOOPS_SSH_KEY: info!.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const odoops = (args: string[]) => runOdoops(info!, args, secretsEnv);
 
 t('odoops drift --managed-files reports the managed files of the config repo\'s server and the monitoring servers', async () => {
   // The config repo's own view of the server (its sandbox sshd on port 22): nothing managed was written through it.

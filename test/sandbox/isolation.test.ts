@@ -9,20 +9,19 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
 import { sandboxDown, sandboxExec, sandboxFault, sandboxUp } from '../../operator/sandbox/index.ts';
 import { adhoc } from '../host/adhoc.ts';
+import { runOdoops } from '../util/cli.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const t = suite('sandbox: bare servers, the machine never changed, the sandbox network');
 let info: SandboxInfo | undefined;
 const sessions: HostSession[] = [];
@@ -41,17 +40,7 @@ async function ssh(client: string): Promise<HostSession> {
   return s;
 }
 
-function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info!.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const odoops = (args: string[]) => runOdoops(info!, args);
 
 /** path -> digest of what it is: type, mode, owner and content (file bytes, link target). */
 async function tree(root: string): Promise<Map<string, string>> {
