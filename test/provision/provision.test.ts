@@ -26,7 +26,7 @@ import { sandboxExec } from '../../operator/sandbox/index.ts';
 import type { ProvisionMarker } from '../../operator/provision/types.ts';
 import { runOdoops } from '../util/cli.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
-import { differences, etcDigest } from './machine-etc.ts';
+import { differences, etcDigest } from '../util/machine-etc.ts';
 
 const t = suite('provisioning bare sandbox servers');
 let info: SandboxInfo | undefined;

@@ -10,9 +10,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
@@ -20,6 +19,7 @@ import { loadDesiredState } from '../../operator/desired/index.ts';
 import { sandboxDown, sandboxExec, sandboxFault, sandboxUp } from '../../operator/sandbox/index.ts';
 import { adhoc } from '../host/adhoc.ts';
 import { runOdoops } from '../util/cli.ts';
+import { differences, etcDigest } from '../util/machine-etc.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
 const t = suite('sandbox: bare servers, the machine never changed, the sandbox network');
@@ -41,29 +41,6 @@ async function ssh(client: string): Promise<HostSession> {
 }
 
 const odoops = (args: string[]) => runOdoops(info!, args);
-
-/** path -> digest of what it is: type, mode, owner and content (file bytes, link target). */
-async function tree(root: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const walk = async (p: string): Promise<void> => {
-    const st = await lstat(p);
-    const head = `${st.mode.toString(8)} ${st.uid}:${st.gid}`;
-    if (st.isSymbolicLink()) out.set(p, `${head} -> ${await readlink(p)}`);
-    else if (st.isFile()) out.set(p, `${head} ${createHash('sha256').update(await readFile(p)).digest('hex')}`);
-    else if (st.isDirectory()) {
-      out.set(p, `${head} dir`);
-      for (const e of (await readdir(p)).sort()) await walk(path.join(p, e));
-    } else out.set(p, `${head} special`);
-  };
-  await walk(root);
-  return out;
-}
-
-function differences(a: Map<string, string>, b: Map<string, string>): string[] {
-  const out: string[] = [];
-  for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) out.push(`${k}: ${a.get(k) ?? 'absent'} -> ${b.get(k) ?? 'absent'}`);
-  return out.sort();
-}
 
 t('bare: sshd, python3, git and the docker/odoo stand-ins are there; no /srv/odoo, no Odoo database', async () => {
   for (const s of info!.servers) {
@@ -93,7 +70,7 @@ t('bare: the generated config repo validates; the plan provisions every instance
 
 t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own copy: the machine\'s /etc is unchanged', async () => {
   const [a, b] = info!.servers.map((s) => s.client) as [string, string];
-  const before = await tree('/etc');
+  const before = await etcDigest();
   const written = [
     '/etc/cron.d/odoops-backup',
     '/etc/odoops/secrets/restic-password',
@@ -127,7 +104,7 @@ t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own
   const seen = await session.exec(adhoc(['sh', '-c', 'cat "$@"; stat -c %a /etc/odoops/secrets/restic-password; cat /etc/nftables.conf; test -e /etc/motd || echo no-motd', 'sh', ...written.filter((f) => !f.includes('secrets'))]));
   assert.is(seen.stdout, 'written by the test\n'.repeat(written.length - 1) + '600\nflush ruleset\nno-motd\n', seen.stderr);
 
-  const after = await tree('/etc');
+  const after = await etcDigest();
   assert.equal(differences(before, after), [], 'the machine\'s /etc changed');
   for (const f of [...written, '/etc/odoops-dir']) assert.not.ok(existsSync(f), `${f} leaked to the machine`);
   assert.is.not(await readFile('/etc/nftables.conf', 'utf8'), 'flush ruleset\n', 'the machine\'s nftables.conf is untouched');
