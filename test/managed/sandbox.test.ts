@@ -27,7 +27,7 @@ import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { applyObservedManaged, observeManaged } from '../../operator/managed/index.ts';
 import { reconcileMonitoring } from '../../operator/managed/monitoring.ts';
 import { MANAGED_ENTRIES, type ManagedEntry } from '../../operator/managed/registry.ts';
-import { driftOf } from '../../operator/plan/plan.ts';
+import { driftStatusOf } from '../../operator/drift/observe.ts';
 import { reconcile } from '../../operator/reconcile/index.ts';
 import { rendering } from '../../operator/render/digest.ts';
 import { NFTABLES_FILE, NFT_TABLE, nftablesValidate } from '../../operator/render/nftables.ts';
@@ -209,7 +209,7 @@ t('first apply writes every unit, validated and activated; the next plan is clea
 t('baseline drift by hand is reported, then fixed by apply', async () => {
   await must(client.name, 'sed -i "s/^PasswordAuthentication no/PasswordAuthentication yes/" "$1" && rm /etc/fail2ban/jail.d/odoops.local && chmod 0600 /etc/apt/apt.conf.d/52odoops-periodic', SSHD_DROPIN);
   const drifted = await plan();
-  const report = driftOf([drifted.plan]);
+  const report = driftStatusOf([client], [drifted], drifted.plan.revision, new Date(), env);
   const paths = (report.clients[0]?.managed ?? []).map((c) => c.path);
   assert.equal(paths, ['managed.baseline/sshd:/etc/ssh/sshd_config.d/00-odoops.conf', 'managed.baseline/fail2ban:/etc/fail2ban/jail.d/odoops.local', 'managed.baseline/unattended-upgrades:/etc/apt/apt.conf.d/52odoops-periodic']);
   const sshdAction = drifted.plan.managed!.actions.find((a) => a.unit === 'baseline/sshd')!;
