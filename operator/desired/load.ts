@@ -31,7 +31,7 @@ export { canonical } from './canonical.ts';
 
 /** The resolved desired state; throws ValidationFailed when the repo has errors (warnings are returned). */
 export async function loadDesiredState(opts: RepoOptions = {}): Promise<DesiredState> {
-  const repo = await openRepo(opts.repo);
+  const repo = await openRepo(opts.repo, { commits: opts.rev ? [opts.rev] : [] });
   const source = await resolveSource(repo, opts.rev, opts.worktree);
   const a = analyzeFiles(await readConfigFiles(repo, source), { at: opts.at });
   const errors = errorsOf(a.issues);

@@ -65,9 +65,18 @@ export function cacheDir(): string {
   return path.join(base, 'odoops', 'repos');
 }
 
+export interface OpenOptions {
+  /**
+   * Commits the caller will read. For a remote URL, when each is a full SHA already in the
+   * mirror, the mirror is not fetched: a commit's content never changes, and an MR's plan
+   * reads the head and target the forge named, several times per job.
+   */
+  commits?: readonly string[];
+}
+
 /** Opens a local repo (work tree, sub-folder of one, or bare) or mirrors a remote URL. */
-export async function openRepo(repo: string | undefined): Promise<ConfigRepo> {
-  if (repo && isUrl(repo)) return openRemote(repo);
+export async function openRepo(repo: string | undefined, opts: OpenOptions = {}): Promise<ConfigRepo> {
+  if (repo && isUrl(repo)) return openRemote(repo, opts.commits ?? []);
   const abs = path.resolve(repo ?? process.cwd());
   let stat: fs.Stats;
   try {
@@ -105,7 +114,16 @@ function isBare(dir: string): boolean {
 /** Variables for editors and pagers: meaningless for clone/fetch, and refused by simple-git. */
 const UNUSED_GIT_ENV = new Set(['EDITOR', 'VISUAL', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'PAGER', 'GIT_PAGER']);
 
-async function openRemote(url: string): Promise<ConfigRepo> {
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/** Whether every commit is a full SHA the mirror in `dir` already holds (one git process). */
+async function mirrorHolds(dir: string, commits: readonly string[]): Promise<boolean> {
+  if (commits.length === 0 || !commits.every((c) => FULL_SHA.test(c)) || !fs.existsSync(path.join(dir, 'HEAD'))) return false;
+  const r = await gitResult(['cat-file', '--batch-check'], { cwd: dir, input: commits.map((c) => `${c}^{commit}\n`).join(''), what: `mirror ${dir}` });
+  return r.code === 0 && r.stdout.toString('utf8').trim().split('\n').every((l) => / commit \d+$/.test(l));
+}
+
+async function openRemote(url: string, commits: readonly string[]): Promise<ConfigRepo> {
   const label = redact(url);
   const slug = label.replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 12);
@@ -131,6 +149,9 @@ async function openRemote(url: string): Promise<ConfigRepo> {
     // Under the mirror's lock, so concurrent webhooks (or another odoops) never fetch into
     // one directory at once; a first clone goes to a temporary directory renamed into place,
     // so nobody ever reads a half-cloned mirror.
+    // Outside the lock: git writes objects whole (temporary file, then rename), and a
+    // mirror directory exists only once fully cloned.
+    if (await mirrorHolds(dir, commits)) return { label, gitdir: dir, repoPath: dir, worktree: null, prefix: '' };
     await withMirrorLock(dir, async () => {
       if (fs.existsSync(path.join(dir, 'HEAD'))) {
         await sg(dir).fetch(['--prune', '--quiet', 'origin']);

@@ -344,7 +344,7 @@ export function touchedExact(a: Side, b: Side): string[] {
  * ConfigSource such as the working tree a plan read).
  */
 export async function touchedClients(opts: { repo?: string; from: string; to: string | ConfigSource }): Promise<string[]> {
-  const repo = await openRepo(opts.repo);
+  const repo = await openRepo(opts.repo, { commits: typeof opts.to === 'string' ? [opts.from, opts.to] : [] });
   const from: ConfigSource = { kind: 'commit', commit: await resolveRevision(repo, opts.from) };
   const to: ConfigSource = typeof opts.to === 'string' ? { kind: 'commit', commit: await resolveRevision(repo, opts.to) } : opts.to;
   if (to.kind === 'commit' && to.commit === from.commit) return [];

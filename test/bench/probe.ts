@@ -42,7 +42,15 @@ async function serverSideMs(dir: string): Promise<number[]> {
   });
 }
 
-interface Row { servers: number; serverCpuMsPerServer: Spread; odoopsCpuMs: Spread; odoopsPeakRssMb: Spread; wallMs: Spread }
+/**
+ * `docker` processes one probe starts per server (test/live/probe-calls.test.ts holds the
+ * count): one `ps`, one `image inspect`, one `exec … psql` per instance (each has its own
+ * PostgreSQL). On the sandbox each is a Node process (the stand-in), so their floor is that
+ * many `node -e 0`, measured in the same runs.
+ */
+const dockerCalls = (instances: number) => 2 + instances;
+
+interface Row { servers: number; serverCpuMsPerServer: Spread; odoopsCpuMs: Spread; odoopsPeakRssMb: Spread; wallMs: Spread; nodeStartCpuMs: Spread; dockerCallsPerServer: number }
 const rows: Row[] = [];
 for (const n of process.argv.slice(2).map(Number).filter((x) => x > 0).length ? process.argv.slice(2).map(Number) : [3, 10]) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'odoops-bench-probe-'));
@@ -52,7 +60,9 @@ for (const n of process.argv.slice(2).map(Number).filter((x) => x > 0).length ? 
     const cpu: number[] = [];
     const rss: number[] = [];
     const wall: number[] = [];
+    const nodeStart: number[] = [];
     for (let i = 0; i < runs + 1; i++) {
+      nodeStart.push(runNode(['-e', '0']).cpuMs);
       const before = await serverSideMs(dir);
       const r = runNode([bin, 'plan', '--repo', info.repoDir, '--json', '--concurrency', String(n)], { ODOOPS_SSH_KEY: info.privateKeyPath });
       if (r.code !== 0) throw new Error(`odoops plan exited ${r.code}`);
@@ -65,7 +75,8 @@ for (const n of process.argv.slice(2).map(Number).filter((x) => x > 0).length ? 
       rss.push(r.peakRssMb);
       wall.push(r.wallMs);
     }
-    rows.push({ servers: n, serverCpuMsPerServer: spread(perServer), odoopsCpuMs: spread(cpu), odoopsPeakRssMb: spread(rss), wallMs: spread(wall) });
+    const instances = Object.keys((await readState(dir))?.servers[0]?.instances ?? {}).length;
+    rows.push({ servers: n, serverCpuMsPerServer: spread(perServer), odoopsCpuMs: spread(cpu), odoopsPeakRssMb: spread(rss), wallMs: spread(wall), nodeStartCpuMs: spread(nodeStart), dockerCallsPerServer: dockerCalls(instances) });
   } finally {
     await sandboxDown({ dir });
   }
@@ -74,8 +85,8 @@ for (const n of process.argv.slice(2).map(Number).filter((x) => x > 0).length ? 
 const f = (n: number) => n.toFixed(0);
 console.log(
   table(
-    ['servers', 'server CPU per server min', 'median', 'max (ms)', 'odoops CPU median (ms)', 'odoops peak RSS (MB)', 'wall median (ms)'],
-    rows.map((r) => [String(r.servers), f(r.serverCpuMsPerServer.min), f(r.serverCpuMsPerServer.median), f(r.serverCpuMsPerServer.max), f(r.odoopsCpuMs.median), f(r.odoopsPeakRssMb.max), f(r.wallMs.median)]),
+    ['servers', 'server CPU per server min', 'median', 'max (ms)', 'of which docker stand-ins, floor (ms)', 'odoops CPU median (ms)', 'odoops peak RSS (MB)', 'wall median (ms)'],
+    rows.map((r) => [String(r.servers), f(r.serverCpuMsPerServer.min), f(r.serverCpuMsPerServer.median), f(r.serverCpuMsPerServer.max), `${r.dockerCallsPerServer} × node -e 0 = ${f(r.dockerCallsPerServer * r.nodeStartCpuMs.median)}`, f(r.odoopsCpuMs.median), f(r.odoopsPeakRssMb.max), f(r.wallMs.median)]),
   ),
 );
 const file = writeJson('probe', { bench: 'probe', runs, machine: machine(), rows });

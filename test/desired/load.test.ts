@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadDesiredState, validateRepo } from '../../operator/desired/load.ts';
+import { loadDesiredState, touchedClients, validateRepo } from '../../operator/desired/load.ts';
 import { ValidationFailed } from '../../operator/desired/issues.ts';
 import { OdoopsError } from '../../operator/util/errors.ts';
 import { commit, exampleRepo, git, readExample, tempDir } from './helpers.ts';
@@ -107,6 +107,28 @@ test('a git URL is mirrored into the cache and read from there', async () => {
     const third = commit(repo, { 'clients/cobalt.yaml': readExample('clients/cobalt.yaml').replace('workers: 1', 'workers: 2') }, 'cobalt');
     const t = await loadDesiredState({ repo: `file://${repo}` });
     assert.is(t.revision, third);
+  } finally {
+    if (prev === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = prev;
+  }
+});
+
+test('a URL read at a full SHA the mirror holds is not fetched; a SHA it lacks is', async () => {
+  const prev = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = tempDir('odoops-cache-sha-');
+  dirs.push(process.env.XDG_CACHE_HOME);
+  try {
+    const url = `file://${repo}`;
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const mirror = (await loadDesiredState({ repo: url, rev: head })).repoPath;
+    const newer = commit(repo, { 'clients/cobalt.yaml': readExample('clients/cobalt.yaml').replace('workers: 1', 'workers: 3') }, 'cobalt: 3 workers');
+    // Read again at the commit it holds: the mirror's branch stays where it was.
+    assert.is((await loadDesiredState({ repo: url, rev: head })).revision, head);
+    assert.is((await touchedClients({ repo: url, from: first, to: head })).length > 0, true);
+    assert.is(git(mirror, 'rev-parse', 'refs/heads/main'), head, 'not fetched');
+    // Abbreviated SHAs and branch names always fetch; so does a commit the mirror lacks.
+    assert.is((await loadDesiredState({ repo: url, rev: newer })).revision, newer);
+    assert.is(git(mirror, 'rev-parse', 'refs/heads/main'), newer, 'fetched');
   } finally {
     if (prev === undefined) delete process.env.XDG_CACHE_HOME;
     else process.env.XDG_CACHE_HOME = prev;
