@@ -10,7 +10,8 @@ import { cliClock } from './clock.ts';
 import { monitoringText } from '../report/managed.ts';
 import { pendingOnly } from '../drift/classify.ts';
 import { runApply, runDrift } from '../runners/index.ts';
-import { addFleetOptions, positiveNumber, withFleet, type FleetCommandOptions } from './fleet.ts';
+import { addFleetOptions, withFleet, type FleetCommandOptions } from './fleet.ts';
+import { lockTimeoutMs } from './flags.ts';
 
 export function register(program: Command): void {
   addFleetOptions(
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     .addOption(new Option('--lock-timeout <seconds>', 'wait this long for a server locked by another run').default('0'))
     .option('--only-pending', 'only clients whose servers are as odoops left them (pending changes, no drift): for unattended runs; drifting clients are left to a person')
     .action(async (opts: FleetCommandOptions & { ignoreWindows?: boolean; lockTimeout: string; onlyPending?: boolean }) => {
-      const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
+      const lockWaitMs = lockTimeoutMs(opts.lockTimeout);
       let unreadSkipped = false;
       if (opts.onlyPending) {
         // Read first (no lock, nothing changed) the revision apply would take, then apply only the clients that are pending.

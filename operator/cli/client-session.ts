@@ -8,24 +8,15 @@ import { loadDesiredState } from '../desired/load.ts';
 import type { ClientSpec, DesiredState, ServerSpec } from '../desired/types.ts';
 import { connectSsh, type HostSession } from '../live/ssh.ts';
 import { UsageError } from '../util/errors.ts';
-import { positiveNumber } from './fleet.ts';
+import { addSourceOptions, addSshOptions, sshSettings, type SourceFlags, type SshFlags } from './flags.ts';
 import { unknownClientMessage } from '../desired/unknown-client.ts';
 
-export interface ClientCommandOptions {
-  repo?: string;
-  rev?: string;
-  sshKey?: string;
-  connectTimeout: string;
+export interface ClientCommandOptions extends SourceFlags, SshFlags {
   json?: boolean;
 }
 
 export function addClientOptions(cmd: Command): Command {
-  return cmd
-    .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
-    .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD)')
-    .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
-    .option('--connect-timeout <seconds>', 'SSH connection timeout', '10')
-    .option('--json', 'print the result as JSON');
+  return addSshOptions(addSourceOptions(cmd)).option('--json', 'print the result as JSON');
 }
 
 export async function loadClient(opts: ClientCommandOptions, client: string): Promise<{ desired: DesiredState; spec: ClientSpec }> {
@@ -36,8 +27,7 @@ export async function loadClient(opts: ClientCommandOptions, client: string): Pr
 }
 
 export function connectClient(opts: ClientCommandOptions, name: string, server: ServerSpec): Promise<HostSession> {
-  const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
-  return connectSsh(name, server, { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) });
+  return connectSsh(name, server, sshSettings(opts));
 }
 
 /** "1.2 GiB", "340 MiB", "12 KiB". */

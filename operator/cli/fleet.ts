@@ -2,24 +2,22 @@
  * What plan, apply and drift share on the command line: the options that select a revision,
  * clients and SSH settings, and progress on stderr. The flow itself is in operator/runners/.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { describeSource } from '../desired/source.ts';
-import { readFileSync } from 'node:fs';
-import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
+import type { ConnectOptions } from '../live/ssh.ts';
 import { loadTarget, selectsInstances, type RunSettings, type Target } from '../runners/index.ts';
 import { parseShard } from '../runners/shard.ts';
-import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
+import { UsageError } from '../util/errors.ts';
 import { cliClock } from './clock.ts';
+import { addSshOptions, checkSshKey, positiveNumber, sshSettings, type SshFlags } from './flags.ts';
 import { startProgress } from './progress.ts';
 
-export interface FleetCommandOptions {
+export interface FleetCommandOptions extends SshFlags {
   repo?: string;
   rev?: string;
   client?: string[];
   changedSince?: string;
   json?: boolean;
-  sshKey?: string;
-  connectTimeout: string;
   concurrency?: string;
   /** Also the files odoops keeps on servers (operator/managed/) and Nagios on the monitoring servers. */
   managedFiles?: boolean;
@@ -29,27 +27,18 @@ export interface FleetCommandOptions {
 }
 
 export function addFleetOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
     .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD; plan and drift read the working tree when it has uncommitted changes)')
     .option('--client <name...>', 'only these clients (repeatable); CLIENT/INSTANCE for one instance (e.g. shop/test)')
     .option('--changed-since <rev>', 'only clients whose resolved desired state differs from REV (e.g. the MR target)')
-    .option('--json', 'print the result as JSON')
-    .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
-    .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
+    .option('--json', 'print the result as JSON');
+  return addSshOptions(cmd)
     .option('--concurrency <n>', 'servers worked on at once (default: operator.concurrency of fleet.yaml, else 20)')
     .option('--managed-files', 'also the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog) and Nagios on the monitoring servers')
     .option('-q, --quiet', 'no progress on stderr, only the result')
     .option('-v, --verbose', 'without a terminal: one progress line per step of each server and instance')
     .option('--shard <i/n>', 'only the clients of shard I of N (stable hash of client names; CI: "$CI_NODE_INDEX/$CI_NODE_TOTAL")');
-}
-
-export function positiveNumber(value: string, flag: string, { integer = false } = {}): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${flag} must be a positive ${integer ? 'whole number' : 'number'}, got "${value}"`);
-  }
-  return n;
 }
 
 /** Loads and selects what a fleet command works on; the worktree note goes to stderr. */
@@ -68,17 +57,12 @@ export async function fleetTarget(opts: FleetCommandOptions, mode: 'plan' | 'app
 export function fleetSettings(opts: FleetCommandOptions): { ssh: ConnectOptions; concurrency?: number; now: () => Date } {
   if (opts.quiet && opts.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const concurrency = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
-  const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+  const ssh = sshSettings(opts);
   if (opts.shard !== undefined) parseShard(opts.shard);
   // The files kept on a server (Traefik routes, NRPE checks) cover all its instances: rendered from one instance they would drop the others'.
   if (opts.managedFiles && selectsInstances(opts.client)) throw new UsageError('--managed-files works on whole clients: name clients without /INSTANCE');
-  const keyPath = sshKeyPath(opts.sshKey);
-  try {
-    readFileSync(keyPath);
-  } catch (err) {
-    throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
-  }
-  return { ssh: { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) }, ...(concurrency !== undefined ? { concurrency } : {}), now: cliClock() };
+  checkSshKey(opts);
+  return { ssh, ...(concurrency !== undefined ? { concurrency } : {}), now: cliClock() };
 }
 
 /**

@@ -13,41 +13,32 @@ import type { MaintenanceKind, MaintenanceRun } from '../maintain/types.ts';
 import { windowDecision } from '../maintain/window.ts';
 import { toJson } from '../report/index.ts';
 import { UsageError } from '../util/errors.ts';
-import { positiveNumber, selectClients } from './fleet.ts';
+import { selectClients } from './fleet.ts';
+import { addSourceOptions, addSshOptions, positiveNumber, sshSettings, type SourceFlags, type SshFlags } from './flags.ts';
 
-interface MaintainOptions {
-  repo?: string;
-  rev?: string;
+interface MaintainOptions extends SourceFlags, SshFlags {
   client?: string[];
   kind?: MaintenanceKind;
   ignoreWindows?: boolean;
   json?: boolean;
-  sshKey?: string;
-  connectTimeout: string;
   concurrency?: string;
 }
 
 export function register(program: Command): void {
-  program
-    .command('maintain')
-    .description('apply OS updates inside the maintenance windows: snapshot, hold Odoo, apt, reboot if required, health checks')
-    .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
-    .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD)')
+  const cmd = addSourceOptions(program.command('maintain').description('apply OS updates inside the maintenance windows: snapshot, hold Odoo, apt, reboot if required, health checks'))
     .option('--client <name...>', 'only these clients (repeatable)')
     .addOption(new Option('--kind <kind>', 'security: security updates (maintenance.security window); os: every update within the release (maintenance.os)').choices(['security', 'os']))
     .option('--ignore-windows', 'run now even outside the window (refused where the window says manualSync: false); needs --kind')
-    .option('--json', 'print the runs as JSON')
-    .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
-    .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
+    .option('--json', 'print the runs as JSON');
+  addSshOptions(cmd)
     .option('--concurrency <n>', 'servers maintained at once (default 4)')
     .action(async (opts: MaintainOptions) => {
       if (opts.ignoreWindows && !opts.kind) throw new UsageError('--ignore-windows needs --kind security or --kind os');
-      const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+      const ssh = sshSettings(opts);
       const concurrency = opts.concurrency === undefined ? 4 : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
       const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev, worktree: 'read' });
       if (desired.source.kind === 'worktree' && !opts.json) process.stderr.write(`odoops: reading the ${describeSource(desired.source)}\n`);
       const clients = selectClients(desired.clients, opts.client);
-      const ssh = { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) };
       const runs: MaintenanceRun[] = new Array(clients.length);
       let next = 0;
       const worker = async () => {

@@ -16,7 +16,7 @@ import { sourceCommit } from '../desired/source.ts';
 import { createForge } from '../forge/index.ts';
 import { OdoopsError, UsageError } from '../util/errors.ts';
 import { addClientOptions, loadClient, type ClientCommandOptions } from './client-session.ts';
-import { positiveNumber } from './fleet.ts';
+import { positiveNumber, sshSettings } from './flags.ts';
 
 interface ReinstallOptions extends ClientCommandOptions {
   host: string;
@@ -79,7 +79,7 @@ export function register(program: Command): void {
     if (forge && !base) throw new UsageError(`${opts.repo ?? 'the config repo'} has uncommitted changes: the merge request is made on a commit (commit them, pass --rev, or pass --patch)`);
     const result = await reinstall({
       spec, fleet: desired.fleet, revision: desired.revision, host: opts.host, hostKey: opts.hostKey,
-      ssh: { readyTimeoutMs: positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) },
+      ssh: sshSettings(opts),
       healthTimeoutMs: positiveNumber(opts.healthTimeout, '--health-timeout') * 1000,
       onStep: (l) => { if (!opts.json) process.stderr.write(`  ${l}\n`); },
     });

@@ -9,23 +9,16 @@
  * in progress, server locked or unreachable).
  */
 import type { Command } from 'commander';
-import { loadDesiredState } from '../desired/load.ts';
 import { resolveMarker, resolveProvisionMarker } from '../apply/marker.ts';
 import { instanceDir } from '../host/paths.ts';
 import type { ProvisionMarker } from '../provision/types.ts';
-import { connectSsh } from '../live/ssh.ts';
 import { OdoopsError, UsageError } from '../util/errors.ts';
-import { positiveNumber } from './fleet.ts';
-import { unknownClientMessage } from '../desired/unknown-client.ts';
+import { addClientOptions, connectClient, loadClient, type ClientCommandOptions } from './client-session.ts';
+import { lockTimeoutMs } from './flags.ts';
 import { unknownInstanceMessage } from '../runners/target.ts';
 
-interface ResolveOptions {
-  repo?: string;
-  rev?: string;
-  sshKey?: string;
-  connectTimeout: string;
+interface ResolveOptions extends ClientCommandOptions {
   lockTimeout: string;
-  json?: boolean;
   yes?: boolean;
 }
 
@@ -53,58 +46,51 @@ export function describeProvisionMarker(target: string, m: ProvisionMarker, path
 }
 
 export function register(program: Command): void {
-  program
-    .command('resolve')
-    .description('clear the marker blocking an instance: provisioning failed/refused (with --yes), or "needs manual restore" after restoring it by hand')
-    .argument('<client>', 'client name')
-    .argument('<instance>', 'instance name (e.g. production)')
-    .option('--repo <path|url>', 'config repo: local path or git URL (default: current directory)')
-    .option('--rev <rev>', 'branch, tag or commit to read (default: HEAD)')
-    .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
-    .option('--connect-timeout <seconds>', 'SSH connection timeout', '10')
-    .option('--lock-timeout <seconds>', 'wait this long for a server locked by another run', '0')
-    .option('--json', 'print the result as JSON')
-    .option('--yes', 'clear a provisioning marker (failed or refused) after reading what it says')
-    .action(async (client: string, instance: string, opts: ResolveOptions) => {
-      const desired = await loadDesiredState({ repo: opts.repo, rev: opts.rev });
-      const spec = desired.clients.find((c) => c.name === client);
-      if (!spec) throw new UsageError(unknownClientMessage([client], desired.clients.map((c) => c.name)));
-      if (!spec.instances.some((i) => i.name === instance)) {
-        throw new UsageError(unknownInstanceMessage(spec, instance));
-      }
-      const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
-      const lockWaitMs = opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000;
-      const session = await connectSsh(client, spec.server, { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) });
-      try {
-        const target = `${client}/${instance}`;
-        const prov = await resolveProvisionMarker(session, client, instance, { confirm: opts.yes === true, lockWaitMs });
-        if (prov.kind === 'failed') throw new OdoopsError(prov.reason.message);
-        if (prov.kind !== 'none') {
-          if (opts.json) process.stdout.write(`${JSON.stringify({ client, instance, provisioning: prov }, null, 2)}\n`);
+  addClientOptions(
+    program
+      .command('resolve')
+      .description('clear the marker blocking an instance: provisioning failed/refused (with --yes), or "needs manual restore" after restoring it by hand')
+      .argument('<client>', 'client name')
+      .argument('<instance>', 'instance name (e.g. production)')
+      .option('--lock-timeout <seconds>', 'wait this long for a server locked by another run', '0')
+      .option('--yes', 'clear a provisioning marker (failed or refused) after reading what it says'),
+  ).action(async (client: string, instance: string, opts: ResolveOptions) => {
+    const { spec } = await loadClient(opts, client);
+    if (!spec.instances.some((i) => i.name === instance)) {
+      throw new UsageError(unknownInstanceMessage(spec, instance));
+    }
+    const lockWaitMs = lockTimeoutMs(opts.lockTimeout);
+    const session = await connectClient(opts, client, spec.server);
+    try {
+      const target = `${client}/${instance}`;
+      const prov = await resolveProvisionMarker(session, client, instance, { confirm: opts.yes === true, lockWaitMs });
+      if (prov.kind === 'failed') throw new OdoopsError(prov.reason.message);
+      if (prov.kind !== 'none') {
+        if (opts.json) process.stdout.write(`${JSON.stringify({ client, instance, provisioning: prov }, null, 2)}\n`);
+        else {
+          const lines = describeProvisionMarker(target, prov.marker, prov.path, prov.layout, instanceDir(instance));
+          if (prov.kind === 'cleared') process.stdout.write(`cleared the provisioning marker of ${target}; it said:\n${lines.join('\n')}\n`);
           else {
-            const lines = describeProvisionMarker(target, prov.marker, prov.path, prov.layout, instanceDir(instance));
-            if (prov.kind === 'cleared') process.stdout.write(`cleared the provisioning marker of ${target}; it said:\n${lines.join('\n')}\n`);
-            else {
-              const next = prov.kind === 'shown' ? 'nothing changed: run again with --yes to clear it' : prov.kind === 'layout-present' ? 'nothing changed: the layout files are still there' : 'nothing changed';
-              process.stderr.write(`${lines.join('\n')}\n${next}\n`);
-            }
+            const next = prov.kind === 'shown' ? 'nothing changed: run again with --yes to clear it' : prov.kind === 'layout-present' ? 'nothing changed: the layout files are still there' : 'nothing changed';
+            process.stderr.write(`${lines.join('\n')}\n${next}\n`);
           }
-          if (prov.kind !== 'cleared') process.exitCode = 1;
-          return;
         }
-        const res = await resolveMarker(session, client, instance, { lockWaitMs });
-        if (opts.json) process.stdout.write(`${JSON.stringify({ client, instance, ...res }, null, 2)}\n`);
-        if (!res.cleared) {
-          if (opts.json) process.exitCode = 1;
-          else throw new OdoopsError(res.reason.message);
-          return;
-        }
-        if (!opts.json) {
-          const snap = res.marker?.snapshot ? ` (its snapshot ${res.marker.snapshot} is no longer pinned)` : '';
-          process.stdout.write(`cleared the needs-manual-restore marker of ${client}/${instance}${snap}\n`);
-        }
-      } finally {
-        await session.close();
+        if (prov.kind !== 'cleared') process.exitCode = 1;
+        return;
       }
-    });
+      const res = await resolveMarker(session, client, instance, { lockWaitMs });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ client, instance, ...res }, null, 2)}\n`);
+      if (!res.cleared) {
+        if (opts.json) process.exitCode = 1;
+        else throw new OdoopsError(res.reason.message);
+        return;
+      }
+      if (!opts.json) {
+        const snap = res.marker?.snapshot ? ` (its snapshot ${res.marker.snapshot} is no longer pinned)` : '';
+        process.stdout.write(`cleared the needs-manual-restore marker of ${client}/${instance}${snap}\n`);
+      }
+    } finally {
+      await session.close();
+    }
+  });
 }

@@ -12,7 +12,7 @@ import { resolveBackupSecrets } from '../backup/secrets.ts';
 import { resolveClientSecrets } from '../reconcile/secrets.ts';
 import { OdoopsError, UsageError } from '../util/errors.ts';
 import { addClientOptions, connectClient, loadClient, type ClientCommandOptions } from './client-session.ts';
-import { positiveNumber } from './fleet.ts';
+import { lockTimeoutMs, positiveNumber } from './flags.ts';
 
 interface RestoreOptions extends ClientCommandOptions {
   instance: string;
@@ -77,7 +77,7 @@ export function register(program: Command): void {
     try {
       const result = await restoreInstance(session, {
         spec, from: opts.instance, into, snapshot: opts.snapshot, ...(opts.from ? { destination: opts.from } : {}),
-        lockWaitMs: opts.lockTimeout === '0' ? 0 : positiveNumber(opts.lockTimeout, '--lock-timeout') * 1000,
+        lockWaitMs: lockTimeoutMs(opts.lockTimeout),
         healthTimeoutMs: positiveNumber(opts.healthTimeout, '--health-timeout') * 1000,
         secrets: resolveClientSecrets(spec), redactValues: backupSecrets.values,
         onStep: (label) => { if (!opts.json) process.stderr.write(`  ${label}\n`); },

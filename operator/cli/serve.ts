@@ -10,20 +10,18 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadDesiredState } from '../desired/load.ts';
 import { createForge } from '../forge/index.ts';
-import { sshKeyPath, type ConnectOptions } from '../live/ssh.ts';
 import { resolveSecret } from '../secrets/index.ts';
 import { createLogger } from '../server/log.ts';
 import { startMrOperator, type MrOperator } from '../server/mr/index.ts';
 import { collectFleetStatus } from '../status/collect.ts';
 import { attachStatusPage } from '../status/routes.ts';
-import { OdoopsError, UsageError, errorMessage } from '../util/errors.ts';
-import { positiveNumber } from './fleet.ts';
+import { OdoopsError, UsageError } from '../util/errors.ts';
+import { addSshOptions, checkSshKey, positiveNumber, sshSettings, type SshFlags } from './flags.ts';
 
-interface ServeOptions {
+interface ServeOptions extends SshFlags {
   listen: string;
   stateDir?: string;
   repo?: string;
@@ -31,14 +29,12 @@ interface ServeOptions {
   interval: string;
   concurrency?: string;
   webhookSecret?: string;
-  sshKey?: string;
-  connectTimeout: string;
   logLevel: string;
   managedFiles?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('run the operator: MR webhooks, applies within windows, scheduled drift, the status page, /healthz and /metrics')
     .addOption(new Option('--listen <host:port>', 'address to listen on (port 0: any free port)').default('127.0.0.1:8080'))
@@ -47,9 +43,8 @@ export function register(program: Command): void {
     .option('--rev <rev>', 'branch or revision to follow (default: HEAD)')
     .addOption(new Option('--interval <seconds>', 'seconds between passes: config refresh, due applies, scheduled drift').default('60'))
     .option('--concurrency <n>', 'background jobs at once, over all clients (default: operator.concurrency of fleet.yaml)')
-    .option('--webhook-secret <ref>', 'secret reference (env:NAME or file:PATH) of the webhook secret (default: fleet.yaml operator.forge.webhookSecret)')
-    .option('--ssh-key <path>', 'private key for SSH (default: $ODOOPS_SSH_KEY, then ~/.ssh/id_ed25519)')
-    .addOption(new Option('--connect-timeout <seconds>', 'SSH connection timeout').default('10'))
+    .option('--webhook-secret <ref>', 'secret reference (env:NAME or file:PATH) of the webhook secret (default: fleet.yaml operator.forge.webhookSecret)');
+  addSshOptions(cmd)
     .option('--managed-files', 'applies and drift checks also cover the files odoops keeps on servers (security baseline, NRPE, Traefik, rsyslog, backups) and Nagios on the monitoring servers')
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .action(async (opts: ServeOptions) => {
@@ -72,14 +67,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   const listen = parseListen(opts.listen);
   const intervalMs = positiveNumber(opts.interval, '--interval') * 1000;
   const concurrencyFlag = opts.concurrency === undefined ? undefined : positiveNumber(opts.concurrency, '--concurrency', { integer: true });
-  const readyTimeoutMs = positiveNumber(opts.connectTimeout, '--connect-timeout') * 1000;
+  const ssh = sshSettings(opts);
   if (opts.webhookSecret !== undefined) resolveSecret(opts.webhookSecret, { where: '--webhook-secret' });
-  const keyPath = sshKeyPath(opts.sshKey);
-  try {
-    readFileSync(keyPath);
-  } catch (err) {
-    throw new OdoopsError(`cannot read SSH private key ${keyPath} (set --ssh-key or ODOOPS_SSH_KEY): ${errorMessage(err)}`);
-  }
+  checkSshKey(opts);
   const repo = opts.repo ?? process.cwd();
   // The forge and its secrets come from the config repo itself: read it once before starting.
   const desired = await loadDesiredState({ repo, ...(opts.rev ? { rev: opts.rev } : {}) });
@@ -93,7 +83,6 @@ async function serve(opts: ServeOptions): Promise<void> {
   const token = resolveSecret(forgeConfig.token, { where: 'fleet.yaml operator.forge.token' });
   const forge = createForge(forgeConfig);
   const log = createLogger({ level: opts.logLevel, secrets: new Set([webhookSecret, token]) });
-  const ssh: ConnectOptions = { readyTimeoutMs, ...(opts.sshKey ? { privateKeyPath: opts.sshKey } : {}) };
   const concurrency = concurrencyFlag ?? desired.fleet.operator.concurrency;
 
   // Signals that arrive while starting are honoured once started.

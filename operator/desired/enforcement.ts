@@ -4,8 +4,8 @@
  * schema descriptions and the README say who enforces it (test/desired/enforcement.test.ts
  * checks they agree). Some are enforced only when asked: the files odoops keeps on servers
  * (backups, NRPE, the security baseline) and Nagios on the monitoring servers are applied by
- * `odoops apply --managed-files` (and `odoops backup` installs the backup files it runs), not
- * by a plain `odoops apply`.
+ * `odoops apply --managed-files` or `odoops serve --managed-files` (and `odoops backup`
+ * installs the backup files it runs), not by a plain `odoops apply`.
  */
 
 export interface OptionalSection {
@@ -22,7 +22,8 @@ export interface OptionalSection {
   onlyWithManagedFiles: boolean;
 }
 
-export const MANAGED_FILES_APPLY = 'odoops apply --managed-files';
+/** The commands that put the files odoops keeps on servers (and Nagios) in place. */
+export const MANAGED_FILES_APPLY = 'odoops apply --managed-files or odoops serve --managed-files';
 
 export const OPTIONAL_SECTIONS: readonly OptionalSection[] = [
   {

@@ -89,33 +89,32 @@ def psql(argv, wait_seconds):
         time.sleep(1)
 
 
+def existing(paths):
+    """The names of those of PATHS that exist."""
+    return [os.path.basename(p) for p in paths if os.path.exists(p)]
+
+
+def phrases(parts):
+    """'label (a, b)' for each (label, names) that found something, in the order given."""
+    return ["%s (%s)" % (label, ", ".join(names)) for label, names in parts if names]
+
+
 def leftovers(found):
     """What of an earlier installation is there: layout files, filestore, addons checkouts."""
-    out = []
-    files = [os.path.basename(p) for p in found["files"] if os.path.exists(p)]
-    if files:
-        out.append("files of an earlier installation (%s)" % ", ".join(files))
-    fs = entries(found["filestore"])
-    if fs:
-        out.append("a filestore (%s)" % ", ".join(fs))
-    addons = entries(found["addons"])
-    if addons:
-        out.append("addons checkouts (%s)" % ", ".join(addons))
-    return out
+    return phrases([
+        ("files of an earlier installation", existing(found["files"])),
+        ("a filestore", entries(found["filestore"])),
+        ("addons checkouts", entries(found["addons"])),
+    ])
 
 
 def inventory(inv):
     """What exists of the instance now, one phrase each (for the marker after a failure)."""
-    out = []
-    files = [os.path.basename(p) for p in inv["files"] if os.path.exists(p)]
-    if files:
-        out.append("layout (%s)" % ", ".join(files))
-    addons = entries(inv["addons"])
-    if addons:
-        out.append("addons checkouts (%s)" % ", ".join(addons))
-    fs = entries(inv["filestore"])
-    if fs:
-        out.append("filestore (%s)" % ", ".join(fs))
+    out = phrases([
+        ("layout", existing(inv["files"])),
+        ("addons checkouts", entries(inv["addons"])),
+        ("filestore", entries(inv["filestore"])),
+    ])
     if os.path.exists(inv["composeFile"]):
         try:
             p = subprocess.run(inv["query"], input=DATABASE_EXISTS_SQL, capture_output=True, text=True, timeout=60)
@@ -220,7 +219,7 @@ def clear():
     marker, a layout would make the instance pass for provisioned (whatever database is there)."""
     path = REQ["path"]
     m = read_marker(path) if os.path.exists(path) else None
-    layout = [os.path.basename(p) for p in REQ["layout"] if os.path.exists(p)]
+    layout = existing(REQ["layout"])
     out = {"marker": m, "cleared": False, "layout": layout}
     if m is not None and REQ.get("confirm") and m.get("status") in REQ["clearable"] and not layout:
         os.unlink(path)

@@ -10,9 +10,9 @@ import type { LiveInstance, LiveState } from '../live/types.ts';
 import { planProvision } from '../provision/plan.ts';
 import { diffInstance, effectiveLiveImage, isInstalledLike, liveSeries, odooOptionString, seriesMismatch } from './diff.ts';
 import { decideUpgrades, moduleChecksums, withUpgradeReasons, type UpgradeDecision } from './modules.ts';
-import type { Action, Change, DriftReport, InstancePlan, Plan, PlanSummary, Reason, ReasonCode } from './types.ts';
+import type { Action, Change, InstancePlan, Plan, PlanSummary, Reason, ReasonCode } from './types.ts';
 import { windowStatus } from './windows.ts';
-import { managedChanges, managedHasActions } from './managed.ts';
+import { managedHasActions } from './managed.ts';
 
 export interface PlanOptions {
   /** Config repo revision (commit SHA) the desired state was read at; recorded on the server. */
@@ -260,28 +260,6 @@ export function summarizePlans(plans: Plan[]): PlanSummary {
 }
 
 /**
- * Drift across plans: every instance with changes, blocked ones included (see DriftReport);
- * unreachable clients listed apart and not counted as drift.
- */
-export function driftOf(plans: Plan[]): DriftReport {
-  const clients: DriftReport['clients'] = [];
-  const unreachable: DriftReport['unreachable'] = [];
-  for (const p of plans) {
-    if (p.unreachable !== undefined) {
-      unreachable.push({ client: p.client, reason: p.unreachable });
-      continue;
-    }
-    const instances = p.instances
-      .filter((i) => i.changes.length > 0 || i.actions.length > 0 || i.blocked)
-      .map((i) => ({ instance: i.instance, changes: i.changes, ...(i.blocked ? { blocked: i.blocked } : {}) }));
-    const managed = p.managed ? managedChanges(p.managed) : [];
-    const backups = p.backups && p.backups.changes.length > 0 ? { backups: p.backups } : {};
-    if (instances.length > 0 || managed.length > 0 || 'backups' in backups) clients.push({ client: p.client, instances, ...(managed.length ? { managed } : {}), ...backups });
-  }
-  return { revision: plans[0]?.revision ?? '', drifted: clients.length > 0, clients, unreachable };
-}
-
-/**
  * `terraform plan -detailed-exitcode` semantics for plans: 1 when a server could not be read
  * (the answer is unknown, which must not pass as "no changes"), else 2 when any instance has
  * actions or is blocked, else 0.
@@ -289,10 +267,4 @@ export function driftOf(plans: Plan[]): DriftReport {
 export function planExitCode(plans: Plan[]): 0 | 1 | 2 {
   if (plans.some((p) => p.unreachable !== undefined)) return 1;
   return plans.some((p) => p.instances.some((i) => i.actions.length > 0 || i.blocked) || managedHasActions(p.managed) || (p.managed?.drift.length ?? 0) > 0 || (p.managed?.refused.length ?? 0) > 0) ? 2 : 0;
-}
-
-/** Same rule for drift: 1 when a server could not be read, 2 when anything drifted, else 0. */
-export function driftExitCode(d: DriftReport): 0 | 1 | 2 {
-  if (d.unreachable.length > 0) return 1;
-  return d.drifted ? 2 : 0;
 }

@@ -193,22 +193,3 @@ export interface PlanSummary {
   blocked: number;
   unreachable: number;
 }
-
-/**
- * Drift: live differs from desired at a revision. A blocked instance with changes counts as
- * drift (the server does not match git, a human must act); an unreachable server is listed
- * apart, since nothing is known about it.
- */
-export interface DriftReport {
-  revision: string;
-  drifted: boolean;
-  clients: {
-    client: string;
-    instances: { instance: string; changes: Change[]; blocked?: Reason }[];
-    /** Managed files that differ (hand-edited, missing) or cannot be checked. */
-    managed?: Change[];
-    /** Backups missing, failing or too old on a destination; `degraded` when another destination has them. */
-    backups?: { state: BackupDrift['state']; changes: Change[] };
-  }[];
-  unreachable: { client: string; reason: Reason }[];
-}

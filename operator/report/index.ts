@@ -2,7 +2,6 @@
 export { renderPlanText, renderPlanMarkdown, planSummaryLine, countPlans, notReadText, PLAN_MARKER, type PlanCounts } from './plan.ts';
 export { changeLines, fmtBytes, fmtOption, fmtSeconds, stepsText } from './changes.ts';
 export { renderApplyText, renderApplyMarkdown, applySummaryLine, applyExitCode, countApply, APPLY_MARKER, type ApplyCounts } from './apply.ts';
-export { renderDriftText, renderDriftMarkdown, driftSummaryLine, DRIFT_MARKER } from './drift.ts';
 export { toJson } from './json.ts';
 export { JSON_FORMAT, planJson, applyJson, driftJson, type JsonReport, type JsonCommand } from './envelope.ts';
 export { describeAction, headline, redactUrls } from './format.ts';

@@ -120,14 +120,20 @@ export function renderMrPlan(v: MrPlanView): string {
   return out.join('\n');
 }
 
-/** One instance in the apply comment (the operator's record of it). */
+/** An instance's apply outcome, or `queued` (merged, not started yet); in the order the counts line shows them. */
+export const MR_APPLY_OUTCOMES = ['applied', 'unchanged', 'waiting', 'queued', 'blocked', 'failed', 'rolled-back', 'skipped'] as const;
+export type MrApplyOutcome = (typeof MR_APPLY_OUTCOMES)[number];
+
+/** One instance in the apply comment: the operator's record of it (kept in state.json, operator/server/state.ts). */
 export interface MrApplyInstance {
   instance: string;
-  outcome: 'applied' | 'unchanged' | 'waiting' | 'blocked' | 'failed' | 'rolled-back' | 'skipped' | 'queued';
+  outcome: MrApplyOutcome;
   detail?: string;
   durationMs?: number;
+  /** Waiting for its window: when it opens (ISO) and the zone to show it in. */
   nextOpening?: string | null;
   timeZone?: string;
+  /** The failing command and its output, trimmed. */
   failure?: string;
 }
 
@@ -145,7 +151,7 @@ export interface MrApplyView {
   removed?: string[];
 }
 
-const ICON: Record<MrApplyInstance['outcome'], string> = {
+const ICON: Record<MrApplyOutcome, string> = {
   applied: '✅',
   unchanged: '➖',
   waiting: '⏸️',
@@ -170,8 +176,8 @@ function instanceLine(c: MrApplyClient, i: MrApplyInstance): string[] {
 
 export function renderMrApply(v: MrApplyView): string {
   const all = v.clients.flatMap((c) => c.instances);
-  const count = (o: MrApplyInstance['outcome']) => all.filter((i) => i.outcome === o).length;
-  const parts = (['applied', 'unchanged', 'waiting', 'queued', 'blocked', 'failed', 'rolled-back', 'skipped'] as const).filter((o) => count(o) > 0).map((o) => `${count(o)} ${o}`);
+  const count = (o: MrApplyOutcome) => all.filter((i) => i.outcome === o).length;
+  const parts = MR_APPLY_OUTCOMES.filter((o) => count(o) > 0).map((o) => `${count(o)} ${o}`);
   const out = [`**odoops apply** at \`${v.revision.slice(0, 12)}\` — ${parts.join(' · ') || 'nothing to do'}`, ''];
   for (const c of v.clients) {
     if (c.note) out.push(`- **${mdEscape(c.client)}**: ${mdEscape(c.note)}`);

@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import type { Clock } from './clock.ts';
 import { readJsonFile, writeJsonAtomic } from './json-file.ts';
 import { OdoopsError } from '../util/errors.ts';
+import { MR_APPLY_OUTCOMES, type MrApplyInstance } from '../report/mr.ts';
 
 export const STATE_FILE = 'state.json';
 export const STATE_VERSION = 1;
@@ -66,20 +67,6 @@ export interface DriftScheduleState {
   lastSuccessAt: string | null;
 }
 
-/** One instance as the MR's apply comment shows it. */
-export interface MrInstanceView {
-  instance: string;
-  /** An apply outcome, or `queued` (merged, not started yet). */
-  outcome: 'applied' | 'unchanged' | 'waiting' | 'blocked' | 'failed' | 'rolled-back' | 'skipped' | 'queued';
-  detail?: string;
-  durationMs?: number;
-  /** Waiting for its window: when it opens (ISO) and the zone to show it in. */
-  nextOpening?: string | null;
-  timeZone?: string;
-  /** The failing command and its output, trimmed. */
-  failure?: string;
-}
-
 /** One client of an MR's apply, as last reported. */
 export interface MrClientApply {
   revision: string;
@@ -88,7 +75,7 @@ export interface MrClientApply {
   status: string;
   /** Why (held by !N, superseded by !N, the server's error). */
   note?: string;
-  instances: MrInstanceView[];
+  instances: MrApplyInstance[];
 }
 
 /** What the operator remembers of an MR: the plan it made and the apply it runs. */
@@ -165,7 +152,7 @@ const stateSchema = record({
                   type: 'array',
                   items: record({
                     instance: { type: 'string' },
-                    outcome: { enum: ['applied', 'unchanged', 'waiting', 'blocked', 'failed', 'rolled-back', 'skipped', 'queued'] },
+                    outcome: { enum: MR_APPLY_OUTCOMES },
                     detail: { type: 'string' },
                     durationMs: { type: 'number' },
                     nextOpening: isoOrNull,

@@ -5,8 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { reconcile, type ClientOutcome, type ReconcileOptions } from '../../operator/reconcile/index.ts';
 import { connectSsh } from '../../operator/live/ssh.ts';
@@ -14,7 +13,7 @@ import { tryLock } from '../../operator/apply/lock.ts';
 import type { InstanceSpec } from '../../operator/desired/types.ts';
 import { sandboxExec, sandboxFault } from '../../operator/sandbox/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
-import { clientSpec, instanceSpec, ssh } from './fixture.ts';
+import { clientSpec, commitToAddons as commitToFixtureAddons, instanceSpec, ssh } from './fixture.ts';
 import { resolveMarker } from '../../operator/apply/marker.ts';
 
 const test = suite('apply on the sandbox');
@@ -47,21 +46,7 @@ async function modules(db: string): Promise<Record<string, string>> {
   return rows;
 }
 
-/** Commit to the fixture addons repo through a temp clone: a new tag and/or branch head. */
-function commitToAddons(edit: (dir: string) => void, tag: string): void {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'odoops-addons-'));
-  const git = (...a: string[]) => execFileSync('git', ['-C', tmp, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], { stdio: 'pipe' });
-  try {
-    execFileSync('git', ['clone', '-q', info.addonsRepos['integrator-addons']!, tmp], { stdio: 'pipe' });
-    edit(tmp);
-    git('add', '-A');
-    git('commit', '-qm', `fixture change for ${tag}`);
-    git('tag', tag);
-    git('push', '-q', 'origin', 'HEAD:main', tag);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
+const commitToAddons = (edit: (dir: string) => void, tag: string) => commitToFixtureAddons(info, edit, tag);
 
 test('first apply converges test then production; probe reads modules; state, journal and snapshots on the server', async () => {
   const r = await apply();

@@ -1,7 +1,12 @@
 /**
  * ClientSpec for a sandbox client, as the config repo the sandbox writes describes it
- * (literal, so these tests do not depend on the desired-state loader).
+ * (literal, so these tests do not depend on the desired-state loader), and new commits of the
+ * sandbox's fixture addons repository.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { BUILTIN_SECURITY } from '../../operator/desired/merge.ts';
 import type { ClientSpec, InstanceSpec } from '../../operator/desired/types.ts';
 import type { ConnectOptions } from '../../operator/live/ssh.ts';
@@ -44,3 +49,19 @@ export function clientSpec(info: SandboxInfo, instances: InstanceSpec[], client 
 }
 
 export const ssh = (info: SandboxInfo): ConnectOptions => ({ privateKeyPath: info.privateKeyPath });
+
+/** Commits what EDIT does in a clone of the fixture addons repository, tags it TAG and pushes both (branch main). */
+export function commitToAddons(info: SandboxInfo, edit: (dir: string) => void, tag: string, message = `fixture change for ${tag}`): void {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'odoops-addons-'));
+  const git = (...a: string[]) => execFileSync('git', ['-C', tmp, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], { stdio: 'pipe' });
+  try {
+    execFileSync('git', ['clone', '-q', info.addonsRepos['integrator-addons']!, tmp], { stdio: 'pipe' });
+    edit(tmp);
+    git('add', '-A');
+    git('commit', '-qm', message);
+    git('tag', tag);
+    git('push', '-q', 'origin', 'HEAD:main', tag);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -11,9 +11,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reconcile, type ClientOutcome, type ReconcileOptions } from '../../operator/reconcile/index.ts';
-import { driftOf } from '../../operator/plan/plan.ts';
+import { driftStatusOf } from '../../operator/drift/observe.ts';
+import { renderDriftIssue } from '../../operator/report/drift-issue.ts';
+import { renderDriftStatusText } from '../../operator/report/drift-status.ts';
 import type { InstanceSpec } from '../../operator/desired/types.ts';
-import { renderApplyMarkdown, renderApplyText, renderDriftMarkdown, renderDriftText, renderPlanMarkdown, renderPlanText, toJson } from '../../operator/report/index.ts';
+import { driftJson, renderApplyMarkdown, renderApplyText, renderPlanMarkdown, renderPlanText, toJson } from '../../operator/report/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 import { clientSpec, instanceSpec, ssh } from './fixture.ts';
 import { startGitHttp, type GitHttpServer } from './git-http.ts';
@@ -49,11 +51,14 @@ const spec = () => clientSpec(info, [desired.test, desired.production]);
 const env = () => ({ ...process.env, ODOOPS_TEST_SMTP: secret, ODOOPS_TEST_ADDONS: `deploy:${TOKEN}` });
 const run = (mode: 'plan' | 'apply', opts: Partial<ReconcileOptions> = {}): Promise<ClientOutcome> =>
   reconcile(spec(), `rev${++rev}`, { mode, healthTimeoutMs: 20_000, env: env(), ...opts, ssh: ssh(info), onProgress: (e) => void said.push(e.message) });
-const reports = (r: ClientOutcome): string[] => [
-  renderPlanText([r.plan], { color: false }), renderPlanMarkdown([r.plan]), toJson([r.plan]),
-  renderDriftText(driftOf([r.plan])), renderDriftMarkdown(driftOf([r.plan])), toJson(driftOf([r.plan])), toJson(r.live),
-  ...(r.apply ? [renderApplyText([r.apply]), renderApplyMarkdown([r.apply]), toJson([r.apply])] : []),
-];
+const reports = (r: ClientOutcome): string[] => {
+  const drift = driftStatusOf([spec()], [r], r.plan.revision, new Date(), env());
+  return [
+    renderPlanText([r.plan], { color: false }), renderPlanMarkdown([r.plan]), toJson([r.plan]),
+    renderDriftStatusText(drift), renderDriftIssue(drift).body, toJson(driftJson(drift)), toJson(r.live),
+    ...(r.apply ? [renderApplyText([r.apply]), renderApplyMarkdown([r.apply]), toJson([r.apply])] : []),
+  ];
+};
 function assertNowhere(where: string, texts: string[]): void {
   for (const t of texts) {
     assert.not.ok(t.includes(secret), `${where} shows the secret option value`);

@@ -10,52 +10,35 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import type { InstanceResult } from '../../operator/apply/types.ts';
 import type { InstanceSpec } from '../../operator/desired/types.ts';
-import { reconcile, type ClientOutcome } from '../../operator/reconcile/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
-import { clientSpec, instanceSpec, ssh } from './fixture.ts';
+import { applier, DB, odooLog, production, productionSpec, type Apply } from './sequence-fixture.ts';
+import { commitToAddons } from './fixture.ts';
 import { onServer, sql } from './server.ts';
 
 const test = suite('apply: a start that logs an ERROR');
-const DB = 'acme_prod';
 const MISSING = "ERROR odoo.modules.loading: Some modules are not loaded, some dependencies or manifest may be missing: ['integrator_reports']";
 let info: SandboxInfo;
 let desired: InstanceSpec;
-let rev = 0;
+let apply: Apply;
 
 test.before(async () => {
   info = await startSandbox(1);
-  desired = instanceSpec(info, 'production', { modules: ['contacts', 'integrator_base', 'integrator_reports'] });
+  desired = productionSpec(info);
+  apply = applier(info, desired);
 });
 test.after(async () => {
   await stopSandbox(info);
 });
 
-const apply = (): Promise<ClientOutcome> => reconcile(clientSpec(info, [desired]), `rev${++rev}`, { mode: 'apply', healthTimeoutMs: 8_000, ssh: ssh(info) });
-const production = (r: ClientOutcome): InstanceResult => r.apply!.instances.find((i) => i.instance === 'production')!;
-const containerLog = () => onServer(info, 'docker compose -f /srv/odoo/production/compose.yaml logs --no-color odoo');
+const containerLog = () => odooLog(info);
 const checkedOut = () => onServer(info, 'git -C /srv/odoo/production/addons/integrator-addons rev-parse HEAD');
 
 /** A commit of the fixture addons repository without integrator_reports, tagged. */
-function publishWithoutReports(tag: string): void {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'odoops-addons-'));
-  const git = (...a: string[]) => execFileSync('git', ['-C', tmp, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], { stdio: 'pipe' });
-  try {
-    execFileSync('git', ['clone', '-q', info.addonsRepos['integrator-addons']!, tmp], { stdio: 'pipe' });
-    rmSync(path.join(tmp, 'integrator_reports'), { recursive: true });
-    git('add', '-A');
-    git('commit', '-qm', 'integrator_reports removed (still installed on the server)');
-    git('tag', tag);
-    git('push', '-q', 'origin', 'HEAD:main', tag);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
+const publishWithoutReports = (tag: string) =>
+  commitToAddons(info, (dir) => rmSync(path.join(dir, 'integrator_reports'), { recursive: true }), tag, 'integrator_reports removed (still installed on the server)');
 
 test('baseline: integrator_reports installed, a clean start', async () => {
   const r = await apply();

@@ -9,62 +9,56 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApplyProgress } from '../../operator/apply/index.ts';
-import type { InstanceResult } from '../../operator/apply/types.ts';
 import type { InstanceSpec } from '../../operator/desired/types.ts';
-import { reconcile, type ClientOutcome } from '../../operator/reconcile/index.ts';
+import type { ClientOutcome } from '../../operator/reconcile/index.ts';
 import { renderApplyText } from '../../operator/report/apply.ts';
 import { toJson } from '../../operator/report/json.ts';
 import { sandboxFault } from '../../operator/sandbox/index.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
-import { clientSpec, instanceSpec, ssh } from './fixture.ts';
-import { databases, onServer, sql } from './server.ts';
+import { applier, DB, odooLog, production, productionSpec, type Apply } from './sequence-fixture.ts';
+import { commitToAddons } from './fixture.ts';
+import { databases, onServer, sql, type ServerProcess } from './server.ts';
 import { assertServedRight, traffic as trafficOn, waitForLoginAfter } from './traffic.ts';
 
 const test = suite('apply sequence under traffic');
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PARTNER_FIELD = path.resolve(HERE, '../../operator/sandbox/fixtures/integrator-addons/versions/partner-field');
-const DB = 'acme_prod';
 let info: SandboxInfo;
 let desired: InstanceSpec;
-let rev = 0;
+let apply: Apply;
 
 test.before(async () => {
   info = await startSandbox(1);
-  desired = instanceSpec(info, 'production', { modules: ['contacts', 'integrator_base', 'integrator_reports'] });
+  desired = productionSpec(info);
+  apply = applier(info, desired);
 });
 test.after(async () => {
   await stopSandbox(info);
 });
 
 const client = () => info.servers[0]!.client;
-const apply = (onProgress?: (e: ApplyProgress) => Promise<void>): Promise<ClientOutcome> =>
-  reconcile(clientSpec(info, [desired]), `rev${++rev}`, { mode: 'apply', healthTimeoutMs: 8_000, ssh: ssh(info), ...(onProgress ? { onProgress } : {}) });
-const production = (r: ClientOutcome): InstanceResult => r.apply!.instances.find((i) => i.instance === 'production')!;
 
 /** The fixture addons repository gets integrator_base 1.1 (a new stored field on res.partner) as tag v1.1. */
-function publishPartnerField(): void {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'odoops-addons-'));
-  const git = (...a: string[]) => execFileSync('git', ['-C', tmp, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], { stdio: 'pipe' });
-  try {
-    execFileSync('git', ['clone', '-q', info.addonsRepos['integrator-addons']!, tmp], { stdio: 'pipe' });
-    cpSync(PARTNER_FIELD, tmp, { recursive: true });
-    git('add', '-A');
-    git('commit', '-qm', 'integrator_base 1.1: x_integrator_code on res.partner');
-    git('tag', 'v1.1');
-    git('push', '-q', 'origin', 'HEAD:main', 'v1.1');
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
+const publishPartnerField = () =>
+  commitToAddons(info, (dir) => cpSync(PARTNER_FIELD, dir, { recursive: true }), 'v1.1', 'integrator_base 1.1: x_integrator_code on res.partner');
 
 const traffic = () => trafficOn(info, desired.httpPort, DB);
-const serverLog = () => onServer(info, 'docker compose -f /srv/odoo/production/compose.yaml logs --no-color odoo');
+const serverLog = () => odooLog(info);
+
+/** Applies while a client logs in in a loop, until a login after the reported downtime worked. */
+async function applyUnderTraffic(): Promise<{ r: ClientOutcome; p: ServerProcess }> {
+  const p = await traffic();
+  try {
+    const r = await apply();
+    await waitForLoginAfter(p, Date.parse(production(r).downtime?.to ?? new Date().toISOString()));
+    return { r, p };
+  } finally {
+    await p.stop();
+  }
+}
 
 test('baseline: integrator_base 1.0 and integrator_reports installed, checksums recorded', async () => {
   const r = await apply();
@@ -76,14 +70,7 @@ test('baseline: integrator_base 1.0 and integrator_reports installed, checksums 
 test('new field (integrator_base 1.0 -> 1.1) under traffic: no 500, no UndefinedColumn, refusals only inside the reported downtime; only the changed module upgraded', async () => {
   publishPartnerField();
   desired.addons = [{ ...desired.addons[0]!, ref: 'v1.1' }];
-  const p = await traffic();
-  let r: ClientOutcome;
-  try {
-    r = await apply();
-    await waitForLoginAfter(p, Date.parse(production(r).downtime?.to ?? new Date().toISOString()));
-  } finally {
-    await p.stop();
-  }
+  const { r, p } = await applyUnderTraffic();
   const prod = production(r);
   assert.is(prod.outcome, 'applied', JSON.stringify(prod, null, 1));
   assertServedRight(p, prod);
@@ -102,14 +89,7 @@ test('image switch under traffic: same criterion; core modules whose version dif
   // The database says contacts is at 17.0.0.9: the new image's manifest (17.0.1.0) differs.
   await sql(info, DB, "UPDATE ir_module_module SET latest_version = '17.0.0.9' WHERE name = 'contacts'");
   desired.image = 'registry.example.com/odoo:17.0-20261201';
-  const p = await traffic();
-  let r: ClientOutcome;
-  try {
-    r = await apply();
-    await waitForLoginAfter(p, Date.parse(production(r).downtime?.to ?? new Date().toISOString()));
-  } finally {
-    await p.stop();
-  }
+  const { r, p } = await applyUnderTraffic();
   const prod = production(r);
   assert.is(prod.outcome, 'applied', JSON.stringify(prod, null, 1));
   assert.equal(prod.actions.map((a) => a.action.kind), ['pull-image', 'snapshot', 'stop', 'switch-image', 'upgrade-modules', 'start', 'health-check', 'record-revision']);

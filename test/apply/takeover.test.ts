@@ -5,13 +5,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, type YAMLSeq } from 'yaml';
 import { loadDesiredState } from '../../operator/desired/load.ts';
 import { reconcile } from '../../operator/reconcile/index.ts';
+import { commitAll } from '../util/cli.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 import { onServer, processes, sql, startOnServer, waitFor, PSQL, type ServerProcess } from './server.ts';
 
@@ -34,12 +35,7 @@ function odoops(args: string[]): { child: ChildProcess; done: Promise<{ code: nu
   return { child, done: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out }))) };
 }
 
-function commit(message: string): void {
-  for (const args of [['add', '-A'], ['-c', 'user.email=t@odoops.invalid', '-c', 'user.name=t', 'commit', '-qm', message]]) {
-    const r = spawnSync('git', ['-C', info.repoDir, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  }
-}
+const commit = (message: string) => commitAll(info.repoDir, message);
 
 /** pg_dump processes on the server, one line each (empty when none). */
 const dumps = async () => (await processes(info, 'bin/pg_dump ')).join('\n');

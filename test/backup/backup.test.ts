@@ -9,11 +9,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureBackupFiles } from '../../operator/backup/files.ts';
 import { newRunId, tryLock } from '../../operator/apply/lock.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
@@ -24,9 +22,9 @@ import { BACKUP_CRON_FILE } from '../../operator/host/paths.ts';
 import { serverMinutes } from '../../operator/render/backup.ts';
 import { Cron } from 'croner';
 import { adhoc } from '../host/adhoc.ts';
+import { runOdoops } from '../util/cli.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const t = suite('backups: restic to SFTP + S3, restore, degraded, wrong password, --into test, schedule drift');
 let info: SandboxInfo | undefined;
 let spec: ClientSpec;
@@ -35,20 +33,8 @@ let client: string;
 const PASSWORD = 'correct horse battery staple';
 const sessions: HostSession[] = [];
 
-function odoops(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args, '--repo', info!.repoDir], {
-      env: { ...process.env, ODOOPS_SSH_KEY: info!.privateKeyPath, [`RESTIC_PASSWORD_${client.toUpperCase()}`]: PASSWORD, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const odoops = (args: string[], env: Record<string, string> = {}) =>
+  runOdoops(info!, [...args, '--repo', info!.repoDir], { [`RESTIC_PASSWORD_${client.toUpperCase()}`]: PASSWORD, ...env });
 
 async function inServer(argv: string[], input?: string): Promise<string> {
   const r = await sandboxExec(info!, client, argv, { timeoutMs: 120_000, ...(input !== undefined ? { input } : {}) });

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { unifiedDiff, withNewServer } from '../../operator/backup/config-patch.ts';
 import { backupHealth, type BackupStatusFile } from '../../operator/backup/health.ts';
 import { backupChanges } from '../../operator/backup/observe.ts';
-import { driftExitCode, driftOf } from '../../operator/plan/plan.ts';
+import { driftStatusExitCode, fleetDriftStatus } from '../../operator/drift/classify.ts';
+import type { LiveState } from '../../operator/live/types.ts';
 import type { Plan } from '../../operator/plan/types.ts';
-import { renderDriftText } from '../../operator/report/index.ts';
 import type { ClientSpec } from '../../operator/desired/types.ts';
 import { BACKUP_CONFIG_DIR, BACKUP_CRON_FILE, BACKUP_PROGRAM } from '../../operator/host/paths.ts';
 import { BACKUP_PROGRAM_PY } from '../../operator/host/scripts.ts';
@@ -134,19 +134,24 @@ t('health: fresh everywhere is ok; missing, too old, failing or unchecked is dri
   assert.is(backupHealth(client(), status({ 'site-a': { test: '2026-11-30T00:02:00Z', production: '2026-11-30T00:02:00Z' }, 'site-b': fresh }), new Date('2026-12-01T02:00:00Z')).state, 'ok');
 });
 
-t('backup health in drift: a degraded client is drift (exit 2), shown per destination; healthy backups are not', () => {
+t('backup health in drift: a degraded client is drift (exit 2), named per destination; healthy backups are not', () => {
   const now = new Date('2026-12-01T10:00:00Z');
   const fresh = { test: '2026-12-01T00:02:00Z', production: '2026-12-01T00:03:00Z' };
   const h = backupHealth(client(), status({ 'site-b': fresh }), now);
   const plan = (backups: Plan['backups']): Plan => ({ client: 'acme', revision: 'r', instances: [], ...(backups ? { backups } : {}) }) as unknown as Plan;
-  const report = driftOf([plan({ state: h.state, changes: backupChanges(h) })]);
-  assert.is(driftExitCode(report), 2);
-  assert.equal(report.clients[0]!.backups!.changes.map((c) => c.path), ['backups.site-a', 'backups.site-a', 'backups.site-a']);
-  const text = renderDriftText(report);
-  assert.match(text, /acme \(backups\): degraded/);
-  assert.match(text, /backups\.site-a: site-a: no snapshot of production since the run scheduled at .*\(degraded: another destination has fresh copies\)/);
+  // The drift command's classification (operator/drift/): only the backups differ.
+  const live: LiveState = { client: 'acme', reachable: true, host: { hostname: 'acme-srv', os: 'debian-12' }, instances: {} };
+  const drift = (backups: Plan['backups']) => fleetDriftStatus([{ spec: client(), live, plan: plan(backups) }], 'r', now);
+  const degraded = drift({ state: h.state, changes: backupChanges(h) });
+  assert.is(driftStatusExitCode(degraded), 2);
+  assert.is(degraded.clients[0]!.state, 'drift');
+  const changes = degraded.clients[0]!.backups!.changes;
+  assert.equal(changes.map((c) => c.path), ['backups.site-a', 'backups.site-a', 'backups.site-a']);
+  assert.match(changes.map((c) => c.reason).join('\n'), /site-a: no snapshot of production since the run scheduled at .*\(degraded: another destination has fresh copies\)/);
   const ok = backupHealth(client(), status({ 'site-a': fresh, 'site-b': fresh }), now);
-  assert.is(driftExitCode(driftOf([plan({ state: ok.state, changes: backupChanges(ok) })])), 0);
+  const healthy = drift({ state: ok.state, changes: backupChanges(ok) });
+  assert.is(driftStatusExitCode(healthy), 0);
+  assert.is(healthy.clients[0]!.state, 'in-sync');
 });
 
 t('the reinstall patch changes server.host and server.hostKey only, keeps comments, and git apply takes it', () => {

@@ -7,35 +7,21 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadDesiredState } from '../../operator/desired/index.ts';
 import type { ClientSpec } from '../../operator/desired/types.ts';
 import { sandboxDown, sandboxExec, sandboxUp } from '../../operator/sandbox/index.ts';
+import { runOdoops } from '../util/cli.ts';
 import type { SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const t = suite('backups: reinstall onto an empty server');
 let info: SandboxInfo | undefined;
 let spec: ClientSpec;
 
-function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args, '--repo', info!.repoDir], {
-      env: { ...process.env, ODOOPS_SSH_KEY: info!.privateKeyPath, [`RESTIC_PASSWORD_${spec.name.toUpperCase()}`]: 'reinstall test password' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const odoops = (args: string[]) => runOdoops(info!, [...args, '--repo', info!.repoDir], { [`RESTIC_PASSWORD_${spec.name.toUpperCase()}`]: 'reinstall test password' });
 
 async function on(host: string, argv: string[]): Promise<string> {
   const r = await sandboxExec(info!, host, argv, { timeoutMs: 120_000 });

@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadDesiredState } from '../../operator/desired/load.ts';
-import { driftOf } from '../../operator/plan/plan.ts';
+import { driftStatusOf } from '../../operator/drift/observe.ts';
 import { reconcileFleet } from '../../operator/reconcile/index.ts';
 import { sandboxDown, upSandbox } from '../../operator/sandbox/index.ts';
 
@@ -38,7 +38,8 @@ try {
     reconcileFleet(desired.clients, desired.revision, { mode: 'apply', ignoreWindows: true, ssh, concurrency }));
   process.stdout.write(`  clients with work on second apply: ${second.filter((o) => o.apply?.instances.some((i) => i.outcome !== 'unchanged')).length}\n`);
   const drift = await timed('drift', () => reconcileFleet(desired.clients, desired.revision, { mode: 'plan', ssh, concurrency }));
-  process.stdout.write(`  drifted clients: ${driftOf(drift.map((o) => o.plan)).clients.length}\n`);
+  const status = driftStatusOf(desired.clients, drift, desired.revision, new Date());
+  process.stdout.write(`  drifted clients: ${status.counts.drifting}, with pending changes: ${status.counts.pending}\n`);
   process.stdout.write(`peak RSS of odoops (this process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${os.loadavg()[0]!.toFixed(1)}\n`);
 } finally {
   await sandboxDown({ dir });

@@ -2,7 +2,8 @@
  * Optional sections: left out, a warning says what is then not done and what enforces the
  * section (validate still succeeds); declared but incomplete, they are errors. Nothing is
  * called "not yet enforced" any more: the warnings, the schema descriptions, the README and
- * `odoops show` say which sections only `odoops apply --managed-files` puts on the servers.
+ * `odoops show` say which sections only `odoops apply --managed-files` (or `odoops serve
+ * --managed-files`) puts on the servers.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -39,7 +40,7 @@ test('each optional section says what enforces it: --managed-files exactly for t
     assert.ok(readme.includes(`\`${s.path.split('.')[0]}`), `README names ${s.path}`);
   }
   assert.not.match(readme, /not yet enforced/i);
-  assert.match(readme, /put on the servers only\s+by `odoops apply --managed-files`/);
+  assert.match(readme, /put on the servers only\s+by `odoops apply --managed-files` or `odoops serve --managed-files`/);
   for (const schema of ['client', 'fleet'] as const) assert.not.match(JSON.stringify(readSchema(schema)), /not yet enforced/i, schema);
 });
 
@@ -50,7 +51,7 @@ test('a client with no backups anywhere: a warning, not an error; declared but i
   const omitted = zeta().replace(/backups:\n.*\n/, '');
   const a = analyzeFiles(configFiles(fleetNoBackups, { 'clients/zeta.yaml': omitted }));
   assert.equal(a.issues.map(formatIssue), [
-    'fleet.yaml:74:1: warning: defaults.backups: not set here nor in clients/zeta.yaml, so for that client no off-site backups are set up (installed on the servers only by odoops apply --managed-files (and odoops backup); their health is checked by every plan and drift)',
+    'fleet.yaml:74:1: warning: defaults.backups: not set here nor in clients/zeta.yaml, so for that client no off-site backups are set up (installed on the servers only by odoops apply --managed-files or odoops serve --managed-files (and odoops backup); their health is checked by every plan and drift)',
   ]);
   assert.is(a.clients[0]!.backups, undefined);
   const partial = analyzeFiles(configFiles(fleetNoBackups, { 'clients/zeta.yaml': zeta() }));
@@ -67,7 +68,7 @@ test('many clients without a section: one warning in fleet.yaml, naming a few of
   }
   const a = analyzeFiles(configFiles(fleetNoBackups, clients));
   assert.equal(a.issues.map(formatIssue), [
-    'fleet.yaml:74:1: warning: defaults.backups: not set here nor in any of the 5 client files, so for those clients no off-site backups are set up (installed on the servers only by odoops apply --managed-files (and odoops backup); their health is checked by every plan and drift)',
+    'fleet.yaml:74:1: warning: defaults.backups: not set here nor in any of the 5 client files, so for those clients no off-site backups are set up (installed on the servers only by odoops apply --managed-files or odoops serve --managed-files (and odoops backup); their health is checked by every plan and drift)',
   ]);
 });
 
@@ -86,7 +87,7 @@ test('CLI: validate succeeds with warnings and prints them apart; show lists the
     assert.equal([json.valid, json.errors, json.warnings, json.issues[0].severity], [true, 0, 1, 'warning']);
     const show = run('show', 'zeta', '--repo', dir);
     assert.is(show.status, 0, show.stderr);
-    assert.match(show.stdout, /\n# enforced only by odoops apply --managed-files: monitoring, security\n/);
+    assert.match(show.stdout, /\n# enforced only by odoops apply --managed-files or odoops serve --managed-files: monitoring, security\n/);
     assert.not.match(show.stdout, /not yet enforced/);
     const shown = JSON.parse(run('show', 'zeta', '--repo', dir, '--json').stdout);
     assert.equal(shown.onlyWithManagedFiles, ['monitoring', 'security']);

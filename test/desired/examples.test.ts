@@ -40,10 +40,10 @@ test('examples/minimal: valid in one round; the warnings say what is not done', 
   assert.is(r.valid, true);
   assert.equal(r.issues.map(formatIssue), [
     'fleet.yaml:5:1: warning: operator.forge: not set, so plans and results are not posted on merge requests, drift opens no issue and reinstall prints a patch instead of opening a merge request (used by odoops serve, plan --comment-mr, drift --report and reinstall)',
-    'fleet.yaml:8:1: warning: defaults.backups: not set here nor in clients/shop.yaml, so for that client no off-site backups are set up (installed on the servers only by odoops apply --managed-files (and odoops backup); their health is checked by every plan and drift)',
+    'fleet.yaml:8:1: warning: defaults.backups: not set here nor in clients/shop.yaml, so for that client no off-site backups are set up (installed on the servers only by odoops apply --managed-files or odoops serve --managed-files (and odoops backup); their health is checked by every plan and drift)',
     'fleet.yaml:8:1: warning: defaults.maintenance.os: not set here nor in clients/shop.yaml, so for that client no window is set for quarterly OS and software updates (the window of odoops maintain --kind os)',
     'fleet.yaml:8:1: warning: defaults.maintenance.security: not set here nor in clients/shop.yaml, so for that client no window is set for monthly security updates (the window of odoops maintain --kind security)',
-    'fleet.yaml:8:1: warning: defaults.monitoring (or monitoringServers): not set here nor in clients/shop.yaml, so for that client no Nagios server is allowed to query NRPE and no check is set up (NRPE on the servers and Nagios on the monitoring servers, applied only by odoops apply --managed-files)',
+    'fleet.yaml:8:1: warning: defaults.monitoring (or monitoringServers): not set here nor in clients/shop.yaml, so for that client no Nagios server is allowed to query NRPE and no check is set up (NRPE on the servers and Nagios on the monitoring servers, applied only by odoops apply --managed-files or odoops serve --managed-files)',
   ]);
 });
 

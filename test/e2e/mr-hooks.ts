@@ -4,17 +4,9 @@
  * (@octokit/webhooks-examples), with the fields of one MR filled in, signed or carrying the
  * token, POSTed over HTTP to the operator.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { sign } from '@octokit/webhooks-methods';
-import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import type { FakeComment, FakeForge, FakeUser } from '../forge/fake/index.ts';
-import { request, type HttpAnswer } from '../server/helpers.ts';
-
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
-const githubExample = (name: string, action: string): any =>
-  structuredClone((examples.find((d) => d.name === name)!.examples as { action?: string }[]).find((e) => e.action === action));
-const gitlabFixture = (file: string): any => JSON.parse(readFileSync(new URL(`../forge/fixtures/gitlab/${file}`, import.meta.url), 'utf8'));
+import type { HttpAnswer } from '../server/helpers.ts';
+import { githubExample, gitlabExample, sendWebhook } from '../util/webhooks.ts';
 
 export interface MrFacts {
   number: number;
@@ -35,26 +27,14 @@ export class Hooks {
     readonly secret: string,
   ) {}
 
-  private async post(body: unknown, event: { gitlab: string; github: string }, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-    const text = JSON.stringify(body);
-    const id = `delivery-${process.pid}-${++seq}`;
-    if (this.fake.platform === 'gitlab') {
-      return request(`${this.url}/hooks/gitlab`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-gitlab-event': event.gitlab, 'x-gitlab-token': this.secret, 'idempotency-key': id, ...headers },
-        body: text,
-      });
-    }
-    return request(`${this.url}/hooks/github`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': event.github, 'x-github-delivery': id, 'x-hub-signature-256': await sign(this.secret, text), ...headers },
-      body: text,
-    });
+  private post(body: unknown, event: { gitlab: string; github: string }, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    const platform = this.fake.platform;
+    return sendWebhook(this.url, platform, { event: event[platform], id: `delivery-${process.pid}-${++seq}`, secret: this.secret, body: JSON.stringify(body), headers });
   }
 
   mergeRequest(action: MrHookAction, mr: MrFacts, actor: FakeUser, extra: { previousHeadSha?: string; mergeCommitSha?: string } = {}, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     if (this.fake.platform === 'gitlab') {
-      const p = gitlabFixture('merge-request.json');
+      const p = gitlabExample('merge-request');
       p.user = { ...p.user, id: actor.id, username: actor.username };
       p.project.path_with_namespace = this.fake.project;
       const a = p.object_attributes;
@@ -74,7 +54,7 @@ export class Hooks {
       if (action === 'merged') a.merge_commit_sha = extra.mergeCommitSha;
       return this.post(p, { gitlab: 'Merge Request Hook', github: '' }, headers);
     }
-    const p = githubExample('pull_request', 'opened');
+    const p = githubExample('pull_request', (e) => e.action === 'opened');
     p.action = { opened: 'opened', 'new-commits': 'synchronize', merged: 'closed', closed: 'closed' }[action];
     p.number = mr.number;
     p.repository.full_name = this.fake.project;
@@ -97,14 +77,14 @@ export class Hooks {
   async comment(number: number, author: FakeUser, body: string): Promise<{ answer: HttpAnswer; comment: FakeComment }> {
     const c = this.fake.addComment(number, author, body);
     if (this.fake.platform === 'gitlab') {
-      const p = gitlabFixture('note-merge-request.json');
+      const p = gitlabExample('note-merge-request');
       p.user = { ...p.user, id: author.id, username: author.username };
       p.project.path_with_namespace = this.fake.project;
       Object.assign(p.object_attributes, { id: c.id, note: body, noteable_type: 'MergeRequest', system: false, action: 'create', discussion_id: c.discussionId, author_id: author.id });
       p.merge_request = { ...p.merge_request, iid: number };
       return { answer: await this.post(p, { gitlab: 'Note Hook', github: '' }), comment: c };
     }
-    const p = githubExample('issue_comment', 'created');
+    const p = githubExample('issue_comment', (e) => e.action === 'created');
     p.repository.full_name = this.fake.project;
     p.sender = { ...p.sender, id: author.id, login: author.username };
     p.issue = { ...p.issue, number, pull_request: { url: `${this.fake.url}/repos/${this.fake.project}/pulls/${number}` } };

@@ -4,26 +4,15 @@
 // the platform documents for that action, and says so.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
-import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import type { MergeRequestEvent as GitLabMergeRequestPayload, NoteEvent as GitLabNotePayload, PushEvent as GitLabPushPayload } from 'gitlab-event-types';
 import { handleGitHubWebhook, handleGitLabWebhook, parseCommand, type ForgeEvent, type WebhookResult } from '../../operator/forge/webhooks/index.ts';
+import { githubExample, gitlabExample } from '../util/webhooks.ts';
 
 const SECRET = 'webhook-secret-for-tests';
 const BOT = { id: 999, username: 'odoops-bot' };
 
 // ---- GitHub ------------------------------------------------------------------------------
-
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
-
-function githubExample(name: string, pick: (e: Record<string, unknown>) => boolean = () => true): Record<string, unknown> {
-  const def = examples.find((d) => d.name === name);
-  const found = (def?.examples as Record<string, unknown>[] | undefined)?.find(pick);
-  if (!found) throw new Error(`no ${name} example`);
-  return structuredClone(found);
-}
 
 async function github(event: string, payload: unknown, opts: { delivery?: string; body?: string; signature?: string; secret?: string } = {}): Promise<WebhookResult> {
   const body = opts.body ?? JSON.stringify(payload);
@@ -38,10 +27,9 @@ async function github(event: string, payload: unknown, opts: { delivery?: string
 
 // ---- GitLab ------------------------------------------------------------------------------
 
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`./fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as T;
-const gitlabMr = () => fixture<GitLabMergeRequestPayload & { object_attributes: { oldrev?: string; draft?: boolean } } & Record<string, unknown>>('merge-request');
-const gitlabPush = () => fixture<GitLabPushPayload>('push');
-const gitlabNote = (on: 'merge-request' | 'issue' | 'commit') => fixture<GitLabNotePayload & { object_attributes: { action?: string } }>(`note-${on}`);
+const gitlabMr = () => gitlabExample<GitLabMergeRequestPayload & { object_attributes: { oldrev?: string; draft?: boolean } } & Record<string, unknown>>('merge-request');
+const gitlabPush = () => gitlabExample<GitLabPushPayload>('push');
+const gitlabNote = (on: 'merge-request' | 'issue' | 'commit') => gitlabExample<GitLabNotePayload & { object_attributes: { action?: string } }>(`note-${on}`);
 
 function gitlab(event: string, payload: unknown, opts: { token?: string | null; body?: string; headers?: Record<string, string> } = {}): Promise<WebhookResult> {
   const headers: Record<string, string> = {

@@ -5,12 +5,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
+import { runOdoops } from '../util/cli.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const test = suite('the probe is read-only');
 let info: SandboxInfo;
 const IMAGE = 'registry.example.com/odoo:17.0-20261101';
@@ -22,17 +20,7 @@ test.after(async () => {
   await stopSandbox(info);
 });
 
-function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const odoops = (args: string[]) => runOdoops(info, args);
 
 interface Event { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> } }
 const onServer = async (argv: string[]) => sandboxExec(info, 'acme', argv);

@@ -5,8 +5,11 @@ import * as assert from 'uvu/assert';
 import { managedRenderings } from '../../operator/managed/registry.ts';
 import { fileDigest, planManaged } from '../../operator/managed/plan.ts';
 import type { LiveManaged, ManagedRendering } from '../../operator/managed/types.ts';
-import { driftOf, planExitCode } from '../../operator/plan/plan.ts';
-import { renderDriftText, renderPlanText } from '../../operator/report/index.ts';
+import { driftStatusExitCode, fleetDriftStatus } from '../../operator/drift/classify.ts';
+import type { LiveState } from '../../operator/live/types.ts';
+import { planExitCode } from '../../operator/plan/plan.ts';
+import { renderDriftStatusText } from '../../operator/report/drift-status.ts';
+import { renderPlanText } from '../../operator/report/index.ts';
 import { exampleClient, exampleState } from '../render/helpers.ts';
 
 const t = suite('managed files: registry and plan');
@@ -95,7 +98,7 @@ t('secret files: never diffed; a changed secret shows as an update without conte
 });
 
 t('an unsafe unit: drift reported, no action; plans and drift reports show managed files', async () => {
-  const { set } = await acme();
+  const { client, set } = await acme();
   const renderings = set.renderings.map((r) => (r.unit === 'traefik' ? { ...r, safe: false } : r));
   const live = liveOf(renderings);
   delete live.files['/etc/traefik/dynamic/odoops.yml'];
@@ -104,9 +107,10 @@ t('an unsafe unit: drift reported, no action; plans and drift reports show manag
   assert.equal(managed.drift.map((d) => d.unit), ['traefik']);
   const plan = { client: 'acme', revision: 'a'.repeat(40), instances: [], managed };
   assert.is(planExitCode([plan]), 2);
-  const drift = driftOf([plan]);
-  assert.ok(drift.drifted);
-  assert.match(renderDriftText(drift), /managed\.traefik:\/etc\/traefik\/dynamic\/odoops\.yml: live absent.*missing on the server; not fixed by apply/);
+  const server: LiveState = { client: 'acme', reachable: true, host: { hostname: 'acme-srv', os: 'debian-12' }, instances: {} };
+  const drift = fleetDriftStatus([{ spec: client, live: server, plan }], plan.revision, new Date());
+  assert.is(driftStatusExitCode(drift), 2);
+  assert.match(renderDriftStatusText(drift), /managed\.traefik:\/etc\/traefik\/dynamic\/odoops\.yml: now absent.*missing on the server; not fixed by apply/);
   assert.match(renderPlanText([plan], { color: false }), /drift not fixed by apply \(unsafe unit\)/);
 });
 

@@ -11,7 +11,7 @@
 // nagios4 state paths moved off the machine-wide /run and /var/lib.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -27,12 +27,13 @@ import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { applyObservedManaged, observeManaged } from '../../operator/managed/index.ts';
 import { reconcileMonitoring } from '../../operator/managed/monitoring.ts';
 import { MANAGED_ENTRIES, type ManagedEntry } from '../../operator/managed/registry.ts';
-import { driftOf } from '../../operator/plan/plan.ts';
+import { driftStatusOf } from '../../operator/drift/observe.ts';
 import { reconcile } from '../../operator/reconcile/index.ts';
 import { rendering } from '../../operator/render/digest.ts';
 import { NFTABLES_FILE, NFT_TABLE, nftablesValidate } from '../../operator/render/nftables.ts';
 import { SSHD_DROPIN, SSHD_VALIDATE } from '../../operator/render/sshd.ts';
 import { sandboxDown, sandboxExec, sandboxUp, type SandboxInfo } from '../../operator/sandbox/index.ts';
+import { runOdoops } from '../util/cli.ts';
 
 const t = suite('managed files on sandbox hosts');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,6 +45,8 @@ let info: SandboxInfo | undefined;
 let desired: DesiredState;
 let client: ClientSpec;
 let env: NodeJS.ProcessEnv;
+/** The secrets the client spec names (env:NAME), as the CLI's environment adds them. */
+let secretsEnv: Record<string, string>;
 let machineBefore = '';
 const ssh = () => ({ privateKeyPath: info!.privateKeyPath, readyTimeoutMs: 5000 });
 
@@ -163,8 +166,9 @@ t.before(async () => {
       checks: [...base.monitoring.checks.filter((c) => c.command === 'check_load' || c.command === 'check_disk'), { name: 'check_forced_failure', command: 'check_dummy', args: ['2', 'forced failure'] }],
     },
   };
-  env = { ...process.env };
-  for (const p of Object.values(client.proxy.protect)) if (p.basicAuth) env[p.basicAuth.usersSecret.slice(4)] = HTPASSWD;
+  secretsEnv = {};
+  for (const p of Object.values(client.proxy.protect)) if (p.basicAuth) secretsEnv[p.basicAuth.usersSecret.slice(4)] = HTPASSWD;
+  env = { ...process.env, ...secretsEnv };
   // The sshd odoops talks to in these tests is listening before anything else runs.
   const first = await waitUntil('sshd on port 2222', async () => connectSsh(client.name, client.server, ssh()).catch(() => null));
   await first.close();
@@ -205,7 +209,7 @@ t('first apply writes every unit, validated and activated; the next plan is clea
 t('baseline drift by hand is reported, then fixed by apply', async () => {
   await must(client.name, 'sed -i "s/^PasswordAuthentication no/PasswordAuthentication yes/" "$1" && rm /etc/fail2ban/jail.d/odoops.local && chmod 0600 /etc/apt/apt.conf.d/52odoops-periodic', SSHD_DROPIN);
   const drifted = await plan();
-  const report = driftOf([drifted.plan]);
+  const report = driftStatusOf([client], [drifted], drifted.plan.revision, new Date(), env);
   const paths = (report.clients[0]?.managed ?? []).map((c) => c.path);
   assert.equal(paths, ['managed.baseline/sshd:/etc/ssh/sshd_config.d/00-odoops.conf', 'managed.baseline/fail2ban:/etc/fail2ban/jail.d/odoops.local', 'managed.baseline/unattended-upgrades:/etc/apt/apt.conf.d/52odoops-periodic']);
   const sshdAction = drifted.plan.managed!.actions.find((a) => a.unit === 'baseline/sshd')!;
@@ -340,18 +344,7 @@ t('rsyslog forwards an Odoo log line to the log host over TLS', async () => {
   assert.match(await must('log', 'grep -c "" "$1"', central), /\d+/);
 });
 
-function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bin = path.join(here, '../../bin/odoops.mjs');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ODOOPS_SSH_KEY: info!.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const odoops = (args: string[]) => runOdoops(info!, args, secretsEnv);
 
 t('odoops drift --managed-files reports the managed files of the config repo\'s server and the monitoring servers', async () => {
   // The config repo's own view of the server (its sandbox sshd on port 22): nothing managed was written through it.

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compareVersions, diffInstance, imageSeries, odooOptionString } from '../../operator/plan/diff.ts';
-import { driftExitCode, driftOf, planClient, planExitCode, planHasActions, sequenceInstances, summarizePlans } from '../../operator/plan/plan.ts';
+import { planClient, planExitCode, planHasActions, sequenceInstances, summarizePlans } from '../../operator/plan/plan.ts';
 import { TRANSIENT, type InstancePlan, type Plan } from '../../operator/plan/types.ts';
 import { SECRET_DIFFERS, SECRET_MATCHES, type LiveInstance } from '../../operator/live/types.ts';
 import { clientSpec, instanceSpec, liveFor, liveState, NOW, REV, SHA_V1, SHA_V2, SUNDAY_WINDOW, URL } from './fixtures.ts';
@@ -37,7 +37,6 @@ test('idempotence: live == desired -> no changes, no actions', () => {
     assert.is(i.blocked, undefined);
   }
   assert.is(planHasActions(plan), false);
-  assert.is(driftOf([plan]).drifted, false);
   // a different revision with nothing changed still plans nothing
   assert.is(planHasActions(planClient(spec, liveState(spec), { revision: 'f'.repeat(40), now: NOW })), false);
 });
@@ -45,9 +44,6 @@ test('idempotence: live == desired -> no changes, no actions', () => {
 test('unreachable server: no instances, reason kept', () => {
   const plan = planClient(clientSpec(), { client: 'acme', reachable: false, code: 'unreachable', reason: 'connect ETIMEDOUT 203.0.113.10:22' }, opts);
   assert.equal(plan, { client: 'acme', revision: REV, unreachable: { code: 'unreachable', message: 'connect ETIMEDOUT 203.0.113.10:22' }, instances: [] });
-  const drift = driftOf([plan]);
-  assert.is(drift.drifted, false);
-  assert.equal(drift.unreachable, [{ client: 'acme', reason: { code: 'unreachable', message: 'connect ETIMEDOUT 203.0.113.10:22' } }]);
 });
 
 test('instance the probe did not report: blocked; layout missing: provisioning planned (operator/provision/)', () => {
@@ -60,7 +56,6 @@ test('instance the probe did not report: blocked; layout missing: provisioning p
   const p = inst(plan, 'production');
   assert.is(p.blocked, undefined);
   assert.is(p.actions[0]?.kind, 'provision-layout');
-  assert.is(driftOf([plan]).drifted, true);
 });
 
 test('series change: blocked, no actions, reported as major upgrade', () => {
@@ -234,17 +229,6 @@ test('window status per instance', () => {
   assert.equal(sum, { clients: 2, withChanges: 1, waiting: 1, blocked: 0, unreachable: 1 });
 });
 
-test('drift: changed and blocked instances, unreachable apart', () => {
-  const a = clientSpec('acme');
-  const b = clientSpec('beta');
-  const pa = planClient(a, liveState(a, (l) => { l.test!.options.workers = '9'; }), opts);
-  const pb = planClient(b, liveState(b), opts);
-  const drift = driftOf([pa, pb]);
-  assert.is(drift.drifted, true);
-  assert.is(drift.revision, REV);
-  assert.equal(drift.clients.map((c) => [c.client, c.instances.map((i) => i.instance)]), [['acme', ['test']]]);
-});
-
 test('diffInstance uses the normalised views (no noise from unrelated live data)', () => {
   const spec = instanceSpec('test');
   const live = liveFor(spec);
@@ -293,9 +277,6 @@ test('detailed exit codes: 0 no changes, 2 changes, 1 unreachable', () => {
   assert.is(planExitCode([clean, changed]), 2);
   assert.is(planExitCode([blocked]), 2);
   assert.is(planExitCode([changed, down]), 1);
-  assert.is(driftExitCode(driftOf([clean])), 0);
-  assert.is(driftExitCode(driftOf([clean, changed])), 2);
-  assert.is(driftExitCode(driftOf([clean, down])), 1);
 });
 
 test('a needs-manual-restore marker blocks the instance with its snapshot and the way out, before anything else', () => {
@@ -309,7 +290,6 @@ test('a needs-manual-restore marker blocks the instance with its snapshot and th
   assert.is(p.blocked?.message, 'needs a manual restore: rollback failed: restore database: exit 1; snapshot /var/lib/odoops/snapshots/test/20261101T020000Z-r1; '
     + 'the database the failed change left is kept as odoops_aside_test_r1; after restoring, run: odoops resolve acme test');
   assert.equal(p.actions, []);
-  assert.ok(driftOf([planClient(spec, live, opts)]).drifted, 'drift shows it');
 });
 
 test('several blockers: the most serious code first, every message kept', () => {
@@ -335,14 +315,13 @@ test('series: from the image metadata, else the tag; unknown blocks', () => {
   assert.is(inst(planClient(tagged, liveState(tagged, (l) => { l.test!.odooVersion = null; }), opts), 'test').blocked, undefined, 'the tag says 17.0');
 });
 
-test('an image named in .env but absent from the server is drift: apply pulls it, nothing else', () => {
+test('an image named in .env but absent from the server is a change: apply pulls it, nothing else', () => {
   const spec = clientSpec('acme', [instanceSpec('test')]);
   const live = liveState(spec, (l) => { l.test!.imagePresent = false; });
   const plan = planClient(spec, live, opts);
   const p = inst(plan, 'test');
   assert.equal(kinds(p), ['pull-image', 'snapshot', 'health-check', 'record-revision']);
   assert.equal(p.changes.map((c) => [c.path, c.from, c.to, c.reason]), [['imagePresent', false, true, 'image not on the server (apply pulls it; the probe never does)']]);
-  assert.ok(driftOf([plan]).drifted);
 });
 
 test('secret options compare through the probe\'s verdict, never a value', () => {

@@ -6,15 +6,11 @@
  * of ir_module_module, commits to the fixture addons repository, and step figures printed
  * at the end. Add a scenario by adding a file; reuse the Harness.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { InstanceSpec } from '../../operator/desired/types.ts';
 import { reconcile, type ClientOutcome, type ReconcileOptions } from '../../operator/reconcile/index.ts';
 import { sandboxExec } from '../../operator/sandbox/index.ts';
 import { realSeries } from '../../operator/sandbox/standins/lib/odoo-real.mjs';
-import { clientSpec, instanceSpec, ssh } from '../apply/fixture.ts';
+import { clientSpec, commitToAddons, instanceSpec, ssh } from '../apply/fixture.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
 
 export type Mode = 'real' | 'stand-in';
@@ -116,20 +112,7 @@ export async function startHarness(tier: { mode: Mode; source: string | null; se
     }),
     modules,
     installedCount,
-    commitToAddons(edit, tag) {
-      const tmp = mkdtempSync(path.join(tmpdir(), 'odoops-addons-'));
-      const git = (...a: string[]) => execFileSync('git', ['-C', tmp, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], { stdio: 'pipe' });
-      try {
-        execFileSync('git', ['clone', '-q', info.addonsRepos['integrator-addons']!, tmp], { stdio: 'pipe' });
-        edit(tmp);
-        git('add', '-A');
-        git('commit', '-qm', `fixture change for ${tag}`);
-        git('tag', tag);
-        git('push', '-q', 'origin', 'HEAD:main', tag);
-      } finally {
-        rmSync(tmp, { recursive: true, force: true });
-      }
-    },
+    commitToAddons: (edit, tag) => commitToAddons(info, edit, tag),
     async step(name, fn) {
       const t0 = Date.now();
       const r = await fn();

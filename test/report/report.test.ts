@@ -1,16 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ApplyResult } from '../../operator/apply/types.ts';
-import { driftOf, planClient } from '../../operator/plan/plan.ts';
+import { planClient } from '../../operator/plan/plan.ts';
 import type { Plan } from '../../operator/plan/types.ts';
 import {
   applySummaryLine,
-  DRIFT_MARKER,
   PLAN_MARKER,
   renderApplyMarkdown,
   renderApplyText,
-  renderDriftMarkdown,
-  renderDriftText,
   renderPlanMarkdown,
   renderPlanText,
   redactUrls,
@@ -178,28 +175,6 @@ test('apply markdown: marker, per-instance details, failing command in a block',
   assert.ok(l.includes('$ docker compose -f /srv/odoo/production/compose.yaml run --rm -T odoo odoo -i crm'));
   assert.ok(l.includes('- ❌ **beta**: lock held by apply pid 4242 on ops-1 since 2026-11-25T09:58:00Z'));
   assert.ok(l.includes('- ⏸️ <b>gamma/production</b>: waiting — next opening Sun 2026-11-29 02:00 Europe/Paris'));
-});
-
-test('drift text and markdown', () => {
-  const d = driftOf(fleet());
-  const out = renderDriftText(d);
-  const l = lines(out);
-  assert.is(l[0], 'odoops drift at abcdefabcd');
-  assert.ok(l.includes('~ acme/test: 4 differences'), out);
-  assert.ok(l.includes('    options.workers: live 4, desired 2 (option differs)'));
-  assert.ok(l.includes('! delta/test: blocked: major upgrade 16.0 -> 17.0: out of routine scope'));
-  assert.ok(l.includes('? beta: unreachable: connect ETIMEDOUT 203.0.113.11:22'));
-  assert.is(l.at(-2), 'Summary: 2 clients drifted, 1 unreachable');
-  assert.not.ok(out.includes('gamma'));
-
-  const md = renderDriftMarkdown(d);
-  assert.is(lines(md)[0], DRIFT_MARKER);
-  assert.ok(md.includes('| test | `options.workers` | 4 | 2 | option differs |'));
-  assert.ok(md.includes('- ⛔ `test` blocked: major upgrade 16.0 -> 17.0: out of routine scope'));
-
-  const gamma = clientSpec('gamma');
-  const none = driftOf([planClient(gamma, liveState(gamma), opts)]);
-  assert.is(lines(renderDriftText(none)).at(-2), 'Summary: no drift');
 });
 
 test('apply report of a takeover: what the dead run was doing and what was done about it', () => {

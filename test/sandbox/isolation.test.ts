@@ -9,20 +9,19 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectSsh, type HostSession } from '../../operator/live/ssh.ts';
 import { loadDesiredState } from '../../operator/desired/index.ts';
 import { sandboxDown, sandboxExec, sandboxFault, sandboxUp } from '../../operator/sandbox/index.ts';
 import { adhoc } from '../host/adhoc.ts';
+import { runOdoops } from '../util/cli.ts';
+import { differences, etcDigest } from '../util/machine-etc.ts';
 import { serverSpec, type SandboxInfo } from '../util/sandbox.ts';
 
-const bin = fileURLToPath(new URL('../../bin/odoops.mjs', import.meta.url));
 const t = suite('sandbox: bare servers, the machine never changed, the sandbox network');
 let info: SandboxInfo | undefined;
 const sessions: HostSession[] = [];
@@ -41,40 +40,7 @@ async function ssh(client: string): Promise<HostSession> {
   return s;
 }
 
-function odoops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info!.privateKeyPath } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** path -> digest of what it is: type, mode, owner and content (file bytes, link target). */
-async function tree(root: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const walk = async (p: string): Promise<void> => {
-    const st = await lstat(p);
-    const head = `${st.mode.toString(8)} ${st.uid}:${st.gid}`;
-    if (st.isSymbolicLink()) out.set(p, `${head} -> ${await readlink(p)}`);
-    else if (st.isFile()) out.set(p, `${head} ${createHash('sha256').update(await readFile(p)).digest('hex')}`);
-    else if (st.isDirectory()) {
-      out.set(p, `${head} dir`);
-      for (const e of (await readdir(p)).sort()) await walk(path.join(p, e));
-    } else out.set(p, `${head} special`);
-  };
-  await walk(root);
-  return out;
-}
-
-function differences(a: Map<string, string>, b: Map<string, string>): string[] {
-  const out: string[] = [];
-  for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) out.push(`${k}: ${a.get(k) ?? 'absent'} -> ${b.get(k) ?? 'absent'}`);
-  return out.sort();
-}
+const odoops = (args: string[]) => runOdoops(info!, args);
 
 t('bare: sshd, python3, git and the docker/odoo stand-ins are there; no /srv/odoo, no Odoo database', async () => {
   for (const s of info!.servers) {
@@ -104,7 +70,7 @@ t('bare: the generated config repo validates; the plan provisions every instance
 
 t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own copy: the machine\'s /etc is unchanged', async () => {
   const [a, b] = info!.servers.map((s) => s.client) as [string, string];
-  const before = await tree('/etc');
+  const before = await etcDigest();
   const written = [
     '/etc/cron.d/odoops-backup',
     '/etc/odoops/secrets/restic-password',
@@ -138,7 +104,7 @@ t('writes through SSH outside /srv and /var/lib/odoops land in the server\'s own
   const seen = await session.exec(adhoc(['sh', '-c', 'cat "$@"; stat -c %a /etc/odoops/secrets/restic-password; cat /etc/nftables.conf; test -e /etc/motd || echo no-motd', 'sh', ...written.filter((f) => !f.includes('secrets'))]));
   assert.is(seen.stdout, 'written by the test\n'.repeat(written.length - 1) + '600\nflush ruleset\nno-motd\n', seen.stderr);
 
-  const after = await tree('/etc');
+  const after = await etcDigest();
   assert.equal(differences(before, after), [], 'the machine\'s /etc changed');
   for (const f of [...written, '/etc/odoops-dir']) assert.not.ok(existsSync(f), `${f} leaked to the machine`);
   assert.is.not(await readFile('/etc/nftables.conf', 'utf8'), 'flush ruleset\n', 'the machine\'s nftables.conf is untouched');

@@ -1,6 +1,6 @@
 /**
  * Runs the real CLI (bin/odoops.mjs) against a sandbox fleet, as a user would: stdio pipes
- * (not a terminal, as in CI) and the sandbox's SSH key in ODOOPS_SSH_KEY. Async spawn: a
+ * (not a terminal, as in CI; nothing on stdin) and the sandbox's SSH key in ODOOPS_SSH_KEY. Async spawn: a
  * blocking spawnSync would freeze the test harness's timers during long runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,9 +11,14 @@ export const odoopsBin = fileURLToPath(new URL('../../bin/odoops.mjs', import.me
 
 export interface CliRun { code: number | null; stdout: string; stderr: string }
 
+/** `env` is added to the test process's environment (secrets the config names, overrides). */
 export function runOdoops(info: Pick<SandboxInfo, 'privateKeyPath'>, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [odoopsBin, ...args], { env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath, ...env } });
+    const child = spawn(process.execPath, [odoopsBin, ...args], {
+      env: { ...process.env, ODOOPS_SSH_KEY: info.privateKeyPath, ...env },
+      // Nothing on stdin, as under CI: whatever reads it gets end-of-file rather than waiting on the test.
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -7,7 +7,8 @@ import { describeAction } from '../../report/format.ts';
 import type { ClientResult } from '../../runners/index.ts';
 import type { WaitingInstance } from '../../runners/index.ts';
 import type { StatusState } from '../../forge/types.ts';
-import type { MrClientApply, MrInstanceView, MrRecord } from '../state.ts';
+import type { MrApplyInstance } from '../../report/mr.ts';
+import type { MrClientApply, MrRecord } from '../state.ts';
 
 const FAILURE_MAX = 1500;
 
@@ -19,7 +20,7 @@ function trimOutput(text: string): string {
 /** One client's apply as the MR record keeps it. */
 export function clientApplyView(apply: ApplyResult, result: ClientResult, waiting: WaitingInstance[], at: Date): MrClientApply {
   const waits = new Map(waiting.map((w) => [w.instance, w]));
-  const instances: MrInstanceView[] = apply.instances.map((i) => {
+  const instances: MrApplyInstance[] = apply.instances.map((i) => {
     const durationMs = i.actions.reduce((n, a) => n + a.durationMs, 0);
     const failed = i.actions.find((a) => a.outcome === 'failed');
     const w = waits.get(i.instance);
