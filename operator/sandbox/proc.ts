@@ -26,14 +26,20 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, so a timeout ends what it started too: a grandchild still
+    // holding the output pipes (an ssh whose peer went silent) would keep us waiting.
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: !!opts.timeoutMs });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
     const timer = opts.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            child.kill('SIGKILL');
+          }
         }, opts.timeoutMs)
       : undefined;
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

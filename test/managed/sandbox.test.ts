@@ -309,7 +309,8 @@ t('fail2ban (real, in the server namespace) bans after failed logins and unbans'
   const probe = `timeout 3 bash -c '</dev/tcp/${target}/${SSH_PORT}'`;
   await must('log', probe);
   for (let i = 0; i < client.security.fail2banMaxRetry + 2; i++) {
-    await on('log', `ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=3 -p ${SSH_PORT} nosuchuser${i}@${target} true`);
+    // The ban can land mid-handshake: its packets are then dropped, and only a bound ends ssh.
+    await on('log', `timeout -k 2 15 ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=3 -o ServerAliveInterval=2 -o ServerAliveCountMax=2 -p ${SSH_PORT} nosuchuser${i}@${target} true`);
   }
   await waitUntil('the ban', async () => (await on(client.name, 'fail2ban-client status sshd')).out.includes(logHost.host));
   // fail2ban lists the ban before its action has added the address to the nftables set.
