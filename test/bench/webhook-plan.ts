@@ -12,17 +12,16 @@
  * (MR updated, mirror warm). CPU is the bench process' (operator + fake forge, one process).
  * Run: node --import tsx test/bench/webhook-plan.ts [clients]   (ODOOPS_BENCH_RUNS, default 5). Needs root.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { loadDesiredState } from '../../operator/desired/load.ts';
 import { createForge } from '../../operator/forge/index.ts';
 import { startMrOperator } from '../../operator/server/mr/index.ts';
 import { Hooks } from '../e2e/mr-hooks.ts';
 import { startFakeForge } from '../forge/fake/index.ts';
 import { captureLog } from '../server/helpers.ts';
+import { editYaml, gitIn as git } from '../util/config-edit.ts';
 import { startSandbox, stopSandbox } from '../util/sandbox.ts';
 import { clientName, clientYaml } from './lib/config-repo.ts';
 import { machine, spread, table, writeJson } from './lib/stats.ts';
@@ -32,17 +31,6 @@ const clients = Number(process.argv[2] ?? 1000);
 const runs = Number(process.env.ODOOPS_BENCH_RUNS ?? 5);
 if (!(clients >= 1) || !(runs >= 1)) throw new Error('usage: webhook-plan.ts [clients >= 1]; ODOOPS_BENCH_RUNS >= 1');
 
-function git(dir: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-C', dir, '-c', 'user.email=b@odoops.invalid', '-c', 'user.name=b', ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function editYaml(file: string, change: (doc: ReturnType<typeof parseDocument>) => void): void {
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  change(doc);
-  writeFileSync(file, doc.toString({ lineWidth: 0 }));
-}
 
 const info = await startSandbox(1);
 const base = mkdtempSync(path.join(os.tmpdir(), 'odoops-bench-hook-'));

@@ -20,11 +20,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { loadDesiredState } from '../../operator/desired/load.ts';
 import { createForge } from '../../operator/forge/index.ts';
 import type { ForgePlatform } from '../../operator/forge/types.ts';
@@ -33,6 +31,7 @@ import { startMrOperator, type MrOperator } from '../../operator/server/mr/index
 import { startFakeForge, type FakeForge } from '../forge/fake/index.ts';
 import { FakeClock, captureLog } from '../server/helpers.ts';
 import { startSandbox, stopSandbox, type SandboxInfo } from '../util/sandbox.ts';
+import { editYaml, gitIn as git } from '../util/config-edit.ts';
 import { Hooks } from './mr-hooks.ts';
 
 const SECRET = 'e2e-hook-secret-7c1f0a9d';
@@ -44,17 +43,6 @@ interface Ctx {
 
 const e2e = suite<Ctx>('MR flow end to end');
 
-function git(dir: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-C', dir, '-c', 'user.email=t@odoops.invalid', '-c', 'user.name=t', ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function editYaml(file: string, change: (doc: ReturnType<typeof parseDocument>) => void): void {
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  change(doc);
-  writeFileSync(file, doc.toString({ lineWidth: 0 }));
-}
 
 function commitAll(dir: string, message: string): string {
   git(dir, 'add', '-A');
