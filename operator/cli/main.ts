@@ -90,5 +90,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`odoops --help | head`) ends the command quietly, as for other CLIs.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

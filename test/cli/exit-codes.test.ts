@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,3 +78,14 @@ test('under --detailed-exitcode an unknown option and a bad value exit 1 too', (
 });
 
 test.run();
+
+test('a reader that stops early (`odoops --help | head -1`) ends the command quietly, exit 0', async () => {
+  const child = spawn(process.execPath, [bin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Our end of its stdout closes before odoops has started: its first write gets EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.is(stderr, '', 'no stack trace');
+  assert.is(code, 0);
+});
